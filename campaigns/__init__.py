@@ -1,0 +1,1 @@
+"""Campaign definitions: TOML files, their schema, loader and audience rules."""

@@ -1,0 +1,47 @@
+"""The one error hierarchy of jinli: every message names the file, row, key or value at fault.
+
+The CLI turns any ``JinliError`` into one line on stderr and a non-zero exit, never a traceback.
+"""
+
+
+class JinliError(Exception):
+    """Base of every error jinli reports to a person."""
+
+    exit_code = 1
+
+
+class ConfigError(JinliError):
+    """config.toml (or the environment) holds a value jinli cannot use."""
+
+
+class DatabaseError(JinliError):
+    """The database cannot be reached or its schema is not the one this version expects."""
+
+
+class ImportFileError(JinliError):
+    """A CSV file as a whole cannot be imported (missing, unreadable, wrong columns)."""
+
+
+class InvalidValue(JinliError):
+    """One value (a phone, a date, a term...) is not acceptable; the message names it."""
+
+
+class NotFound(JinliError):
+    """A customer, campaign, event or message named on the command line does not exist."""
+
+
+class CampaignError(JinliError):
+    """A campaign file is invalid: the message names the file, the table path and the value."""
+
+
+class TemplateError(JinliError):
+    """An SMS template is missing, unsafe or does not render."""
+
+
+class GatewayError(JinliError):
+    """An SMS gateway failed in a way the outbox records (retryable or not)."""
+
+    def __init__(self, message: str, *, code: str | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable

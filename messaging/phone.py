@@ -1,0 +1,53 @@
+"""The one module that knows phonenumbers: parse to E.164, tell mobiles from landlines, mask for logs."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+from errors import InvalidValue
+
+_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_E164 = re.compile(r"\+\d{6,15}")
+
+
+def parse_mobile(text: str, region: str = "CN") -> str:
+    """The E.164 form of a mobile number; a landline, an invalid or unparsable number is InvalidValue."""
+    raw = (text or "").strip()
+    if not raw:
+        raise InvalidValue("phone is empty")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidValue(f"phone {raw!r} is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue(f"phone {raw!r} is not a valid number")
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise InvalidValue(f"phone {raw!r} is not a mobile number (landline?)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_parse_mobile(text: str, region: str = "CN") -> str | None:
+    """Like parse_mobile, but None for anything that is not a valid mobile number."""
+    try:
+        return parse_mobile(text, region)
+    except InvalidValue:
+        return None
+
+
+def mask(phone: str) -> str:
+    """A phone for logs and staff screens: +8613812348000 -> 138****8000."""
+    digits = re.sub(r"\D", "", phone or "")
+    if phone.startswith("+86") and len(digits) == 13:
+        digits = digits[2:]
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_in_text(text: str) -> str:
+    """Mask every E.164 number and every 11-digit Chinese mobile found in a log line."""
+    text = _E164.sub(lambda m: mask(m.group(0)), text)
+    return re.sub(r"(?<!\d)1[3-9]\d{9}(?!\d)", lambda m: mask(m.group(0)), text)

@@ -1,0 +1,1 @@
+"""The records jinli keeps: customers, holdings, movements, tiers, events, referrals, the outbox."""

@@ -1,0 +1,235 @@
+"""The tables jinli keeps. Only what must persist lives here; definitions (campaigns) are values.
+
+Money is stored in fen (CNY cents) as integers: exact, and the same in SQLite and PostgreSQL.
+Instants (``*_at``) are aware and stored in UTC; dates (``*_on``) are calendar dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from records.types import UTCDateTime
+
+
+def _at(nullable: bool = True, index: bool = False):
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+    __table_args__ = (
+        Index("ix_customers_birthday_key", "birthday_key"),
+        Index("ix_customers_lucky", "animal_sf", "star_sign"),
+        Index("ix_customers_lucky_lichun", "animal_lc", "star_sign"),
+        Index("ix_customers_tier", "tier"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    phone: str = Field(unique=True, max_length=20)  # E.164
+    phone_status: str = Field(default="ok", max_length=10)  # ok | invalid (a gateway said so)
+    store: str = Field(default="", max_length=100)
+    joined_on: Optional[date] = None
+    # Birthday as the customer celebrates it: the calendar, the birth date in that calendar
+    # (lunar: month may be a leap month), and the solar date of birth.
+    birth_calendar: Optional[str] = Field(default=None, max_length=5)  # solar | lunar
+    birth_year: Optional[int] = None
+    birth_month: Optional[int] = None
+    birth_day: Optional[int] = None
+    birth_leap: bool = False
+    born_on: Optional[date] = None
+    # Derived, indexed for set-based audiences: see schedules.birthdays.birthday_key.
+    birthday_key: Optional[int] = None
+    animal_sf: Optional[int] = None  # earthly branch of the birth year, Spring Festival boundary
+    animal_lc: Optional[int] = None  # same with the 立春 boundary
+    star_sign: Optional[int] = None  # 0=白羊 ... 11=双鱼, of the solar date of birth
+    referrer_id: Optional[int] = Field(default=None, foreign_key="customers.id", index=True)
+    referral_code: str = Field(unique=True, max_length=16)
+    opted_out: bool = False
+    opted_out_at: Optional[datetime] = _at()
+    tier: str = Field(default="P", max_length=1)
+    tier_score: int = 0
+    tier_as_of: Optional[date] = None
+    pinned_tier: Optional[str] = Field(default=None, max_length=1)
+    pinned_reason: Optional[str] = None
+    pinned_at: Optional[datetime] = _at()
+    created_at: Optional[datetime] = _at()
+    updated_at: Optional[datetime] = _at()
+
+
+class Holding(SQLModel, table=True):
+    __tablename__ = "holdings"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, max_length=64)  # the shop's contract number
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    product: str = Field(default="", max_length=100)
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    term: str = Field(max_length=8)
+    term_days: int  # nominal length, for "longest term" comparisons
+    start_on: date
+    maturity_on: date = Field(index=True)
+    monthly_return: bool = False
+    created_at: Optional[datetime] = _at()
+    updated_at: Optional[datetime] = _at()
+
+
+class Movement(SQLModel, table=True):
+    """A money movement on a holding: deposit 入金, top_up 加金, renewal 续金, withdrawal 出金."""
+
+    __tablename__ = "movements"
+    __table_args__ = (Index("ix_movements_customer_kind_on", "customer_id", "kind", "on"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, max_length=64)  # the shop's transaction number
+    holding_id: int = Field(foreign_key="holdings.id", index=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    kind: str = Field(max_length=10)
+    on: date
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: Optional[datetime] = _at()
+
+
+class TierChange(SQLModel, table=True):
+    """Tier history: the tier a customer had from ``as_of`` on, and why (the score breakdown)."""
+
+    __tablename__ = "tier_history"
+    __table_args__ = (Index("ix_tier_history_customer_as_of", "customer_id", "as_of"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    as_of: date
+    tier: str = Field(max_length=1)
+    score: int
+    breakdown: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str = Field(default="recompute", max_length=20)  # recompute | pin | unpin
+    recorded_at: Optional[datetime] = _at()
+
+
+class Event(SQLModel, table=True):
+    """A salon occurrence or a birthday banquet: something people can be invited to and attend."""
+
+    __tablename__ = "events"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=120)  # campaign · occurrence · salon
+    campaign_id: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=20)  # salon | banquet
+    title: str = ""
+    slogan: str = ""
+    term: str = ""
+    venue: str = ""
+    capacity: int = 0
+    starts_at: Optional[datetime] = _at(index=True)
+    created_at: Optional[datetime] = _at()
+
+
+class Invitation(SQLModel, table=True):
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("event_id", "customer_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", index=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    code: str = Field(unique=True, max_length=12)  # read aloud at the door: no 0/O, 1/I
+    state: str = Field(default="invited", max_length=12)  # invited confirmed declined attended no_show
+    tier: str = Field(default="P", max_length=1)
+    invited_at: Optional[datetime] = _at()
+    replied_at: Optional[datetime] = _at()
+
+
+class CheckIn(SQLModel, table=True):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("event_id", "customer_id"),
+        Index("ix_checkins_customer_at", "customer_id", "checked_in_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", index=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    invitation_id: Optional[int] = Field(default=None, foreign_key="invitations.id")
+    walk_in: bool = False
+    checked_in_at: Optional[datetime] = _at(nullable=False)
+
+
+class Referral(SQLModel, table=True):
+    __tablename__ = "referrals"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    referrer_id: int = Field(foreign_key="customers.id", index=True)
+    referee_id: int = Field(foreign_key="customers.id", unique=True)
+    source: str = Field(default="import", max_length=12)  # import | walk_in | staff
+    referred_on: date
+    event_id: Optional[int] = Field(default=None, foreign_key="events.id", index=True)
+    campaign_id: Optional[str] = Field(default=None, max_length=64)
+    converted_on: Optional[date] = None
+    created_at: Optional[datetime] = _at()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One planned SMS. ``key`` (campaign · occurrence · customer · step) makes planning idempotent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_state_due", "state", "due_at"),
+        Index("ix_outbox_customer_class_at", "customer_id", "message_class", "planned_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    campaign_id: str = Field(max_length=64, index=True)
+    occurrence_on: date
+    step: str = Field(max_length=40)
+    customer_id: int = Field(foreign_key="customers.id")
+    event_id: Optional[int] = Field(default=None, foreign_key="events.id")
+    phone: str = Field(max_length=20)
+    body: str
+    segments: int = 1
+    message_class: str = Field(default="marketing", max_length=10)  # marketing | notice
+    tier: str = Field(default="P", max_length=1)
+    # planned sending sent delivered | failed undelivered suppressed
+    state: str = Field(default="planned", max_length=12)
+    reason: Optional[str] = None
+    error_code: Optional[str] = Field(default=None, max_length=20)
+    attempts: int = 0
+    provider_id: Optional[str] = Field(default=None, max_length=64, index=True)
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    due_at: Optional[datetime] = _at(nullable=False)
+    planned_at: Optional[datetime] = _at(nullable=False)
+    sending_at: Optional[datetime] = _at()
+    sent_at: Optional[datetime] = _at()
+    final_at: Optional[datetime] = _at()
+    updated_at: Optional[datetime] = _at()
+
+
+class OptOutEvent(SQLModel, table=True):
+    """Every opt-out or opt-in, from any source (reply, staff, provider report, import)."""
+
+    __tablename__ = "optout_events"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: Optional[int] = Field(default=None, foreign_key="customers.id", index=True)
+    phone: str = Field(max_length=20, index=True)
+    action: str = Field(max_length=4)  # out | in
+    source: str = Field(max_length=12)  # sms | staff | provider | import
+    detail: str = ""
+    at: Optional[datetime] = _at(nullable=False)
+
+
+class InboundMessage(SQLModel, table=True):
+    """A reply received through the inbound webhook, recorded against the customer."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    provider_id: str = Field(unique=True, max_length=64)
+    phone: str = Field(max_length=20, index=True)
+    customer_id: Optional[int] = Field(default=None, foreign_key="customers.id")
+    body: str
+    intent: str = Field(default="", max_length=12)  # opt_out opt_in confirm decline other
+    received_at: Optional[datetime] = _at(nullable=False)

@@ -1,0 +1,65 @@
+"""Product terms written as the shop writes them ("2m", "98d", "6m", "1y") and date arithmetic on them."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from errors import InvalidValue
+
+_TERM = re.compile(r"^\s*(\d{1,4})\s*([dmy])\s*$", re.IGNORECASE)
+_CHINESE = {"两个月": "2m", "2个月": "2m", "半年": "6m", "一年": "1y", "1年": "1y", "98天": "98d"}
+
+
+@dataclass(frozen=True, order=True)
+class Term:
+    """A fixed product term; ordered by its nominal length in days."""
+
+    nominal_days: int
+    count: int
+    unit: str  # "d", "m" or "y"
+
+    def __str__(self) -> str:
+        return f"{self.count}{self.unit}"
+
+    def add_to(self, start: date) -> date:
+        """The maturity date: start + term, calendar arithmetic, month ends clamped."""
+        if self.unit == "d":
+            return start + timedelta(days=self.count)
+        return add_months(start, self.count * (12 if self.unit == "y" else 1))
+
+    def subtract_from(self, end: date) -> date:
+        """The latest start date whose maturity is ``end`` (the planner's "start by")."""
+        if self.unit == "d":
+            return end - timedelta(days=self.count)
+        return add_months(end, -self.count * (12 if self.unit == "y" else 1))
+
+    @property
+    def label_zh(self) -> str:
+        if self.unit == "d":
+            return f"{self.count}天"
+        if self.unit == "y":
+            return "一年" if self.count == 1 else f"{self.count}年"
+        return "半年" if self.count == 6 else f"{self.count}个月"
+
+
+def parse_term(text: str) -> Term:
+    """Parse "98d", "2m", "6m", "1y" (or 半年, 一年...) into a Term; anything else is an InvalidValue."""
+    raw = str(text).strip()
+    raw = _CHINESE.get(raw, raw)
+    match = _TERM.match(raw)
+    if not match or int(match.group(1)) == 0:
+        raise InvalidValue(f"invalid term {text!r}: expected a number and d, m or y, e.g. 98d, 2m, 6m, 1y")
+    count, unit = int(match.group(1)), match.group(2).lower()
+    days = {"d": count, "m": count * 365 // 12, "y": count * 365}[unit]
+    return Term(days, count, unit)
+
+
+def add_months(start: date, months: int) -> date:
+    """Add calendar months, clamping to the month's last day (1-31 + 1m = 2-28/29)."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(start.day, last))

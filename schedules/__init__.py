@@ -1,0 +1,1 @@
+"""The daemon and the calendars it plans by (lunar, zodiac, star signs, working days)."""

@@ -1,0 +1,226 @@
+"""Site settings: config.toml parsed once into frozen values (secrets come from the environment)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from errors import ConfigError
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.toml"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///var/jinli.sqlite3"
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    timezone: str = "Asia/Shanghai"
+    phone_region: str = "CN"
+    language: str = "zh"
+    campaigns_dir: str = "campaigns"
+    templates_dir: str = "templates"
+    brand: str = "金福金行"
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    signature: str = "【金福金行】"
+    unsubscribe_hint: str = "回T退订"
+    gateway: str = "file"
+    file_path: str = "var/sent.jsonl"
+    quiet_hours: tuple[str, str] = ("21:00", "08:00")
+    notices_ignore_quiet_hours: bool = False
+    weekly_cap: int = 3
+    max_segments: int = 3
+    cost_per_segment: float = 0.05
+    rate_per_second: float = 10.0
+    concurrency: int = 8
+    max_attempts: int = 5
+    retry_base_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    from_number: str = ""
+    messaging_service_sid: str = ""
+    public_base_url: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    zodiac_boundary: str = "spring_festival"
+    feb29_in_common_years: str = "feb28"
+
+
+@dataclass(frozen=True)
+class TierSettings:
+    a_min_score: int = 15
+    b_min_score: int = 9
+    c_min_deposit: int = 10000
+    new_customer_days: int = 183
+    old_customer_days: int = 365
+    deposit: tuple[tuple[int, int], ...] = ((100000, 3), (50000, 2), (10000, 1))
+    term: tuple[tuple[str, int], ...] = (("1y", 3), ("6m", 2), ("2m", 1))
+    renewals: tuple[tuple[int, int], ...] = ((3, 3), (1, 2))
+    topups: tuple[tuple[int, int], ...] = ((3, 3), (1, 2))
+    topups_window_days: int = 365
+    referrals: tuple[tuple[int, int], ...] = ((5, 3), (1, 2))
+    events: tuple[tuple[int, int], ...] = ((4, 3), (3, 2), (2, 1))
+    events_window_days: int = 183
+    withdrawals: tuple[tuple[int, int], ...] = ((1, -1),)
+    withdrawals_window_days: int = 183
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything config.toml says, with paths resolved against the file's folder."""
+
+    base_dir: Path
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    tiers: TierSettings = field(default_factory=TierSettings)
+    source: str = "<defaults>"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.site.timezone)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL: JINLI_DATABASE_URL wins; a relative SQLite path is relative to base_dir."""
+        url = os.environ.get("JINLI_DATABASE_URL") or self.database.url
+        return resolve_sqlite_url(url, self.base_dir)
+
+    def path(self, relative: str) -> Path:
+        """A path from config.toml, resolved against the config file's folder."""
+        p = Path(relative)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def campaigns_path(self) -> Path:
+        return self.path(self.site.campaigns_dir)
+
+    @property
+    def templates_path(self) -> Path:
+        return self.path(self.site.templates_dir)
+
+    @property
+    def quiet_hours(self) -> tuple[time, time]:
+        start, end = self.sms.quiet_hours
+        return time.fromisoformat(start), time.fromisoformat(end)
+
+
+def resolve_sqlite_url(url: str, base_dir: Path) -> str:
+    """Make ``sqlite:///relative/path`` relative to ``base_dir``; other URLs pass unchanged."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite://" or ":memory:" in url:
+        return url
+    path = url[len(prefix):]
+    if path.startswith("/"):
+        return url
+    return prefix + str((base_dir / path).resolve())
+
+
+_SECTIONS = {
+    "database": DatabaseSettings,
+    "site": SiteSettings,
+    "sms": SmsSettings,
+    "twilio": TwilioSettings,
+    "calendar": CalendarSettings,
+    "tiers": TierSettings,
+}
+
+
+def config_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The config file in force: --config, else JINLI_CONFIG, else the packaged config.toml."""
+    chosen = explicit or os.environ.get("JINLI_CONFIG")
+    return Path(chosen) if chosen else DEFAULT_CONFIG
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Read and validate a config.toml; every problem names the file and the key."""
+    file = config_path(path)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: invalid TOML: {exc}") from None
+    return settings_from_dict(raw, base_dir=file.resolve().parent, source=str(file))
+
+
+def settings_from_dict(raw: dict[str, Any], *, base_dir: Path, source: str = "<dict>") -> Settings:
+    """Build Settings from parsed TOML, rejecting unknown sections, unknown keys and wrong types."""
+    sections = {}
+    for name, value in raw.items():
+        if name not in _SECTIONS:
+            raise ConfigError(f"{source}: unknown section [{name}]")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: [{name}] must be a table")
+        sections[name] = _build_section(_SECTIONS[name], value, f"{source}: [{name}]")
+    settings = Settings(base_dir=base_dir, source=source, **sections)
+    _check_semantics(settings)
+    return settings
+
+
+def _build_section(cls: type, values: dict[str, Any], where: str) -> Any:
+    defaults = cls()
+    kwargs = {}
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r}")
+        kwargs[key] = _coerce(getattr(defaults, key), value, f"{where} {key}")
+    return cls(**kwargs)
+
+
+def _coerce(default: Any, value: Any, where: str) -> Any:
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if isinstance(default, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(default, tuple):
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        if default and isinstance(default[0], tuple):  # a list of [threshold, points] pairs
+            return tuple(_coerce(default[0], item, where) for item in value)
+        if len(value) != len(default):
+            raise ConfigError(f"{where}: expected {len(default)} values, got {value!r}")
+        return tuple(_coerce(d, item, where) for d, item in zip(default, value))
+    if default is not None and type(value) is not type(default):
+        raise ConfigError(f"{where}: expected {type(default).__name__}, got {value!r}")
+    return value
+
+
+def _check_semantics(settings: Settings) -> None:
+    where = settings.source
+    try:
+        settings.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: [site] timezone: unknown time zone {settings.site.timezone!r}") from None
+    try:
+        settings.quiet_hours
+    except ValueError:
+        raise ConfigError(f"{where}: [sms] quiet_hours: expected two HH:MM times, got {settings.sms.quiet_hours!r}") from None
+    if settings.sms.gateway not in {"console", "file", "twilio"}:
+        raise ConfigError(f"{where}: [sms] gateway: expected console, file or twilio, got {settings.sms.gateway!r}")
+    if settings.calendar.zodiac_boundary not in {"spring_festival", "lichun"}:
+        raise ConfigError(f"{where}: [calendar] zodiac_boundary: expected spring_festival or lichun, got {settings.calendar.zodiac_boundary!r}")
+    if settings.calendar.feb29_in_common_years not in {"feb28", "mar1"}:
+        raise ConfigError(f"{where}: [calendar] feb29_in_common_years: expected feb28 or mar1, got {settings.calendar.feb29_in_common_years!r}")
+    if settings.site.language not in {"zh", "en"}:
+        raise ConfigError(f"{where}: [site] language: expected zh or en, got {settings.site.language!r}")
