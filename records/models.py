@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from records.types import UTCDateTime
@@ -105,8 +105,23 @@ class TierChange(SQLModel, table=True):
     as_of: date
     tier: str = Field(max_length=1)
     score: int
-    breakdown: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reason: str = Field(default="recompute", max_length=20)  # recompute | pin | unpin
+    note: str = ""  # the staff's reason for a pin
+    # The breakdown: each indicator's measured value and the points it gave.
+    deposit_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    longest_term_days: int = 0
+    renewals: int = 0
+    topups: int = 0
+    referrals: int = 0
+    events: int = 0
+    withdrawals: int = 0
+    deposit_points: int = 0
+    term_points: int = 0
+    renewals_points: int = 0
+    topups_points: int = 0
+    referrals_points: int = 0
+    events_points: int = 0
+    withdrawals_points: int = 0
     recorded_at: Optional[datetime] = _at()
 
 

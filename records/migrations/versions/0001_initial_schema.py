@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:38:35.580276
+Create Date: 2026-11-23
 """
 from alembic import op
 import sqlalchemy as sa
@@ -210,8 +210,22 @@ def upgrade() -> None:
     sa.Column('as_of', sa.Date(), nullable=False),
     sa.Column('tier', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
-    sa.Column('breakdown', sa.JSON(), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('deposit_fen', sa.BigInteger(), nullable=False),
+    sa.Column('longest_term_days', sa.Integer(), nullable=False),
+    sa.Column('renewals', sa.Integer(), nullable=False),
+    sa.Column('topups', sa.Integer(), nullable=False),
+    sa.Column('referrals', sa.Integer(), nullable=False),
+    sa.Column('events', sa.Integer(), nullable=False),
+    sa.Column('withdrawals', sa.Integer(), nullable=False),
+    sa.Column('deposit_points', sa.Integer(), nullable=False),
+    sa.Column('term_points', sa.Integer(), nullable=False),
+    sa.Column('renewals_points', sa.Integer(), nullable=False),
+    sa.Column('topups_points', sa.Integer(), nullable=False),
+    sa.Column('referrals_points', sa.Integer(), nullable=False),
+    sa.Column('events_points', sa.Integer(), nullable=False),
+    sa.Column('withdrawals_points', sa.Integer(), nullable=False),
     sa.Column('recorded_at', records.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id')

@@ -1,0 +1,118 @@
+"""Output formatting for the CLI: rich tables on a terminal, plain text or JSON otherwise."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from datetime import date
+from typing import Callable, Iterator
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from messaging.phone import mask
+from records.parsing import yuan
+from records.tiers import INDICATORS, Breakdown
+from settings import TierSettings
+
+INDICATOR_LABELS = {
+    "deposit": "入金额 deposit", "term": "入金期 term", "renewals": "续金 renewals",
+    "topups": "加金 top-ups", "referrals": "转介绍 referrals", "events": "参加活动 events",
+    "withdrawals": "出金 withdrawals",
+}
+__all__ = ["mask"]
+
+
+def console() -> Console:
+    return Console(file=sys.stdout, soft_wrap=True)
+
+
+def print_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@contextmanager
+def progress(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal (stderr); silence elsewhere. Yields ``advance(done, total)``."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    columns = (TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def import_summary(summary, file: str, as_json: bool) -> None:
+    if as_json:
+        print_json(summary.as_json())
+        return
+    click.echo(f"{file}: imported {summary.imported}, updated {summary.updated}, "
+               f"unchanged {summary.unchanged}, rejected {summary.rejected}"
+               + (f", warnings {summary.warnings}" if summary.warnings else ""))
+    if summary.ignored_columns:
+        click.echo(f"ignored columns: {', '.join(summary.ignored_columns)}")
+    if summary.rejects_path:
+        click.echo(f"rejected rows and warnings written to {summary.rejects_path}")
+
+
+def tier_counts(counts: dict[str, int], as_of: date, as_json: bool) -> None:
+    if as_json:
+        print_json({"as_of": as_of.isoformat(), "tiers": counts, "total": sum(counts.values())})
+        return
+    table = Table(title=f"客户分类 tiers as of {as_of.isoformat()}")
+    table.add_column("tier")
+    table.add_column("customers", justify="right")
+    for tier, count in counts.items():
+        table.add_row(tier, str(count))
+    table.add_row("total", str(sum(counts.values())))
+    console().print(table)
+
+
+def _value_text(name: str, value: int) -> str:
+    if name == "deposit":
+        return f"¥{yuan(value)}"
+    if name == "term":
+        return f"{value} days" if value else "none"
+    return str(value)
+
+
+def explain(person, breakdown: Breakdown, settings: TierSettings, as_json: bool) -> None:
+    if as_json:
+        print_json({
+            "customer": {"id": person["id"], "name": person["name"], "phone": mask(person["phone"])},
+            "as_of": breakdown.as_of.isoformat(),
+            "indicators": {n: {"value": breakdown.values[n], "points": breakdown.points[n]} for n in INDICATORS},
+            "score": breakdown.score, "computed_tier": breakdown.computed_tier,
+            "pinned_tier": breakdown.pinned_tier, "tier": breakdown.tier,
+        })
+        return
+    table = Table(title=f"{person['name']} ({mask(person['phone'])}) as of {breakdown.as_of.isoformat()}")
+    for header, justify in (("indicator 指标", "left"), ("value", "right"), ("points 得分", "right")):
+        table.add_column(header, justify=justify)
+    for name in INDICATORS:
+        table.add_row(INDICATOR_LABELS[name], _value_text(name, breakdown.values[name]), str(breakdown.points[name]))
+    table.add_row("total 合计", "", str(breakdown.score))
+    console().print(table)
+    click.echo(f"score {breakdown.score}: A ≥ {settings.a_min_score}, B ≥ {settings.b_min_score}, "
+               f"C deposit ≥ ¥{yuan(settings.c_min_deposit * 100)} -> {breakdown.computed_tier}")
+    if breakdown.pinned_tier:
+        click.echo(f"pinned by hand: {breakdown.pinned_tier} ({person['pinned_reason']}) -> tier {breakdown.tier}")
+    else:
+        click.echo(f"tier {breakdown.tier}")
+
+
+def customer(person, history: list[dict], as_json: bool) -> None:
+    public = {k: v for k, v in dict(person).items() if k not in {"phone"}}
+    public["phone"] = mask(person["phone"])
+    if as_json:
+        print_json({"customer": public, "tier_history": history})
+        return
+    for key in ("id", "name", "phone", "store", "joined_on", "birth_calendar", "born_on", "referral_code",
+                "tier", "tier_score", "pinned_tier", "opted_out"):
+        click.echo(f"{key:>15}: {public.get(key)}")
+    for change in history:
+        click.echo(f"  {change['as_of']} {change['tier']} score {change['score']} ({change['reason']}{': ' + change['note'] if change['note'] else ''})")

@@ -1,0 +1,326 @@
+"""`jinli import customers|holdings|movements`: validate every row, upsert in batches, reject loudly.
+
+The whole file is one transaction: a file that cannot be read to the end changes nothing. A row that
+fails validation goes to the rejects file with its row number and reason and the rest goes on.
+An empty cell never erases a stored value; re-importing the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+
+from errors import InvalidValue
+from records import models, referrer_links
+from records.codes import new_code, normalise_code
+from records.csvfile import Column, CsvFile, ImportSummary, RejectsFile, Row, default_rejects_path
+from records.parsing import parse_bool, parse_calendar, parse_date, parse_kind, parse_money_fen, parse_ymd
+from records.terms import parse_term
+from messaging.phone import parse_mobile
+from schedules.birthdays import Birth, birthday_key, validate_birth
+from schedules.starsigns import star_sign
+from schedules.zodiac import birth_branch
+
+BATCH = 2000
+REFERRAL_CODE_LENGTH = 7
+
+customers_t: Table = models.Customer.__table__
+holdings_t: Table = models.Holding.__table__
+movements_t: Table = models.Movement.__table__
+
+CUSTOMER_COLUMNS = (
+    Column("phone", ("mobile", "手机", "手机号", "手机号码", "电话"), required=True),
+    Column("name", ("姓名", "客户姓名"), required=True),
+    Column("birthday", ("birth_date", "生日", "出生日期")),
+    Column("calendar", ("birthday_calendar", "历法", "生日历法")),
+    Column("leap", ("leap_month", "闰月")),
+    Column("store", ("branch", "门店", "网点")),
+    Column("joined_on", ("join_date", "入会日期", "开户日期")),
+    Column("referrer", ("referred_by", "推荐人", "介绍人")),
+    Column("referral_code", ("推荐码",)),
+)
+HOLDING_COLUMNS = (
+    Column("holding_id", ("合同号", "持有编号"), required=True),
+    Column("phone", ("mobile", "手机", "手机号", "手机号码"), required=True),
+    Column("amount", ("金额", "入金金额"), required=True),
+    Column("term", ("期限",), required=True),
+    Column("start_on", ("start_date", "起息日", "开始日期"), required=True),
+    Column("maturity_on", ("maturity_date", "到期日")),
+    Column("monthly_return", ("月月返",)),
+    Column("product", ("产品", "产品名称")),
+)
+MOVEMENT_COLUMNS = (
+    Column("movement_id", ("流水号",), required=True),
+    Column("holding_id", ("合同号", "持有编号"), required=True),
+    Column("kind", ("type", "类型"), required=True),
+    Column("on", ("date", "日期"), required=True),
+    Column("amount", ("金额",), required=True),
+)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    region: str = "CN"
+    encoding: str = "utf-8"
+    rejects_path: Path | None = None
+    today: date | None = None
+    now: datetime | None = None
+
+
+def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
+                progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+    """Import one CSV file of ``kind`` (customers, holdings or movements) in a single transaction."""
+    importer = {"customers": CustomerImporter, "holdings": HoldingImporter, "movements": MovementImporter}[kind]
+    csv_file = CsvFile(Path(path), importer.columns, options.encoding)
+    rejects_path = options.rejects_path or default_rejects_path(Path(path))
+    rejects_path.unlink(missing_ok=True)  # a stale file would blame rows that are fine now
+    summary = ImportSummary()
+    with engine.begin() as conn, RejectsFile(rejects_path, csv_file) as rejects:
+        job = importer(conn, options, summary, rejects)
+        for batch in _batches(csv_file.rows()):
+            job.run_batch(batch)
+            if progress:
+                progress(csv_file.position, csv_file.size)
+        job.finish()
+    summary.rejected = rejects.count - summary.warnings
+    summary.rejects_path = rejects_path if rejects.count else None
+    summary.ignored_columns = csv_file.ignored
+    return summary
+
+
+def _batches(rows: Iterable[Row]) -> Iterable[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Importer:
+    columns: tuple[Column, ...] = ()
+    table: Table
+    key: str = "ref"
+
+    def __init__(self, conn: Connection, options: ImportOptions, summary: ImportSummary, rejects: RejectsFile):
+        self.conn, self.options, self.summary, self.rejects = conn, options, summary, rejects
+        self.now = options.now or datetime.now(timezone.utc)
+        self.today = options.today or self.now.date()
+
+    def run_batch(self, batch: list[Row]) -> None:
+        """Validate each row, then write the batch; a phone or ref seen twice keeps its last row."""
+        parsed: dict[str, tuple[Row, dict]] = {}
+        for row in batch:
+            try:
+                values = self.parse(row)
+            except InvalidValue as exc:
+                self.rejects.add(row.number, str(exc), row.raw)
+                continue
+            parsed[values[self.key]] = (row, values)
+        self.resolve(parsed)
+        self.write(parsed)
+
+    def resolve(self, parsed: dict[str, tuple[Row, dict]]) -> None:
+        """Look up what rows refer to (customers, holdings); reject rows whose target is missing."""
+
+    def reject(self, parsed: dict, key: str, reason: str) -> None:
+        row, _ = parsed.pop(key)
+        self.rejects.add(row.number, reason, row.raw)
+
+    def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:
+        existing = self._existing(list(parsed))
+        new, changed = [], []
+        for key, (_row, values) in parsed.items():
+            current = existing.get(key)
+            if current is None:
+                new.append(self.complete_new(values))
+            elif any(current[c] != v for c, v in values.items() if v is not None and c in current):
+                changed.append({**{c: v for c, v in values.items() if v is not None}, "_id": current["id"]})
+            else:
+                self.summary.unchanged += 1
+        self._insert(new)
+        self._update(changed)
+
+    def _existing(self, keys: list[str]) -> dict[str, dict]:
+        if not keys:
+            return {}
+        rows = self.conn.execute(select(self.table).where(self.table.c[self.key].in_(keys))).mappings()
+        return {row[self.key]: dict(row) for row in rows}
+
+    def complete_new(self, values: dict) -> dict:
+        return {**{c: v for c, v in values.items() if v is not None}, "created_at": self.now, "updated_at": self.now}
+
+    def _insert(self, rows: list[dict]) -> None:
+        for chunk in _same_shape(rows):
+            self.conn.execute(insert(self.table), chunk)
+        self.summary.imported += len(rows)
+
+    def _update(self, rows: list[dict]) -> None:
+        for chunk in _same_shape(rows):
+            columns = {c: bindparam(c) for c in chunk[0] if c != "_id"}
+            if "updated_at" in self.table.c:
+                columns["updated_at"] = bindparam("_now")
+            stmt = update(self.table).where(self.table.c.id == bindparam("_id")).values(columns)
+            self.conn.execute(stmt, [{**r, "_now": self.now} for r in chunk])
+        self.summary.updated += len(rows)
+
+    def finish(self) -> None:
+        """Work left for the end of the file (referrers named before they were imported)."""
+
+
+def _same_shape(rows: list[dict]) -> list[list[dict]]:
+    """Group rows by their set of keys: one executemany needs the same columns in every row."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return list(groups.values())
+
+
+class CustomerImporter(_Importer):
+    columns = CUSTOMER_COLUMNS
+    table = customers_t
+    key = "phone"
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now)
+
+    def parse(self, row: Row) -> dict:
+        v = row.values
+        name = v["name"]
+        if not name:
+            raise InvalidValue("name is empty")
+        values = {
+            "phone": parse_mobile(v["phone"], self.options.region),
+            "name": name,
+            "store": v.get("store") or None,
+            "joined_on": parse_date(v["joined_on"], "joined_on") if v.get("joined_on") else None,
+            "referral_code": normalise_code(v["referral_code"]) if v.get("referral_code") else None,
+            **birth_columns(v.get("birthday", ""), v.get("calendar", ""), v.get("leap", "")),
+        }
+        values["_referrer"] = v.get("referrer") or None
+        return values
+
+    def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:
+        for key, (row, values) in list(parsed.items()):
+            self.links.add(key, values.pop("_referrer"), row)
+        self._reject_taken_codes(parsed)
+        super().write(parsed)
+        self.links.resolve_known(self.rejects, self.summary)
+
+    def _reject_taken_codes(self, parsed: dict) -> None:
+        wanted = {v["referral_code"]: k for k, (_r, v) in parsed.items() if v["referral_code"]}
+        if not wanted:
+            return
+        owners = self.conn.execute(
+            select(customers_t.c.referral_code, customers_t.c.phone).where(customers_t.c.referral_code.in_(list(wanted)))
+        )
+        for code, phone in owners:
+            if phone != wanted[code]:
+                self.reject(parsed, wanted[code], f"referral code {code!r} already belongs to another customer")
+
+    def complete_new(self, values: dict) -> dict:
+        row = super().complete_new(values)
+        row.setdefault("joined_on", self.today)
+        row.setdefault("store", "")
+        row.setdefault("referral_code", self._free_code())
+        return row
+
+    def _free_code(self) -> str:
+        while True:
+            code = new_code(REFERRAL_CODE_LENGTH)
+            taken = self.conn.execute(select(customers_t.c.id).where(customers_t.c.referral_code == code)).first()
+            if taken is None:
+                return code
+
+    def finish(self) -> None:
+        self.links.resolve_remaining(self.rejects, self.summary)
+
+
+def birth_columns(text: str, calendar_text: str, leap_text: str) -> dict:
+    """The stored birthday columns (calendar, date, derived keys); all None when no birthday is given."""
+    if not text:
+        return {}
+    calendar = parse_calendar(calendar_text)
+    year, month, day = parse_ymd(text, "birthday")
+    leap = parse_bool(leap_text, "leap") if calendar == "lunar" else False
+    birth = Birth(calendar, year, month, day, leap)
+    born_on = validate_birth(birth)
+    return {
+        "birth_calendar": calendar, "birth_year": year, "birth_month": month, "birth_day": day,
+        "birth_leap": leap, "born_on": born_on, "birthday_key": birthday_key(birth),
+        "animal_sf": birth_branch(born_on, "spring_festival"), "animal_lc": birth_branch(born_on, "lichun"),
+        "star_sign": star_sign(born_on),
+    }
+
+
+class HoldingImporter(_Importer):
+    columns = HOLDING_COLUMNS
+    table = holdings_t
+
+    def parse(self, row: Row) -> dict:
+        v = row.values
+        term = parse_term(v["term"])
+        start = parse_date(v["start_on"], "start_on")
+        maturity = term.add_to(start)
+        if v.get("maturity_on") and parse_date(v["maturity_on"], "maturity_on") != maturity:
+            raise InvalidValue(f"maturity_on {v['maturity_on']!r} is not start + term ({maturity.isoformat()})")
+        if not v["holding_id"]:
+            raise InvalidValue("holding_id is empty")
+        return {
+            "ref": v["holding_id"], "_phone": parse_mobile(v["phone"], self.options.region),
+            "amount_fen": parse_money_fen(v["amount"]), "term": str(term), "term_days": term.nominal_days,
+            "start_on": start, "maturity_on": maturity, "product": v.get("product") or None,
+            "monthly_return": parse_bool(v.get("monthly_return", ""), "monthly_return"),
+        }
+
+    def resolve(self, parsed: dict) -> None:
+        phones = {values["_phone"] for _r, values in parsed.values()}
+        ids = dict(self.conn.execute(select(customers_t.c.phone, customers_t.c.id).where(customers_t.c.phone.in_(phones))).all())
+        for key, (_row, values) in list(parsed.items()):
+            phone = values.pop("_phone")
+            if phone not in ids:
+                self.reject(parsed, key, f"no customer with phone {phone} (import customers first)")
+            else:
+                values["customer_id"] = ids[phone]
+
+
+class MovementImporter(_Importer):
+    columns = MOVEMENT_COLUMNS
+    table = movements_t
+
+    def parse(self, row: Row) -> dict:
+        v = row.values
+        if not v["movement_id"]:
+            raise InvalidValue("movement_id is empty")
+        return {
+            "ref": v["movement_id"], "_holding": v["holding_id"], "kind": parse_kind(v["kind"]),
+            "on": parse_date(v["on"], "date"), "amount_fen": parse_money_fen(v["amount"]),
+        }
+
+    def resolve(self, parsed: dict) -> None:
+        refs = {values["_holding"] for _r, values in parsed.values()}
+        found = {
+            ref: (hid, cid, start)
+            for ref, hid, cid, start in self.conn.execute(
+                select(holdings_t.c.ref, holdings_t.c.id, holdings_t.c.customer_id, holdings_t.c.start_on)
+                .where(holdings_t.c.ref.in_(refs))
+            )
+        }
+        for key, (_row, values) in list(parsed.items()):
+            ref = values.pop("_holding")
+            if ref not in found:
+                self.reject(parsed, key, f"no holding {ref!r} (import holdings first)")
+            elif values["on"] < found[ref][2]:
+                self.reject(parsed, key, f"date {values['on']} is before holding {ref!r} started ({found[ref][2]})")
+            else:
+                values["holding_id"], values["customer_id"] = found[ref][0], found[ref][1]
+
+    def complete_new(self, values: dict) -> dict:
+        return {**values, "created_at": self.now}

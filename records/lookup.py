@@ -1,0 +1,33 @@
+"""Finding the customer staff name on the command line: by phone (any format), id or referral code."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, RowMapping, select
+
+from errors import NotFound
+from messaging.phone import try_parse_mobile
+from records import models
+from records.codes import is_code, normalise_code
+
+customers_t = models.Customer.__table__
+
+
+def find_customer(conn: Connection, text: str, region: str = "CN") -> RowMapping:
+    """The customer named by a phone, ``id:N`` / a plain id, or a referral code; NotFound names the text."""
+    raw = (text or "").strip()
+    c = customers_t.c
+    phone = try_parse_mobile(raw, region)
+    if phone:
+        condition = c.phone == phone
+    elif raw.lower().startswith("id:") and raw[3:].isdigit():
+        condition = c.id == int(raw[3:])
+    elif raw.isdigit() and len(raw) < 10:
+        condition = c.id == int(raw)
+    elif is_code(raw):
+        condition = c.referral_code == normalise_code(raw)
+    else:
+        raise NotFound(f"customer {raw!r}: not a phone, an id or a referral code")
+    row = conn.execute(select(customers_t).where(condition)).mappings().first()
+    if row is None:
+        raise NotFound(f"customer {raw!r} not found")
+    return row

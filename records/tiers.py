@@ -1,0 +1,238 @@
+"""A/B/C tiers: the playbook's indicators scored additively in one set-based query (DOMAIN.md §1).
+
+The same query serves `recompute` (every customer, into a scratch table, then one UPDATE) and
+`explain` (one customer), so what staff read is exactly what the recompute did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (BigInteger, Column, Connection, Date, Integer, MetaData, Select, String, Table, and_, case,
+                        exists, func, insert, literal, select, update)
+
+from records import models
+from records.terms import parse_term
+from settings import TierSettings
+
+TIERS = ("A", "B", "C", "P")
+INDICATORS = ("deposit", "term", "renewals", "topups", "referrals", "events", "withdrawals")
+VALUE_COLUMNS = {
+    "deposit": "deposit_fen", "term": "longest_term_days", "renewals": "renewals", "topups": "topups",
+    "referrals": "referrals", "events": "events", "withdrawals": "withdrawals",
+}
+
+customers_t = models.Customer.__table__
+holdings_t = models.Holding.__table__
+movements_t = models.Movement.__table__
+checkins_t = models.CheckIn.__table__
+history_t = models.TierChange.__table__
+
+
+def thresholds(settings: TierSettings, indicator: str) -> tuple[tuple[int, int], ...]:
+    """An indicator's [threshold, points] pairs in the stored unit (fen, nominal days, counts)."""
+    pairs = getattr(settings, indicator)
+    if indicator == "deposit":
+        return tuple((yuan * 100, points) for yuan, points in pairs)
+    if indicator == "term":
+        return tuple((parse_term(term).nominal_days, points) for term, points in pairs)
+    return tuple(pairs)
+
+
+def _points(value, pairs):
+    if not pairs:
+        return literal(0)
+    return case(*[(value >= threshold, points) for threshold, points in pairs], else_=0)
+
+
+def _day_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tz).astimezone(timezone.utc)
+
+
+def indicator_select(settings: TierSettings, as_of: date, tz: ZoneInfo, customer_ids: list[int] | None = None) -> Select:
+    """Per customer: each indicator's value as of ``as_of`` (inclusive), from one grouped query each."""
+    flows = (
+        select(movements_t.c.holding_id, func.sum(case(
+            (movements_t.c.kind == "top_up", movements_t.c.amount_fen),
+            (movements_t.c.kind == "withdrawal", -movements_t.c.amount_fen), else_=0)).label("delta"))
+        .where(movements_t.c.on <= as_of).group_by(movements_t.c.holding_id).subquery("flows")
+    )
+    active = (
+        select(holdings_t.c.customer_id,
+               func.sum(holdings_t.c.amount_fen + func.coalesce(flows.c.delta, 0)).label("deposit_fen"),
+               func.max(holdings_t.c.term_days).label("longest_term_days"))
+        .select_from(holdings_t.outerjoin(flows, flows.c.holding_id == holdings_t.c.id))
+        .where(holdings_t.c.start_on <= as_of, holdings_t.c.maturity_on > as_of)
+        .group_by(holdings_t.c.customer_id).subquery("active")
+    )
+    m = movements_t.c
+
+    def count(kind: str, days: int | None):
+        window = m.on > as_of - timedelta(days=days) if days else literal(True)
+        return func.sum(case((and_(m.kind == kind, window), 1), else_=0))
+
+    moves = (
+        select(m.customer_id, count("renewal", None).label("renewals"),
+               count("top_up", settings.topups_window_days).label("topups"),
+               count("withdrawal", settings.withdrawals_window_days).label("withdrawals"))
+        .where(m.on <= as_of).group_by(m.customer_id).subquery("moves")
+    )
+    referee = customers_t.alias("referee")
+    deposited = exists().where(holdings_t.c.customer_id == referee.c.id, holdings_t.c.start_on <= as_of)
+    refs = (
+        select(referee.c.referrer_id.label("customer_id"), func.count().label("referrals"))
+        .where(referee.c.referrer_id.is_not(None), deposited).group_by(referee.c.referrer_id).subquery("refs")
+    )
+    since = _day_start(as_of - timedelta(days=settings.events_window_days - 1), tz)
+    until = _day_start(as_of + timedelta(days=1), tz)
+    evs = (
+        select(checkins_t.c.customer_id, func.count().label("events"))
+        .where(checkins_t.c.checked_in_at >= since, checkins_t.c.checked_in_at < until)
+        .group_by(checkins_t.c.customer_id).subquery("evs")
+    )
+    c = customers_t.c
+    query = (
+        select(c.id.label("customer_id"), c.pinned_tier,
+               func.coalesce(active.c.deposit_fen, 0).label("deposit_fen"),
+               func.coalesce(active.c.longest_term_days, 0).label("longest_term_days"),
+               func.coalesce(moves.c.renewals, 0).label("renewals"),
+               func.coalesce(moves.c.topups, 0).label("topups"),
+               func.coalesce(refs.c.referrals, 0).label("referrals"),
+               func.coalesce(evs.c.events, 0).label("events"),
+               func.coalesce(moves.c.withdrawals, 0).label("withdrawals"))
+        .select_from(customers_t.outerjoin(active, active.c.customer_id == c.id)
+                     .outerjoin(moves, moves.c.customer_id == c.id)
+                     .outerjoin(refs, refs.c.customer_id == c.id)
+                     .outerjoin(evs, evs.c.customer_id == c.id))
+    )
+    return query.where(c.id.in_(customer_ids)) if customer_ids is not None else query
+
+
+def score_select(settings: TierSettings, as_of: date, tz: ZoneInfo, customer_ids: list[int] | None = None) -> Select:
+    """Indicator values, each indicator's points, the total and the tier (a pin wins)."""
+    values = indicator_select(settings, as_of, tz, customer_ids).subquery("v")
+    points = [
+        _points(values.c[VALUE_COLUMNS[name]], thresholds(settings, name)).label(f"{name}_points")
+        for name in INDICATORS
+    ]
+    scored = select(values, *points).subquery("s")
+    total = sum((scored.c[f"{name}_points"] for name in INDICATORS), literal(0))
+    tier = case(
+        (scored.c.pinned_tier.is_not(None), scored.c.pinned_tier),
+        (total >= settings.a_min_score, "A"),
+        (total >= settings.b_min_score, "B"),
+        (scored.c.deposit_fen >= settings.c_min_deposit * 100, "C"),
+        else_="P",
+    )
+    return select(scored, total.label("score"), tier.label("tier"))
+
+
+_BREAKDOWN = [*VALUE_COLUMNS.values(), *(f"{n}_points" for n in INDICATORS)]
+
+
+def _scratch_table() -> Table:
+    columns = [Column("customer_id", Integer, primary_key=True), Column("pinned_tier", String(1)),
+               Column("deposit_fen", BigInteger)]
+    columns += [Column(name, Integer) for name in _BREAKDOWN if name != "deposit_fen"]
+    columns += [Column("score", Integer), Column("tier", String(1))]
+    return Table("tier_scores", MetaData(), *columns, prefixes=["TEMPORARY"])
+
+
+def recompute(conn: Connection, settings: TierSettings, as_of: date, tz: ZoneInfo, now: datetime) -> dict[str, int]:
+    """Score every customer as of ``as_of``; record changed tiers in the history; return counts per tier."""
+    scratch = _scratch_table()
+    scratch.drop(conn, checkfirst=True)
+    scratch.create(conn)
+    scored = score_select(settings, as_of, tz).subquery("scored")
+    conn.execute(insert(scratch).from_select([c.name for c in scratch.c], select(*[scored.c[c.name] for c in scratch.c])))
+    _record_changes(conn, scratch, as_of, now)
+    c = customers_t.c
+    conn.execute(
+        update(customers_t).where(c.id == scratch.c.customer_id)
+        .values(tier=scratch.c.tier, tier_score=scratch.c.score, tier_as_of=as_of)
+    )
+    scratch.drop(conn)
+    return tier_counts(conn)
+
+
+def _record_changes(conn: Connection, scratch: Table, as_of: date, now: datetime) -> None:
+    c, s = customers_t.c, scratch.c
+    changed = select(
+        s.customer_id, literal(as_of, Date).label("as_of"), s.tier, s.score, literal("recompute").label("reason"),
+        literal("").label("note"), *[s[name] for name in _BREAKDOWN], literal(now, models.TierChange.__table__.c.recorded_at.type).label("recorded_at"),
+    ).join_from(scratch, customers_t, c.id == s.customer_id).where(
+        (c.tier != s.tier) | (c.tier_score != s.score) | c.tier_as_of.is_(None)
+    )
+    names = ["customer_id", "as_of", "tier", "score", "reason", "note", *_BREAKDOWN, "recorded_at"]
+    conn.execute(insert(history_t).from_select(names, changed))
+
+
+def tier_counts(conn: Connection) -> dict[str, int]:
+    counts = dict(conn.execute(select(customers_t.c.tier, func.count()).group_by(customers_t.c.tier)).all())
+    return {tier: counts.get(tier, 0) for tier in TIERS}
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Why a customer is in their tier: each indicator's value and points, the total, the pin."""
+
+    customer_id: int
+    as_of: date
+    values: dict[str, int]
+    points: dict[str, int]
+    score: int
+    computed_tier: str
+    pinned_tier: str | None
+    tier: str
+
+
+def explain(conn: Connection, settings: TierSettings, customer_id: int, as_of: date, tz: ZoneInfo) -> Breakdown:
+    """The score of one customer, computed by the very query the recompute runs."""
+    row = conn.execute(score_select(settings, as_of, tz, [customer_id])).mappings().one()
+    values = {name: row[VALUE_COLUMNS[name]] for name in INDICATORS}
+    points = {name: row[f"{name}_points"] for name in INDICATORS}
+    unpinned = _tier_of(settings, row["score"], row["deposit_fen"])
+    return Breakdown(customer_id, as_of, values, points, row["score"], unpinned, row["pinned_tier"], row["tier"])
+
+
+def _tier_of(settings: TierSettings, score: int, deposit_fen: int) -> str:
+    if score >= settings.a_min_score:
+        return "A"
+    if score >= settings.b_min_score:
+        return "B"
+    return "C" if deposit_fen >= settings.c_min_deposit * 100 else "P"
+
+
+def set_pin(conn: Connection, settings: TierSettings, customer_id: int, tier: str | None, reason: str,
+            as_of: date, tz: ZoneInfo, now: datetime) -> Breakdown:
+    """Pin a tier by hand (``tier``) or remove the pin (None); either way record it in the history."""
+    c = customers_t.c
+    conn.execute(update(customers_t).where(c.id == customer_id).values(
+        pinned_tier=tier, pinned_reason=reason if tier else None, pinned_at=now if tier else None))
+    result = explain(conn, settings, customer_id, as_of, tz)
+    conn.execute(update(customers_t).where(c.id == customer_id).values(tier=result.tier, tier_score=result.score, tier_as_of=as_of))
+    conn.execute(insert(history_t).values(
+        customer_id=customer_id, as_of=as_of, tier=result.tier, score=result.score,
+        reason="pin" if tier else "unpin", note=reason or "", recorded_at=now,
+        **{VALUE_COLUMNS[n]: result.values[n] for n in INDICATORS},
+        **{f"{n}_points": result.points[n] for n in INDICATORS},
+    ))
+    return result
+
+
+def tier_on(conn: Connection, customer_id: int, on: date) -> str:
+    """The tier a customer had on a date, from the history (P before any record)."""
+    h = history_t.c
+    row = conn.execute(
+        select(h.tier).where(h.customer_id == customer_id, h.as_of <= on).order_by(h.as_of.desc(), h.id.desc()).limit(1)
+    ).first()
+    return row.tier if row else "P"
+
+
+def history(conn: Connection, customer_id: int) -> list[dict]:
+    """A customer's tier history, oldest first."""
+    h = history_t.c
+    rows = conn.execute(select(history_t).where(h.customer_id == customer_id).order_by(h.as_of, h.id)).mappings()
+    return [dict(row) for row in rows]
