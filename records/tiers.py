@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (BigInteger, Column, Connection, Date, Integer, MetaData, Select, String, Table, and_, case,
-                        exists, func, insert, literal, select, update)
+                        cast, exists, func, insert, literal, select, update)
 
 from records import models
 from records.terms import parse_term
@@ -95,7 +95,7 @@ def indicator_select(settings: TierSettings, as_of: date, tz: ZoneInfo, customer
     c = customers_t.c
     query = (
         select(c.id.label("customer_id"), c.pinned_tier,
-               func.coalesce(active.c.deposit_fen, 0).label("deposit_fen"),
+               cast(func.coalesce(active.c.deposit_fen, 0), BigInteger).label("deposit_fen"),
                func.coalesce(active.c.longest_term_days, 0).label("longest_term_days"),
                func.coalesce(moves.c.renewals, 0).label("renewals"),
                func.coalesce(moves.c.topups, 0).label("topups"),

@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from app import App, ManualClock
 from settings import load_settings
 
+# Read before the autouse fixture below hides JINLI_* variables from the code under test.
+PG_URL = os.environ.get("JINLI_TEST_PG_URL")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch):
@@ -22,13 +25,42 @@ def _isolated_env(monkeypatch):
             monkeypatch.delenv(name)
 
 
+def reset_postgres(url: str) -> None:
+    """An empty public schema in the test database (each test starts from nothing)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_url_for(backend: str) -> str:
+    """The database a test site uses: a SQLite file beside config.toml, or the CI's PostgreSQL."""
+    if backend == "sqlite":
+        return "sqlite:///jinli.sqlite3"
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("JINLI_TEST_PG_URL is not set: .ci/run starts PostgreSQL and sets it")
+        pytest.skip("no PostgreSQL (set JINLI_TEST_PG_URL, as .ci/run does)")
+    reset_postgres(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request) -> str:
+    return request.param
+
+
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    """A config.toml in a temporary folder whose database is a SQLite file beside it."""
+def site(tmp_path: Path, backend: str) -> Path:
+    """A config.toml in a temporary folder; its database is a SQLite file beside it, or PostgreSQL."""
     config = tmp_path / "config.toml"
-    config.write_text(textwrap.dedent("""
+    url = database_url_for(backend)
+    config.write_text(textwrap.dedent(f"""
         [database]
-        url = "sqlite:///jinli.sqlite3"
+        url = "{url}"
         [site]
         campaigns_dir = "campaigns"
         templates_dir = "templates"

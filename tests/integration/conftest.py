@@ -1,0 +1,42 @@
+"""Fixtures for tests against real services: the Twilio mock, a canned Twilio, ..."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.integration.twilio_mock import CannedTwilio, TwilioMock, missing_tools
+
+
+def unavailable(reason: str) -> None:
+    """On CI a missing service is a broken set-up (fail loudly); on a laptop, skip the test."""
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def twilio_mock_server(tmp_path_factory):
+    """Prism serving Twilio's OpenAPI spec behind a recording proxy; started once per run."""
+    reason = missing_tools()
+    if reason:
+        unavailable(reason)
+    mock = TwilioMock(log=tmp_path_factory.mktemp("prism") / "prism.log")
+    yield mock
+    mock.close()
+
+
+@pytest.fixture
+def twilio_mock(twilio_mock_server):
+    """The session's Twilio mock, its record of received requests emptied for this test."""
+    twilio_mock_server.clear()
+    return twilio_mock_server
+
+
+@pytest.fixture
+def canned_twilio():
+    """A loopback server answering like Twilio with whatever the test sets via ``.answer()``."""
+    server = CannedTwilio()
+    yield server
+    server.close()

@@ -1,0 +1,60 @@
+"""Phone numbers (the phonenumbers seam) and settings loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from errors import ConfigError, InvalidValue
+from messaging.phone import mask, mask_in_text, parse_mobile
+from settings import load_settings, settings_from_dict
+
+
+@pytest.mark.parametrize("text, e164", [
+    ("13812348000", "+8613812348000"), ("+86 138 1234 8000", "+8613812348000"), ("138-1234-8000", "+8613812348000"),
+    ("008613812348000", "+8613812348000"), ("+1 415 555 2671", "+14155552671"),
+])
+def test_mobiles_are_stored_in_e164(text, e164):
+    assert parse_mobile(text) == e164
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("010-12345678", "not a mobile"), ("02112345678", "not a mobile"), ("12345", "not a valid"),
+    ("abc", "not a phone"), ("", "empty"), ("1381234800", "not a valid"),
+])
+def test_landlines_and_invalid_numbers_are_refused_with_the_value(text, reason):
+    with pytest.raises(InvalidValue, match=reason):
+        parse_mobile(text)
+
+
+def test_masking_for_logs():
+    assert mask("+8613812348000") == "138****8000"
+    assert mask_in_text("sent to +8613812348000; reply from 13912345678") == "sent to 138****8000; reply from 139****5678"
+
+
+def test_the_packaged_config_loads_with_playbook_defaults():
+    settings = load_settings(Path(__file__).resolve().parents[2] / "config.toml")
+    assert settings.site.timezone == "Asia/Shanghai" and settings.site.phone_region == "CN"
+    assert settings.tiers.deposit == ((100000, 3), (50000, 2), (10000, 1))
+    assert settings.tiers.a_min_score == 15 and settings.tiers.b_min_score == 9
+    assert settings.sms.signature.startswith("【")
+
+
+def test_relative_sqlite_paths_are_relative_to_the_config_file(tmp_path, monkeypatch):
+    settings = settings_from_dict({"database": {"url": "sqlite:///var/x.db"}}, base_dir=tmp_path)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'var' / 'x.db'}"
+    monkeypatch.setenv("JINLI_DATABASE_URL", "postgresql+psycopg://u:secret@127.0.0.1/jinli")
+    assert settings.database_url == "postgresql+psycopg://u:secret@127.0.0.1/jinli"
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"tiers": {"deposit": [[100000]]}}, "expected 2 values"),
+    ({"tiers": {"deposit": "lots"}}, "expected a list"),
+    ({"sms": {"gateway": "pigeon"}}, "console, file or twilio"),
+    ({"sms": {"quiet_hours": ["25:00", "08:00"]}}, "HH:MM"),
+    ({"sms": {"notices_ignore_quiet_hours": "yes"}}, "true or false"),
+])
+def test_bad_settings_name_the_key(raw, message):
+    with pytest.raises(ConfigError, match=message):
+        settings_from_dict(raw, base_dir=Path("."))
