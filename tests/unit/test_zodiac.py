@@ -60,6 +60,17 @@ def test_birth_branch_rejects_an_unknown_boundary_by_name():
         zodiac.birth_branch(date(1990, 1, 20), "solstice")
 
 
+@pytest.mark.parametrize("born_on", [date(1899, 12, 31), date(2101, 1, 1)], ids=str)
+def test_birth_branch_rejects_a_birth_out_of_range_by_name(born_on):
+    with pytest.raises(InvalidValue, match=f"birth date {born_on} is outside"):
+        zodiac.birth_branch(born_on)
+
+
+def test_birth_branch_early_in_1900_belongs_to_lunar_1899():
+    assert zodiac.birth_branch(date(1900, 1, 30)) == 11  # 己亥, the pig
+    assert zodiac.birth_branch(date(1900, 1, 31)) == 0  # 庚子, the rat
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.one_of(st.dates(min_value=lunar.FIRST_DATE, max_value=lunar.LAST_DATE), new_year_dates))
 def test_birth_branch_agrees_with_the_library(born_on):
