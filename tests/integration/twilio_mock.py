@@ -85,6 +85,9 @@ class _Recorder(ThreadingHTTPServer):
 
 class _ProxyHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as api.twilio.com does
+    # Headers and body go out in two writes; with Nagle on, the body waits for the client's
+    # delayed ACK and every answer takes 40 ms.
+    disable_nagle_algorithm = True
     server: _Recorder
 
     def do_GET(self):
@@ -237,6 +240,7 @@ class _Canned(ThreadingHTTPServer):
 
 class _CannedHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # see _ProxyHandler
     server: _Canned
 
     def do_POST(self):

@@ -4,6 +4,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from errors import ConfigError, GatewayError
 from messaging.gateways import (
@@ -18,6 +20,7 @@ from messaging.gateways import (
     failure_kind,
     make_gateway,
 )
+from messaging.gateways.twilio import RebasedHttpClient, _transport_kind
 from settings import settings_from_dict
 
 SMS = OutgoingSms(message_id=7, to="+8613812348000", body="【金福金行】张女士您好\n周六见回T退订")
@@ -200,3 +203,29 @@ def test_make_gateway_twilio_config_errors(tmp_path, monkeypatch, env, twilio, f
         monkeypatch.setenv(key, value)
     with pytest.raises(ConfigError, match=fragment):
         make_gateway(settings(tmp_path, sms={"gateway": "twilio"}, twilio=twilio))
+
+
+# --- twilio: the pure parts (the real client is exercised in tests/integration) -------------------
+
+def test_rebased_http_client_keeps_path_and_query():
+    client = RebasedHttpClient("http://127.0.0.1:4010/mock/")
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?PageSize=5"
+    assert client.rebase(url) == "http://127.0.0.1:4010/mock/2010-04-01/Accounts/AC1/Messages.json?PageSize=5"
+
+
+@pytest.mark.parametrize(
+    "exc, kind",
+    [
+        (requests.ConnectTimeout("connect timed out"), FailureKind.RETRYABLE),
+        (requests.ConnectionError(MaxRetryError(None, "/", NewConnectionError(None, "refused"))), FailureKind.RETRYABLE),
+        (requests.exceptions.SSLError("bad handshake"), FailureKind.RETRYABLE),
+        (requests.exceptions.ProxyError("proxy down"), FailureKind.RETRYABLE),
+        (requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError())), FailureKind.UNKNOWN_OUTCOME),
+        (requests.ReadTimeout("read timed out"), FailureKind.UNKNOWN_OUTCOME),
+        (requests.exceptions.ChunkedEncodingError("cut"), FailureKind.UNKNOWN_OUTCOME),
+        (requests.exceptions.InvalidURL("no host"), FailureKind.PERMANENT),
+    ],
+    ids=["connect timeout", "refused", "tls", "proxy", "aborted after sending", "read timeout", "cut answer", "bad url"],
+)
+def test_twilio_transport_errors_retry_only_what_never_left(exc, kind):
+    assert _transport_kind(exc) is kind

@@ -1,0 +1,104 @@
+"""What every SMS gateway accepts, returns and raises, plus the recording test double.
+
+A gateway sends one message and returns the provider's id, or raises ``SendError`` whose ``kind``
+tells the outbox what to do next: retry later, record an opt-out, mark the number invalid, fail
+the message for good, or hold it for review when it may already be on its way.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from errors import GatewayError
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    """One text to send: the outbox row it comes from, an E.164 number and the final body."""
+
+    message_id: int
+    to: str
+    body: str
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the provider said: its id for the message and its status ('queued', 'sent', ...)."""
+
+    provider_id: str
+    status: str
+
+
+class FailureKind(StrEnum):
+    """Why a send failed, in the terms the outbox acts on."""
+
+    RETRYABLE = "retryable"  # rate limit, provider 5xx, could not connect: try again later
+    UNSUBSCRIBED = "unsubscribed"  # the recipient opted out at the provider (Twilio 21610)
+    INVALID_NUMBER = "invalid_number"  # not a number the provider can text (21211, 21614)
+    PERMANENT = "permanent"  # anything else the provider refused: retrying changes nothing
+    # The request left but no answer came back (a read timeout, a dropped connection): the text
+    # may have been sent. Not retryable, because a duplicate text is worse than a late one.
+    UNKNOWN_OUTCOME = "unknown_outcome"
+
+
+class SendError(GatewayError):
+    """A failed send; ``kind`` says why and ``retryable`` is true only for RETRYABLE."""
+
+    def __init__(self, message: str, *, kind: FailureKind, code: str | None = None):
+        super().__init__(message, code=code, retryable=kind is FailureKind.RETRYABLE)
+        self.kind = kind
+
+
+def failure_kind(error: GatewayError) -> FailureKind:
+    """The kind of any GatewayError, also one raised without a kind (then from ``retryable``)."""
+    kind = getattr(error, "kind", None)
+    if kind is not None:
+        return FailureKind(kind)
+    return FailureKind.RETRYABLE if error.retryable else FailureKind.PERMANENT
+
+
+class SmsGateway(Protocol):
+    """Sends one SMS; failures raise GatewayError (usually SendError with a kind)."""
+
+    name: str
+
+    def send(self, sms: OutgoingSms) -> SendResult: ...
+
+
+class RecordingGateway:
+    """The test double: records what was sent, fakes provider ids, fails on demand; thread-safe."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingSms] = []
+        self.attempted: list[OutgoingSms] = []
+        self._failures: dict[str, tuple[GatewayError, int | None]] = {}
+        self._lock = threading.Lock()
+
+    def fail_for(self, to: str, error: GatewayError, *, times: int | None = None) -> None:
+        """Raise ``error`` for sends to ``to``: always, or only the next ``times`` attempts."""
+        with self._lock:
+            self._failures[to] = (error, times)
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        """Record ``sms`` and return FAKE000001, FAKE000002, ...; or raise the failure set for it."""
+        with self._lock:
+            self.attempted.append(sms)
+            self._raise_failure(sms.to)
+            self.sent.append(sms)
+            return SendResult(provider_id=f"FAKE{len(self.sent):06d}", status="queued")
+
+    def _raise_failure(self, to: str) -> None:
+        error, times = self._failures.get(to, (None, None))
+        if error is None:
+            return
+        if times == 1:
+            del self._failures[to]
+        elif times is not None:
+            self._failures[to] = (error, times - 1)
+        raise error

@@ -1,0 +1,43 @@
+"""A gateway that appends each message as one JSON line to a file, for staging and demos."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from messaging.gateways.base import OutgoingSms, SendResult
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FileGateway:
+    """Appends ``{"id", "to", "body", "provider_id", "at"}`` lines to ``path``; thread-safe."""
+
+    name = "file"
+
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] = utc_now):
+        self.path = Path(path)
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        """Append ``sms`` (full E.164 number: the file is the delivery) and return a unique FILE id."""
+        provider_id = f"FILE{uuid.uuid4().hex}"
+        line = json.dumps(self._record(sms, provider_id), ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Append mode and one write() per line (far below the 8 KB buffer): other processes
+            # appending to the same file cannot interleave inside a line.
+            with self.path.open("a", encoding="utf-8") as file:
+                file.write(line)
+        return SendResult(provider_id=provider_id, status="sent")
+
+    def _record(self, sms: OutgoingSms, provider_id: str) -> dict:
+        at = self._clock().astimezone(timezone.utc).isoformat(timespec="seconds")
+        return {"id": sms.message_id, "to": sms.to, "body": sms.body, "provider_id": provider_id, "at": at}

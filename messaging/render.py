@@ -1,0 +1,137 @@
+"""SMS bodies from staff-written Jinja templates: sandboxed, strict, and signed the Chinese way.
+
+A template is the file ``<templates_dir>/NAME.j2`` (UTF-8) and is called ``NAME``; a subfolder
+gives ``folder/NAME``. Templates are data written by staff, so they run in Jinja's sandbox
+(no ``__class__``, no mutation of the context) and every undefined variable is an error: a
+half-rendered "您好 ," is never sent.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from errors import TemplateError
+
+SUFFIX = ".j2"
+
+
+class TemplateRenderer:
+    """Renders ``NAME.j2`` templates from one folder; each template is compiled once and reused."""
+
+    def __init__(self, templates_dir: Path):
+        self.templates_dir = Path(templates_dir)
+        self._env = _sandbox(self.templates_dir)
+        # Filled lazily; a race only compiles a template twice. Edits made after the first render
+        # need a new renderer (the daemon builds one per run).
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def names(self) -> list[str]:
+        """Every template name in the folder, sorted ('birthday', 'salon/invite', ...)."""
+        if not self.templates_dir.is_dir():
+            return []
+        files = self.templates_dir.rglob(f"*{SUFFIX}")
+        return sorted(p.relative_to(self.templates_dir).as_posix()[: -len(SUFFIX)] for p in files)
+
+    def exists(self, name: str) -> bool:
+        """Whether ``NAME.j2`` is a file in the templates folder."""
+        return (self.templates_dir / f"{name}{SUFFIX}").is_file()
+
+    def render(self, name: str, context: dict[str, Any]) -> str:
+        """The rendered text with surrounding whitespace trimmed; any failure is one TemplateError line."""
+        template = self._template(name)
+        try:
+            return template.render(context).strip()
+        # Staff templates can raise anything (a TypeError from `'a' + 1`, a ZeroDivisionError...);
+        # the contract is one TemplateError naming the template, never a traceback.
+        except Exception as exc:  # noqa: BLE001
+            raise TemplateError(_describe(name, template.filename, exc)) from None
+
+    def variables(self, name: str) -> set[str]:
+        """The top-level variables a template reads, for checking a campaign's context up front."""
+        self._template(name)
+        source, _, _ = self._env.loader.get_source(self._env, f"{name}{SUFFIX}")
+        return meta.find_undeclared_variables(self._env.parse(source))
+
+    def _template(self, name: str) -> jinja2.Template:
+        template = self._compiled.get(name)
+        if template is None:
+            template = self._compiled[name] = self._compile(name)
+        return template
+
+    def _compile(self, name: str) -> jinja2.Template:
+        try:
+            return self._env.get_template(f"{name}{SUFFIX}")
+        except jinja2.TemplateNotFound:
+            where = self.templates_dir / f"{name}{SUFFIX}"
+            raise TemplateError(f"template {name!r}: not found (no file {where})") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"template {name!r} ({exc.filename}:{exc.lineno}): syntax error: {_one_line(exc.message)}") from None
+
+
+def month_day(value: Any) -> str:
+    """The `md` filter: a date as staff write it in a text, 2025-12-07 -> 12月7日."""
+    return f"{value.month}月{value.day}日" if hasattr(value, "month") else str(value)
+
+
+def _sandbox(templates_dir: Path) -> ImmutableSandboxedEnvironment:
+    # Immutable: a template must not change the lists and dicts the campaign passes in.
+    # trim/lstrip_blocks: {% if %} lines leave no blank lines behind in a multi-line SMS.
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(templates_dir, encoding="utf-8"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["md"] = month_day
+    return env
+
+
+def _describe(name: str, filename: str | None, exc: Exception) -> str:
+    where = f"{filename}:{_template_line(filename, exc)}" if filename else "<unknown file>"
+    return f"template {name!r} ({where}): {_problem(exc)}"
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return f"unsafe: {_one_line(str(exc))}"
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"undefined: {_one_line(str(exc))}"
+    return f"{type(exc).__name__}: {_one_line(str(exc))}"
+
+
+def _template_line(filename: str | None, exc: Exception) -> int | str:
+    """The template line that failed: Jinja rewrites tracebacks so template frames carry it."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    return frames[-1].lineno if frames else "?"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def compose_sms(body: str, *, marketing: bool, signature: str, unsubscribe_hint: str) -> str:
+    """Prefix the 【signature】; marketing texts also end with the unsubscribe hint; never twice."""
+    text = body.strip()
+    signature = _bracketed(signature.strip())
+    if signature and signature not in text:
+        text = signature + text
+    hint = unsubscribe_hint.strip()
+    if marketing and hint and hint not in text:
+        text = text + hint
+    return text
+
+
+def _bracketed(signature: str) -> str:
+    """Carriers require the 【】 brackets; a signature configured without them gets them."""
+    if not signature or (signature.startswith("【") and signature.endswith("】")):
+        return signature
+    return f"【{signature.strip('【】')}】"

@@ -1,0 +1,94 @@
+"""How many SMS parts a text costs: GSM 03.38 septets or UCS-2 code units, split as carriers split.
+
+A text that fits the GSM 03.38 alphabets is sent as GSM-7: 160 septets in one SMS, 153 per part
+once split (a part loses 7 septets to its concatenation header). Anything else, and any Chinese
+character, forces UCS-2: 70 UTF-16 code units in one SMS, 67 per part.
+
+Splitting never cuts a character in two: an extension character (ESC + code, 2 septets) or an
+astral character such as an emoji (a surrogate pair, 2 code units) moves whole to the next part,
+which is what Twilio's segment calculator does. So a split text may need more parts than
+ceil(units / 153) or ceil(units / 67).
+
+An empty text counts as one GSM-7 segment of 0 units: Twilio bills an empty body as one message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GSM7 = "GSM-7"
+UCS2 = "UCS-2"
+
+# GSM 03.38 default alphabet, indexed by code 0x00-0x7F. 0x1B is ESC (the escape to the extension
+# table), not a character of its own, so it is left out of GSM7_BASIC below.
+GSM7_BASIC_TABLE = (
+    "@£$¥èéùìòÇ\nØø\rÅå"
+    "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
+    " !\"#¤%&'()*+,-./"
+    "0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNO"
+    "PQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmno"
+    "pqrstuvwxyzäöñüà"
+)
+GSM7_BASIC = frozenset(GSM7_BASIC_TABLE) - {"\x1b"}
+
+# GSM 03.38 extension table: code after ESC -> character; each costs 2 septets.
+GSM7_EXTENSION_TABLE = {
+    0x0A: "\f",
+    0x14: "^",
+    0x28: "{",
+    0x29: "}",
+    0x2F: "\\",
+    0x3C: "[",
+    0x3D: "~",
+    0x3E: "]",
+    0x40: "|",
+    0x65: "€",
+}
+GSM7_EXTENSION = frozenset(GSM7_EXTENSION_TABLE.values())
+
+# encoding -> (units in a single SMS, units per part of a split SMS)
+LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}
+
+
+@dataclass(frozen=True)
+class Segments:
+    """A text's encoding, its length in that encoding's units, and how many SMS parts it takes."""
+
+    encoding: str
+    units: int
+    count: int
+
+
+def count_segments(text: str) -> Segments:
+    """The encoding, units and parts of ``text``; an empty text is one GSM-7 segment."""
+    encoding = encoding_of(text)
+    weights = [_units(char, encoding) for char in text]
+    single, per_part = LIMITS[encoding]
+    return Segments(encoding, sum(weights), _parts(weights, single, per_part))
+
+
+def encoding_of(text: str) -> str:
+    """GSM-7 when every character is in the GSM 03.38 basic or extension table, else UCS-2."""
+    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
+        return GSM7
+    return UCS2
+
+
+def _units(char: str, encoding: str) -> int:
+    if encoding == GSM7:
+        return 2 if char in GSM7_EXTENSION else 1
+    return 2 if ord(char) > 0xFFFF else 1
+
+
+def _parts(weights: list[int], single: int, per_part: int) -> int:
+    """Pack characters greedily into parts, never splitting one character across two parts."""
+    if sum(weights) <= single:
+        return 1
+    parts, room = 1, per_part
+    for weight in weights:
+        if weight > room:
+            parts, room = parts + 1, per_part
+        room -= weight
+    return parts
