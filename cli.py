@@ -33,6 +33,9 @@ class JinliGroup(click.Group):
             _fail(f"database error: {reason}", 1)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except BrokenPipeError:  # `jinli … | head`: the reader left, nothing to report
+            sys.stderr.close()
+            sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # a bug: still one line, the traceback on request
@@ -198,6 +201,15 @@ def customers_show(app: App, customer: str, as_json: bool) -> None:
         history = tiers.history(conn, person["id"])
     output.customer(person, history, as_json)
 
+
+def _register() -> None:
+    from campaigns.commands import campaigns_group, run_command
+
+    main.add_command(campaigns_group)
+    main.add_command(run_command)
+
+
+_register()
 
 if __name__ == "__main__":
     main()

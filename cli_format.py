@@ -116,3 +116,61 @@ def customer(person, history: list[dict], as_json: bool) -> None:
         click.echo(f"{key:>15}: {public.get(key)}")
     for change in history:
         click.echo(f"  {change['as_of']} {change['tier']} score {change['score']} ({change['reason']}{': ' + change['note'] if change['note'] else ''})")
+
+
+REASON_LABELS = {
+    "opted_out": "已退订 opted out", "invalid_phone": "号码无效 invalid phone", "tier": "等级不符 tier",
+    "store": "门店不符 store", "not_new": "非新客户 not new", "not_old": "非老客户 not old",
+    "cap": "本周已达上限 weekly cap", "capacity": "名额已满 capacity", "duplicate_text": "重复短信 duplicate text",
+}
+
+
+def campaign_list(rows: list[dict], problems: list[str], as_json: bool) -> None:
+    if as_json:
+        print_json({"campaigns": rows, "invalid": problems})
+        return
+    table = Table(title="活动 campaigns")
+    for header in ("id", "name", "kind", "tiers", "next occurrences"):
+        table.add_column(header)
+    for row in rows:
+        name = row["name"] + ("" if row["enabled"] else " (disabled)")
+        table.add_row(row["id"], name, row["kind"], row["tiers"], "\n".join(row["next"]) or "-")
+    console().print(table)
+    for problem in problems:
+        click.echo(f"invalid: {problem}", err=True)
+
+
+def preview(data: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(data)
+        return
+    if not data["occurrences"]:
+        click.echo(f"{data['campaign']}: nothing on {data['date']}")
+    for occ in data["occurrences"]:
+        totals = occ["totals"]
+        click.echo(f"\n{occ['key']} ({occ['template']}, {occ['message_class']}) at {occ['send_at']}: "
+                   f"{totals['recipients']} recipients, {totals['segments']} segments, ¥{totals['cost']:.2f}; "
+                   f"{totals['excluded']} excluded")
+        for r in occ["recipients"]:
+            click.echo(f"  {r['name']} [{r['tier']}] {r['phone']} · {r['segments']} segment(s)\n      {r['text']}")
+        reasons: dict[str, int] = {}
+        for e in occ["excluded"]:
+            reasons[e["reason"]] = reasons.get(e["reason"], 0) + 1
+        for reason, count in sorted(reasons.items()):
+            names = ", ".join([e["name"] for e in occ["excluded"] if e["reason"] == reason][:8])
+            click.echo(f"  excluded {REASON_LABELS.get(reason, reason)}: {count} ({names}{', …' if count > 8 else ''})")
+
+
+def run_summary(day: date, planned, dispatched, dry_run: bool) -> None:
+    click.echo(f"run for {day.isoformat()}{' (dry run: nothing written or sent)' if dry_run else ''}")
+    click.echo(f"  planned {planned.planned} messages in {planned.occurrences} occurrences"
+               f" ({planned.already_planned} already planned)")
+    for reason, count in sorted(planned.suppressed.items()):
+        click.echo(f"  suppressed {REASON_LABELS.get(reason, reason)}: {count}")
+    for reason, count in sorted(planned.excluded.items()):
+        click.echo(f"  not targeted {REASON_LABELS.get(reason, reason)}: {count}")
+    if dispatched is not None:
+        click.echo(f"  sent {dispatched.sent}, deferred {dispatched.deferred}, retried {dispatched.retried}, "
+                   f"failed {dispatched.failed}")
+        for reason, count in sorted(dispatched.suppressed.items()):
+            click.echo(f"  suppressed at send time {REASON_LABELS.get(reason, reason)}: {count}")

@@ -1,0 +1,171 @@
+"""Who is due an occurrence: one SQL query per occurrence, set-based and index-friendly.
+
+The rule (birthday keys, lucky animals and signs, maturing holdings...) picks the candidates; the
+same query classifies each candidate as a recipient or excluded with a reason, in this order:
+opted_out, invalid_phone, tier, store, not_new / not_old, cap (marketing only), capacity.
+"""
+
+from __future__ import annotations
+
+import calendar as cal
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, exists, extract, false, func, literal, null, or_, select, true
+
+from campaigns.definitions import Campaign
+from campaigns.occurrences import (AttendedWithoutDeposit, BirthdayOn, BirthdayWithMaturity, Everyone, InvitedTo,
+                                   LuckyDay, MaturingOn, MonthlyReturnOn, Occurrence)
+from records import models
+
+customers_t = models.Customer.__table__
+holdings_t = models.Holding.__table__
+outbox_t = models.OutboxMessage.__table__
+events_t = models.Event.__table__
+invitations_t = models.Invitation.__table__
+checkins_t = models.CheckIn.__table__
+TIER_ORDER = {"A": 0, "B": 1, "C": 2, "P": 3}
+ACTIVE_STATES = ("planned", "sending", "sent", "delivered")
+
+
+@dataclass(frozen=True)
+class AudiencePolicy:
+    weekly_cap: int = 3
+    new_customer_days: int = 183
+    old_customer_days: int = 365
+
+
+@dataclass(frozen=True)
+class Candidate:
+    customer: dict[str, Any]  # the customer's columns
+    extra: dict[str, Any]  # what the rule adds (maturity date, amount, check-in code...)
+    reason: str | None  # None: a recipient
+
+
+def _holdings_summary(condition) -> Any:
+    h = holdings_t.c
+    return (select(h.customer_id, func.min(h.maturity_on).label("maturity_on"), func.sum(h.amount_fen).label("amount_fen"),
+                   func.min(h.term).label("term"))
+            .where(condition).group_by(h.customer_id).subquery("held"))
+
+
+def _rule(occurrence: Occurrence, campaign: Campaign, boundary_default: str):
+    """(join target or None, condition on customers, extra columns) for the occurrence's rule."""
+    c, rule = customers_t.c, occurrence.rule
+    h = holdings_t.c
+    if isinstance(rule, Everyone):
+        return None, true(), []
+    if isinstance(rule, BirthdayOn):
+        condition = c.birthday_key.in_(sorted(rule.keys))
+        return None, condition, []
+    if isinstance(rule, LuckyDay):
+        animal = c.animal_lc if rule.boundary == "lichun" else c.animal_sf
+        condition = animal.in_(sorted(rule.branches))
+        if rule.signs is not None:
+            condition = and_(condition, c.star_sign.in_(sorted(rule.signs)))
+        return None, condition, []
+    if isinstance(rule, BirthdayWithMaturity):
+        window = timedelta(days=rule.window_days)
+        held = _holdings_summary(and_(h.maturity_on >= rule.birthday - window, h.maturity_on <= rule.birthday + window,
+                                      h.start_on <= occurrence.on))
+        return held, c.birthday_key.in_(sorted(rule.keys)), [held.c.maturity_on, held.c.amount_fen, held.c.term]
+    if isinstance(rule, MaturingOn):
+        held = _holdings_summary(h.maturity_on == rule.maturity_on)
+        return held, true(), [held.c.maturity_on, held.c.amount_fen, held.c.term]
+    if isinstance(rule, MonthlyReturnOn):
+        held = _holdings_summary(_monthly_return_due(rule.day))
+        return held, true(), [held.c.amount_fen, held.c.term]
+    if isinstance(rule, InvitedTo):
+        inv = (select(invitations_t.c.customer_id, invitations_t.c.code.label("checkin_code"))
+               .join(events_t, events_t.c.id == invitations_t.c.event_id)
+               .where(events_t.c.key == rule.event_key, invitations_t.c.state.in_(rule.states)).subquery("inv"))
+        return inv, true(), [inv.c.checkin_code]
+    if isinstance(rule, AttendedWithoutDeposit):
+        event = select(events_t.c.id, events_t.c.starts_at).where(events_t.c.key == rule.event_key).subquery("ev")
+        came = (select(checkins_t.c.customer_id, event.c.starts_at)
+                .join(event, event.c.id == checkins_t.c.event_id).subquery("came"))
+        deposited = exists().where(h.customer_id == c.id, h.start_on >= func.date(came.c.starts_at))
+        return came, ~deposited, []
+    raise TypeError(f"unknown audience rule {rule!r}")
+
+
+def _monthly_return_due(day: date):
+    """Monthly-return holdings whose monthly anniversary of the start date is ``day`` (month ends clamped)."""
+    h = holdings_t.c
+    start_day = extract("day", h.start_on)
+    last_day = cal.monthrange(day.year, day.month)[1]
+    same_day = start_day >= day.day if day.day == last_day else start_day == day.day
+    return and_(h.monthly_return.is_(True), h.start_on < day, h.maturity_on >= day, same_day)
+
+
+def _cap_counts(occurrence: Occurrence):
+    o = outbox_t.c
+    since = occurrence.send_at - timedelta(days=7)
+    own = and_(o.campaign_id == occurrence.campaign_id, o.step == occurrence.step, o.occurrence_on == occurrence.subject_on)
+    return (select(o.customer_id, func.count().label("recent"))
+            .where(o.message_class == "marketing", o.state.in_(ACTIVE_STATES), o.due_at > since,
+                   o.due_at <= occurrence.send_at, ~own)
+            .group_by(o.customer_id).subquery("recent"))
+
+
+def _reason(campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy, recent):
+    c = customers_t.c
+    tiers = sorted(campaign.audience.tiers & (occurrence.rule.tiers if isinstance(occurrence.rule, BirthdayOn) and occurrence.rule.tiers else campaign.audience.tiers))
+    whens = [(c.opted_out.is_(True), "opted_out"), (c.phone_status != "ok", "invalid_phone"), (c.tier.not_in(tiers), "tier")]
+    if campaign.audience.stores:
+        whens.append((c.store.not_in(sorted(campaign.audience.stores)), "store"))
+    day = occurrence.on
+    if campaign.audience.customers == "new":
+        whens.append((or_(c.joined_on.is_(None), c.joined_on <= day - timedelta(days=policy.new_customer_days)), "not_new"))
+    if campaign.audience.customers == "old":
+        whens.append((or_(c.joined_on.is_(None), c.joined_on > day - timedelta(days=policy.old_customer_days)), "not_old"))
+    if occurrence.message_class == "marketing" and recent is not None:
+        whens.append((func.coalesce(recent.c.recent, 0) >= policy.weekly_cap, "cap"))
+    return case(*whens, else_=null())
+
+
+def select_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy,
+                    boundary_default: str = "spring_festival") -> list[Candidate]:
+    """Every candidate of the occurrence, recipients first (by tier, then least recently invited)."""
+    c = customers_t.c
+    joined, condition, extra = _rule(occurrence, campaign, boundary_default)
+    recent = _cap_counts(occurrence) if occurrence.message_class == "marketing" else None
+    reason = _reason(campaign, occurrence, policy, recent).label("reason")
+    source = customers_t
+    if joined is not None:
+        source = source.join(joined, joined.c.customer_id == c.id)
+    if recent is not None:
+        source = source.outerjoin(recent, recent.c.customer_id == c.id)
+    last_invited = (select(invitations_t.c.customer_id, func.max(invitations_t.c.invited_at).label("last_invited_at"))
+                    .group_by(invitations_t.c.customer_id).subquery("last_inv"))
+    source = source.outerjoin(last_invited, last_invited.c.customer_id == c.id)
+    tier_rank = case(*[(c.tier == t, r) for t, r in TIER_ORDER.items()], else_=9)
+    query = (select(customers_t, *extra, reason).select_from(source).where(condition)
+             .order_by(reason.is_not(None), tier_rank, last_invited.c.last_invited_at.is_not(None),
+                       last_invited.c.last_invited_at, c.id))
+    return _apply_limit(_candidates(conn.execute(query).mappings(), {col.name for col in extra}), occurrence.limit)
+
+
+def _candidates(rows, extra_names: set[str]) -> list[Candidate]:
+    out = []
+    for row in rows:
+        data = dict(row)
+        reason = data.pop("reason")
+        extra = {name: data.pop(name) for name in extra_names}
+        out.append(Candidate(data, extra, reason))
+    return out
+
+
+def _apply_limit(candidates: list[Candidate], limit: int | None) -> list[Candidate]:
+    if limit is None:
+        return candidates
+    taken = 0
+    limited = []
+    for candidate in candidates:
+        if candidate.reason is None:
+            taken += 1
+            if taken > limit:
+                candidate = Candidate(candidate.customer, candidate.extra, "capacity")
+        limited.append(candidate)
+    return limited

@@ -1,0 +1,134 @@
+"""`jinli campaigns validate|list|preview` and `jinli run`: thin commands over campaigns.run."""
+
+from __future__ import annotations
+
+import socket
+from datetime import date, datetime, timedelta
+
+import click
+
+import cli_format as fmt
+from app import App
+from campaigns.definitions import load_campaigns
+from campaigns.occurrences import occurrences
+from campaigns.planning import Planner
+from campaigns.run import plan_day, preview, preview_json
+from campaigns.validation import validate_all
+from errors import CampaignError, NotFound
+
+pass_app = click.make_pass_decorator(App)
+
+
+def _as_date(_ctx, _param, value):
+    from cli import as_date
+
+    return as_date(_ctx, _param, value)
+
+
+@click.group("campaigns")
+def campaigns_group() -> None:
+    """Campaign files: validate, list, preview."""
+
+
+@campaigns_group.command("validate")
+@pass_app
+def validate(app: App) -> None:
+    """Check every campaign file and template; one line per problem, exit 1 if any."""
+    campaigns, problems = validate_all(Planner.from_settings(app.settings), app.today())
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{len(campaigns)} campaigns OK: {', '.join(c.id for c in campaigns)}")
+
+
+@campaigns_group.command("list")
+@click.option("--days", default=30, show_default=True, help="look this many days ahead for next occurrences")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def list_campaigns(app: App, days: int, as_json: bool) -> None:
+    """Each campaign, its kind, tiers and next occurrences."""
+    planner = Planner.from_settings(app.settings)
+    campaigns, problems = load_campaigns(app.settings.campaigns_path)
+    today = app.today()
+    rows = []
+    for campaign in campaigns:
+        upcoming = [o for d in range(days) for o in occurrences(campaign, today + timedelta(days=d), planner.calendar)]
+        by_day: dict[date, list[str]] = {}
+        for o in upcoming:
+            steps = by_day.setdefault(o.on, [])
+            if o.step not in steps:
+                steps.append(o.step)
+        rows.append({"id": campaign.id, "name": campaign.name, "kind": campaign.kind, "enabled": campaign.enabled,
+                     "tiers": "".join(sorted(campaign.audience.tiers)),
+                     "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]]})
+    fmt.campaign_list(rows, problems, as_json)
+
+
+@campaigns_group.command("preview")
+@click.argument("campaign_id")
+@click.option("--date", "day", callback=_as_date, help="the day to preview (default: today)")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def preview_command(app: App, campaign_id: str, day: date | None, as_json: bool) -> None:
+    """Every recipient with the text, segments and send time; every excluded customer with the reason."""
+    planner = Planner.from_settings(app.settings)
+    campaign = _one_campaign(app, campaign_id)
+    day = day or app.today()
+    with app.engine.connect() as conn:
+        data = preview_json(campaign, day, preview(conn, planner, campaign, day))
+    fmt.preview(data, as_json)
+
+
+def _one_campaign(app: App, campaign_id: str):
+    campaigns, problems = load_campaigns(app.settings.campaigns_path)
+    for campaign in campaigns:
+        if campaign.id == campaign_id:
+            return campaign
+    broken = [p for p in problems if campaign_id in p]
+    if broken:
+        raise CampaignError(broken[0])
+    raise NotFound(f"campaign {campaign_id!r} not found in {app.settings.campaigns_path} "
+                   f"(known: {', '.join(c.id for c in campaigns) or 'none'})")
+
+
+@click.command("run")
+@click.option("--date", "day", callback=_as_date, help="plan this day and send what is due by its last send time")
+@click.option("--now", "use_now", is_flag=True, help="plan today and send what is due now (the default)")
+@click.option("--campaign", "campaign_id", help="only this campaign")
+@click.option("--dry-run", is_flag=True, help="plan and show counts, send nothing")
+@pass_app
+def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | None, dry_run: bool) -> None:
+    """Plan the due occurrences and dispatch what is due; print a summary."""
+    if day and use_now:
+        raise click.UsageError("--date and --now exclude each other")
+    planner = Planner.from_settings(app.settings)
+    campaigns, problems = load_campaigns(app.settings.campaigns_path)
+    for problem in problems:
+        click.echo(f"skipped: {problem}", err=True)
+    if campaign_id:
+        campaigns = [_one_campaign(app, campaign_id)]
+    day = day or app.today()
+    now = app.now() if day == app.today() else _end_of_sending(planner, campaigns, day)
+    with app.engine.begin() as conn:
+        planned = plan_day(conn, planner, campaigns, day, now)
+        if dry_run:
+            conn.rollback()
+    dispatched = None if dry_run else _dispatch(app, now)
+    fmt.run_summary(day, planned, dispatched, dry_run)
+
+
+def _end_of_sending(planner: Planner, campaigns, day: date) -> datetime:
+    """A simulated day's clock: its last send time (quiet hours still defer what falls in them)."""
+    times = [planner.calendar_send_at(c, day) for c in campaigns] or [planner.calendar_send_at_time(day)]
+    return max(times)
+
+
+def _dispatch(app: App, now: datetime):
+    from messaging.gateways import make_gateway
+    from messaging.outbox import send_due_messages
+
+    gateway = make_gateway(app.settings)
+    with fmt.progress("sending") as advance:
+        return send_due_messages(app.engine, gateway, app.settings, now, worker=f"run@{socket.gethostname()}",
+                                 on_progress=advance)

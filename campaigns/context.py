@@ -1,0 +1,95 @@
+"""The documented template context: customer, campaign, occurrence and brand (README "Templates").
+
+``customer`` is a read-only view whose derived fields (animal, star sign, the birthday of the year)
+are computed only when a template reads them, so a 300,000-recipient notice pays for none of them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from campaigns.audience import Candidate
+from campaigns.definitions import Campaign
+from campaigns.occurrences import Occurrence
+from messaging.phone import mask
+from records.parsing import yuan
+from records.terms import parse_term
+from schedules.birthdays import Birth, birthdays_in_year
+from schedules.starsigns import sign_name
+from schedules.zodiac import animal_name
+
+
+class CustomerView:
+    """What a template may read of a customer (the phone only masked)."""
+
+    def __init__(self, row: dict[str, Any], on: date, boundary: str = "spring_festival", feb29: str = "feb28"):
+        self._row, self._on, self._boundary, self._feb29 = row, on, boundary, feb29
+        self.name: str = row["name"]
+        self.phone: str = mask(row["phone"])
+        self.tier: str = row["tier"]
+        self.referral_code: str = row["referral_code"]
+        self.store: str = row.get("store") or ""
+
+    @cached_property
+    def animal(self) -> str:
+        branch = self._row["animal_lc"] if self._boundary == "lichun" else self._row["animal_sf"]
+        return animal_name(branch) if branch is not None else ""
+
+    @cached_property
+    def star_sign(self) -> str:
+        return sign_name(self._row["star_sign"]) if self._row.get("star_sign") is not None else ""
+
+    @cached_property
+    def birthday(self) -> date | None:
+        """The birthday in the occurrence's year (the first, if a lunar birthday falls twice)."""
+        r = self._row
+        if not r.get("birth_calendar"):
+            return None
+        birth = Birth(r["birth_calendar"], r["birth_year"], r["birth_month"], r["birth_day"], bool(r["birth_leap"]))
+        found = birthdays_in_year(birth, self._on.year, self._feb29)
+        return found[0] if found else None
+
+
+def render_context(campaign: Campaign, occurrence: Occurrence, candidate: Candidate, brand: str,
+                   boundary: str = "spring_festival", feb29: str = "feb28", extra: dict | None = None) -> dict[str, Any]:
+    """The context one recipient's template is rendered with."""
+    occ = {**occurrence.context, **_extra_context(candidate.extra), **(extra or {})}
+    return {
+        "customer": CustomerView(candidate.customer, occurrence.on, boundary, feb29),
+        "campaign": {"id": campaign.id, "name": campaign.name},
+        "occurrence": occ,
+        "brand": brand,
+    }
+
+
+def _extra_context(extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(extra)
+    if extra.get("amount_fen") is not None:
+        out["amount"] = yuan(extra["amount_fen"])
+    if extra.get("term"):
+        out["term_label"] = parse_term(extra["term"]).label_zh
+    return out
+
+
+SAMPLE_CUSTOMER = {
+    "id": 0, "name": "王芳", "phone": "+8613800138000", "tier": "A", "referral_code": "8K2M5QX", "store": "南京路店",
+    "animal_sf": 6, "animal_lc": 6, "star_sign": 0, "birth_calendar": "solar", "birth_year": 1990, "birth_month": 4,
+    "birth_day": 15, "birth_leap": False,
+}
+SAMPLE_EXTRA = {"maturity_on": date(2025, 4, 15), "amount_fen": 10_000_000, "term": "98d", "checkin_code": "7KQ3MX"}
+
+
+def sample_context(campaign: Campaign, occurrence: Occurrence, brand: str) -> dict[str, Any]:
+    """A context for validating templates: a sample customer with every optional value filled."""
+    candidate = Candidate(SAMPLE_CUSTOMER, SAMPLE_EXTRA, None)
+    sample_occurrence = {
+        "date": occurrence.on, "weekday_label": "周三", "slogan": "你有我也有", "term": "2m", "term_label": "2个月",
+        "venue": "南京路店二楼贵宾厅", "start_time": "14:00", "event_date": occurrence.on, "birthday": occurrence.on,
+        "start_by": occurrence.on, "maturity_on": occurrence.on, "days_before": 7, "day_branch": "子",
+        "lucky_animals": "牛", "sign": "白羊", "window_ends": occurrence.on, "checkin_code": "7KQ3MX",
+    }
+    context = render_context(campaign, occurrence, candidate, brand)
+    context["occurrence"] = {**sample_occurrence, **context["occurrence"]}
+    return context

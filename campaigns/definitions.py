@@ -1,0 +1,269 @@
+"""Campaign definitions: one TOML file per campaign, validated once into frozen values.
+
+Common keys: id, name, kind, enabled, start_on, end_on, send_time, message_class, [audience]
+(tiers, customers = all|new|old, stores) and [templates] (step -> template name). Each kind has its
+own table named after it; see README "Campaign files".
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from campaigns.schema import Reader
+from errors import CampaignError
+from records.terms import Term, parse_term
+
+TIERS = ("A", "B", "C", "P")
+KINDS = ("zodiac_lucky_day", "birthday_maturity", "weekday_salons", "holding_notice", "post_event_followup")
+STEPS = {
+    "zodiac_lucky_day": ("lucky_day",),
+    "birthday_maturity": ("greeting", "planner", "maturity", "banquet"),
+    "weekday_salons": ("invitation", "reminder"),
+    "holding_notice": ("maturity", "monthly_return"),
+    "post_event_followup": ("followup",),
+}
+REQUIRED_STEPS = {"zodiac_lucky_day": ("lucky_day",), "weekday_salons": ("invitation",), "post_event_followup": ("followup",)}
+
+
+@dataclass(frozen=True)
+class Audience:
+    tiers: frozenset[str] = frozenset(TIERS)
+    customers: str = "all"  # all | new | old
+    stores: frozenset[str] = frozenset()  # empty: every store
+
+
+@dataclass(frozen=True)
+class ZodiacSpec:
+    weekdays: tuple[int, ...]
+    relations: tuple[str, ...] = ("liuhe",)
+    boundary: str | None = None  # None: config.toml's [calendar] zodiac_boundary
+    star_sign: str = "sun"  # sun: the sun sign of the day (the 1-in-144 rule) | any
+
+
+@dataclass(frozen=True)
+class BirthdaySpec:
+    terms: tuple[Term, ...] = ()
+    lead_days: int = 7
+    maturity_window_days: int = 3
+    banquet_tiers: frozenset[str] = frozenset({"A"})
+    banquet_time: time = time(18, 0)
+    banquet_venue: str = ""
+    banquet_capacity: int = 0
+
+
+@dataclass(frozen=True)
+class Salon:
+    weekday: int
+    slogan: str
+    term: Term
+    start_time: time
+    venue: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class SalonSpec:
+    salons: tuple[Salon, ...]
+    lead_days: int = 3
+    reminder: bool = True
+    followup_hours: int = 72
+    makeup_sunday_weekday: int = 0  # a 调休 Sunday holds Monday's salon unless the file says otherwise
+    overbooking: float = 1.0
+
+    def salon_on_weekday(self, weekday: int) -> Salon | None:
+        return next((s for s in self.salons if s.weekday == weekday), None)
+
+
+@dataclass(frozen=True)
+class NoticeSpec:
+    maturity_days_before: tuple[int, ...] = (7,)
+    monthly_return: bool = True
+
+
+@dataclass(frozen=True)
+class FollowupSpec:
+    events_of: str  # the campaign whose events are followed up (a weekday_salons campaign id)
+    after_hours: int = 24  # how long after the event starts the follow-up goes out
+    window_hours: int = 72
+
+
+Spec = ZodiacSpec | BirthdaySpec | SalonSpec | NoticeSpec | FollowupSpec
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    name: str
+    kind: str
+    spec: Spec
+    templates: dict[str, str]
+    audience: Audience = field(default_factory=Audience)
+    enabled: bool = True
+    start_on: date | None = None
+    end_on: date | None = None
+    send_time: time = time(10, 0)
+    message_class: str = "marketing"
+    source: str = ""
+
+    def runs_on(self, day: date) -> bool:
+        """Whether the campaign is enabled and ``day`` is inside its date range."""
+        return self.enabled and (self.start_on is None or day >= self.start_on) and (self.end_on is None or day <= self.end_on)
+
+    def template(self, step: str) -> str | None:
+        return self.templates.get(step)
+
+
+def load_campaign(path: Path) -> Campaign:
+    """Parse and validate one campaign file; any problem is one CampaignError naming file and key."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CampaignError(f"{path}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CampaignError(f"{path}: cannot read: {exc}") from None
+    return campaign_from_dict(data, str(path), default_id=Path(path).stem)
+
+
+def campaign_from_dict(data: dict[str, Any], source: str, default_id: str) -> Campaign:
+    r = Reader(data, source)
+    kind = r.choice("kind", KINDS)
+    campaign = Campaign(
+        id=_identifier(r, default_id), name=r.str("name"), kind=kind, enabled=r.bool("enabled", True),
+        start_on=r.date("start_on"), end_on=r.date("end_on"), send_time=r.time("send_time", time(10, 0)),
+        message_class=r.choice("message_class", ("marketing", "notice"), "notice" if kind == "holding_notice" else "marketing"),
+        audience=_audience(r.table("audience", required=False)), templates=_templates(r, kind),
+        spec=_SPECS[kind](r.table(kind, required=kind not in ("holding_notice", "birthday_maturity")) or Reader({}, source, kind)),
+        source=source,
+    )
+    if campaign.start_on and campaign.end_on and campaign.end_on < campaign.start_on:
+        raise r.error("end_on", f"{campaign.end_on} is before start_on {campaign.start_on}")
+    r.finish()
+    return campaign
+
+
+def _identifier(r: Reader, default: str) -> str:
+    value = r.str("id", default)
+    if not value or not all(ch.isalnum() or ch in "-_" for ch in value) or len(value) > 64:
+        raise r.error("id", f"{value!r}: use letters, digits, - and _ (at most 64)")
+    return value
+
+
+def _audience(r: Reader | None) -> Audience:
+    if r is None:
+        return Audience()
+    tiers = frozenset(t.upper() for t in r.list("tiers", list(TIERS)))
+    for tier in tiers - set(TIERS):
+        raise r.error("tiers", f"unknown tier {tier!r}: expected A, B, C or P")
+    audience = Audience(tiers, r.choice("customers", ("all", "new", "old"), "all"), frozenset(r.list("stores", [])))
+    r.finish()
+    return audience
+
+
+def _templates(r: Reader, kind: str) -> dict[str, str]:
+    table = r.table("templates", required=kind in REQUIRED_STEPS)
+    if table is None:
+        return {}
+    templates = {step: table.str(step) for step in STEPS[kind] if step in table.data}
+    for step in REQUIRED_STEPS.get(kind, ()):
+        table.str(step)
+    table.finish()
+    if not templates:
+        raise r.error("templates", f"names no template: expected any of {', '.join(STEPS[kind])}")
+    return templates
+
+
+def _zodiac(r: Reader) -> ZodiacSpec:
+    weekdays = tuple(r.as_weekday("weekdays", w) for w in r.list("weekdays", ["wed"]))
+    spec = ZodiacSpec(
+        weekdays=weekdays, relations=r.choices("relations", ("liuhe", "sanhe"), ["liuhe"]),
+        boundary=r.choice("boundary", ("spring_festival", "lichun"), None) if "boundary" in r.data else None,
+        star_sign=r.choice("star_sign", ("sun", "any"), "sun"),
+    )
+    if not spec.weekdays:
+        raise r.error("weekdays", "must name at least one weekday")
+    r.finish()
+    return spec
+
+
+def _birthday(r: Reader) -> BirthdaySpec:
+    spec = BirthdaySpec(
+        terms=tuple(r.parsed("terms", lambda ts: [parse_term(t) for t in ts], ["2m", "98d", "6m", "1y"])),
+        lead_days=r.int("lead_days", 7, minimum=0), maturity_window_days=r.int("maturity_window_days", 3, minimum=0),
+        banquet_tiers=frozenset(t.upper() for t in r.list("banquet_tiers", ["A"])),
+        banquet_time=r.time("banquet_time", time(18, 0)), banquet_venue=r.str("banquet_venue", ""),
+        banquet_capacity=r.int("banquet_capacity", 0, minimum=0),
+    )
+    r.finish()
+    return spec
+
+
+def _salons(r: Reader) -> SalonSpec:
+    default_time, default_venue = r.time("start_time", time(14, 0)), r.str("venue", "")
+    default_capacity = r.int("capacity", 30, minimum=1)
+    salons = tuple(_salon(s, default_time, default_venue, default_capacity) for s in r.tables("salon"))
+    weekdays = [s.weekday for s in salons]
+    if len(set(weekdays)) != len(weekdays):
+        raise r.error("salon", "two salons on the same weekday")
+    spec = SalonSpec(
+        salons=salons, lead_days=r.int("lead_days", 3, minimum=0), reminder=r.bool("reminder", True),
+        followup_hours=r.int("followup_hours", 72, minimum=1),
+        makeup_sunday_weekday=r.weekday("makeup_sunday_salon", "mon"),
+        overbooking=r.number("overbooking", 1.0, minimum=1.0),
+    )
+    if spec.salon_on_weekday(spec.makeup_sunday_weekday) is None:
+        raise r.error("makeup_sunday_salon", "names a weekday that has no salon")
+    r.finish()
+    return spec
+
+
+def _salon(r: Reader, default_time: time, default_venue: str, default_capacity: int) -> Salon:
+    salon = Salon(
+        weekday=r.weekday("weekday"), slogan=r.str("slogan"), term=r.parsed("term", parse_term),
+        start_time=r.time("start_time", default_time), venue=r.str("venue", default_venue),
+        capacity=r.int("capacity", default_capacity, minimum=1),
+    )
+    if salon.weekday == 6:
+        raise r.error("weekday", "the shop does not hold salons on Sunday (a 调休 Sunday uses makeup_sunday_salon)")
+    r.finish()
+    return salon
+
+
+def _notice(r: Reader) -> NoticeSpec:
+    days = r.list("maturity_days_before", [7])
+    if any(not isinstance(d, int) or isinstance(d, bool) or d < 0 for d in days):
+        raise r.error("maturity_days_before", f"expected whole numbers of days, got {days!r}")
+    spec = NoticeSpec(tuple(days), r.bool("monthly_return", True))
+    r.finish()
+    return spec
+
+
+def _followup(r: Reader) -> FollowupSpec:
+    spec = FollowupSpec(r.str("events_of"), r.int("after_hours", 24, minimum=0), r.int("window_hours", 72, minimum=1))
+    r.finish()
+    return spec
+
+
+_SPECS = {
+    "zodiac_lucky_day": _zodiac, "birthday_maturity": _birthday, "weekday_salons": _salons,
+    "holding_notice": _notice, "post_event_followup": _followup,
+}
+
+
+def load_campaigns(folder: Path) -> tuple[list[Campaign], list[str]]:
+    """Every ``*.toml`` in the folder: the valid campaigns, and one error line per invalid file."""
+    campaigns, errors = [], []
+    for path in sorted(Path(folder).glob("*.toml")):
+        try:
+            campaigns.append(load_campaign(path))
+        except CampaignError as exc:
+            errors.append(str(exc))
+    seen: dict[str, str] = {}
+    for campaign in campaigns:
+        if campaign.id in seen:
+            errors.append(f"{campaign.source}: id: {campaign.id!r} is also the id of {seen[campaign.id]}")
+        seen.setdefault(campaign.id, campaign.source)
+    return campaigns, errors

@@ -1,0 +1,176 @@
+"""Planning an occurrence: audience → rendered texts → outbox rows (and events and invitations).
+
+Idempotent by construction: the outbox key (campaign · subject date · step · customer) is unique,
+so planning the same day twice, or from two processes, creates each message once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Callable
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from campaigns.audience import AudiencePolicy, Candidate, select_audience
+from campaigns.context import render_context
+from campaigns.definitions import Campaign
+from campaigns.occurrences import CalendarOptions, EventSpec, Occurrence
+from messaging.quiet import next_allowed
+from messaging.render import TemplateRenderer, compose_sms
+from messaging.segments import count_segments
+from records import models
+from records.codes import new_code
+from settings import Settings
+
+outbox_t = models.OutboxMessage.__table__
+events_t = models.Event.__table__
+invitations_t = models.Invitation.__table__
+SUPPRESSING = ("opted_out", "invalid_phone", "cap")  # recorded as suppressed rows; other reasons only counted
+CHECKIN_CODE_LENGTH = 6
+
+
+@dataclass
+class PlanSummary:
+    planned: int = 0
+    already_planned: int = 0
+    suppressed: Counter = field(default_factory=Counter)
+    excluded: Counter = field(default_factory=Counter)
+    occurrences: int = 0
+
+    def add(self, other: "PlanSummary") -> None:
+        self.planned += other.planned
+        self.already_planned += other.already_planned
+        self.suppressed.update(other.suppressed)
+        self.excluded.update(other.excluded)
+        self.occurrences += other.occurrences
+
+
+@dataclass(frozen=True)
+class Planner:
+    """Everything planning needs besides the database: settings, templates, calendar options."""
+
+    settings: Settings
+    renderer: TemplateRenderer
+    calendar: CalendarOptions
+    policy: AudiencePolicy
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Planner":
+        calendar = CalendarOptions(settings.tz, settings.calendar.zodiac_boundary, settings.calendar.feb29_in_common_years)
+        policy = AudiencePolicy(settings.sms.weekly_cap, settings.tiers.new_customer_days, settings.tiers.old_customer_days)
+        return cls(settings, TemplateRenderer(settings.templates_path), calendar, policy)
+
+    def calendar_send_at(self, campaign: Campaign, day) -> datetime:
+        return datetime.combine(day, campaign.send_time, self.calendar.tz)
+
+    def calendar_send_at_time(self, day) -> datetime:
+        return datetime.combine(day, time(12, 0), self.calendar.tz)
+
+    def due_at(self, occurrence: Occurrence) -> datetime:
+        """The send time, moved past quiet hours unless the message is an exempt notice."""
+        if occurrence.message_class == "notice" and self.settings.sms.notices_ignore_quiet_hours:
+            return occurrence.send_at
+        start, end = self.settings.quiet_hours
+        return next_allowed(occurrence.send_at, start, end, self.settings.tz)
+
+    def text(self, campaign: Campaign, occurrence: Occurrence, candidate: Candidate, extra: dict | None = None) -> str:
+        """The final SMS text for one recipient: template, then signature and unsubscribe hint."""
+        boundary = getattr(campaign.spec, "boundary", None) or self.calendar.zodiac_boundary
+        context = render_context(campaign, occurrence, candidate, self.settings.site.brand, boundary,
+                                 self.calendar.feb29, extra)
+        body = self.renderer.render(occurrence.template, context)
+        sms = self.settings.sms
+        return compose_sms(body, marketing=occurrence.message_class == "marketing", signature=sms.signature,
+                           unsubscribe_hint=sms.unsubscribe_hint)
+
+
+def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occurrence: Occurrence,
+                    now: datetime, progress: Callable[[int], None] | None = None) -> PlanSummary:
+    """Plan one occurrence inside the caller's transaction; returns what happened, by reason."""
+    summary = PlanSummary(occurrences=1)
+    candidates = select_audience(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary)
+    existing = _planned_customers(conn, occurrence)
+    event_id = ensure_event(conn, campaign.id, occurrence.event, now) if occurrence.event else None
+    rows = []
+    for candidate in candidates:
+        customer_id = candidate.customer["id"]
+        if candidate.reason and candidate.reason not in SUPPRESSING:
+            summary.excluded[candidate.reason] += 1
+        elif customer_id in existing:
+            summary.already_planned += 1
+        else:
+            rows.append(_row(conn, planner, campaign, occurrence, candidate, event_id, now, summary))
+        if progress:
+            progress(1)
+    _insert_ignoring_duplicates(conn, outbox_t, rows)
+    return summary
+
+
+def _row(conn, planner: Planner, campaign: Campaign, occurrence: Occurrence, candidate: Candidate,
+         event_id: int | None, now: datetime, summary: PlanSummary) -> dict:
+    customer = candidate.customer
+    row = {
+        "key": f"{occurrence.key}·{customer['id']}", "campaign_id": campaign.id, "occurrence_on": occurrence.subject_on,
+        "step": occurrence.step, "customer_id": customer["id"], "event_id": event_id, "phone": customer["phone"],
+        "message_class": occurrence.message_class, "tier": customer["tier"], "attempts": 0,
+        "due_at": planner.due_at(occurrence), "planned_at": now, "updated_at": now,
+    }
+    if candidate.reason:
+        summary.suppressed[candidate.reason] += 1
+        return {**row, "body": "", "segments": 0, "state": "suppressed", "reason": candidate.reason, "final_at": now}
+    extra = {}
+    if occurrence.step == "invitation" or (occurrence.event and occurrence.step == "banquet"):
+        extra["checkin_code"] = ensure_invitation(conn, event_id, customer, now)
+    body = planner.text(campaign, occurrence, candidate, extra)
+    summary.planned += 1
+    return {**row, "body": body, "segments": count_segments(body).count, "state": "planned", "reason": None, "final_at": None}
+
+
+def _planned_customers(conn: Connection, occurrence: Occurrence) -> set[int]:
+    o = outbox_t.c
+    query = select(o.customer_id).where(o.campaign_id == occurrence.campaign_id, o.step == occurrence.step,
+                                        o.occurrence_on == occurrence.subject_on)
+    return set(conn.execute(query).scalars())
+
+
+def _insert_ignoring_duplicates(conn: Connection, table, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: a concurrent planner's row wins, ours is dropped, no error."""
+    if not rows:
+        return
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), 5000):
+        conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows[start:start + 5000])
+
+
+def ensure_event(conn: Connection, campaign_id: str, spec: EventSpec, now: datetime) -> int:
+    """The event's id, creating the row on first use (key is unique)."""
+    found = conn.execute(select(events_t.c.id).where(events_t.c.key == spec.key)).scalar()
+    if found is not None:
+        return found
+    values = {"key": spec.key, "campaign_id": campaign_id, "kind": spec.kind, "title": spec.title, "slogan": spec.slogan,
+              "term": spec.term, "venue": spec.venue, "capacity": spec.capacity, "starts_at": spec.starts_at, "created_at": now}
+    _insert_ignoring_duplicates(conn, events_t, [values])
+    return conn.execute(select(events_t.c.id).where(events_t.c.key == spec.key)).scalar_one()
+
+
+def ensure_invitation(conn: Connection, event_id: int, customer: dict, now: datetime) -> str:
+    """The customer's check-in code for the event, recording the invitation on first use."""
+    i = invitations_t.c
+    found = conn.execute(select(i.code).where(i.event_id == event_id, i.customer_id == customer["id"])).scalar()
+    if found:
+        return found
+    code = _free_code(conn)
+    conn.execute(insert(invitations_t).values(event_id=event_id, customer_id=customer["id"], code=code, state="invited",
+                                              tier=customer["tier"], invited_at=now))
+    return code
+
+
+def _free_code(conn: Connection) -> str:
+    while True:
+        code = new_code(CHECKIN_CODE_LENGTH)
+        if conn.execute(select(invitations_t.c.id).where(invitations_t.c.code == code)).first() is None:
+            return code

@@ -1,0 +1,89 @@
+"""A day's work for every campaign: occurrences → plans (``plan_day``) or, without writing, previews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Connection, select
+
+from campaigns.audience import select_audience
+from campaigns.definitions import Campaign
+from campaigns.occurrences import Occurrence, PastEvent, followup_occurrences, occurrences
+from campaigns.planning import PlanSummary, Planner, plan_occurrence
+from messaging.phone import mask
+from messaging.segments import count_segments
+from records import models
+
+events_t = models.Event.__table__
+PREVIEW_CODE = "XXXXXX"  # stands in for a check-in code, which only planning creates
+
+
+def day_occurrences(conn: Connection, planner: Planner, campaign: Campaign, day: date) -> list[Occurrence]:
+    """The campaign's occurrences on ``day``, follow-ups of recorded events included."""
+    if campaign.kind != "post_event_followup":
+        return occurrences(campaign, day, planner.calendar)
+    events = _recent_events(conn, campaign.spec.events_of, day, planner.calendar.tz)
+    return followup_occurrences(campaign, day, events, planner.calendar)
+
+
+def _recent_events(conn: Connection, campaign_id: str, day: date, tz) -> list[PastEvent]:
+    e = events_t.c
+    since = datetime.combine(day - timedelta(days=10), time(), tz)
+    rows = conn.execute(select(e.key, e.starts_at, e.slogan, e.term).where(e.campaign_id == campaign_id, e.starts_at >= since))
+    return [PastEvent(r.key, r.starts_at, r.slogan, r.term) for r in rows]
+
+
+def plan_day(conn: Connection, planner: Planner, campaigns: list[Campaign], day: date, now: datetime) -> PlanSummary:
+    """Plan every occurrence of every campaign on ``day`` (idempotent)."""
+    total = PlanSummary()
+    for campaign in campaigns:
+        for occurrence in day_occurrences(conn, planner, campaign, day):
+            total.add(plan_occurrence(conn, planner, campaign, occurrence, now))
+    return total
+
+
+@dataclass
+class PreviewOccurrence:
+    occurrence: Occurrence
+    due_at: datetime
+    recipients: list[dict] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)
+
+
+def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -> list[PreviewOccurrence]:
+    """Who would receive what on ``day``, and who is excluded and why; writes nothing."""
+    found = []
+    for occurrence in day_occurrences(conn, planner, campaign, day):
+        item = PreviewOccurrence(occurrence, planner.due_at(occurrence))
+        for candidate in select_audience(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary):
+            who = _who(candidate.customer, occurrence.on)
+            if candidate.reason:
+                item.excluded.append({**who, "reason": candidate.reason})
+                continue
+            extra = {"checkin_code": candidate.extra.get("checkin_code") or PREVIEW_CODE}
+            text = planner.text(campaign, occurrence, candidate, extra)
+            segments = count_segments(text)
+            item.recipients.append({**who, "text": text, "segments": segments.count, "encoding": segments.encoding,
+                                    "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4)})
+        found.append(item)
+    return found
+
+
+def _who(customer: dict, on: date) -> dict:
+    return {"customer_id": customer["id"], "name": customer["name"], "phone": mask(customer["phone"]), "tier": customer["tier"]}
+
+
+def preview_json(campaign: Campaign, day: date, items: list[PreviewOccurrence]) -> dict:
+    """The stable JSON shape of `jinli campaigns preview --json` (documented in the README)."""
+    return {
+        "campaign": campaign.id, "kind": campaign.kind, "date": day.isoformat(),
+        "occurrences": [{
+            "key": item.occurrence.key, "step": item.occurrence.step, "template": item.occurrence.template,
+            "message_class": item.occurrence.message_class, "send_at": item.due_at.isoformat(),
+            "recipients": item.recipients, "excluded": item.excluded,
+            "totals": {"recipients": len(item.recipients), "excluded": len(item.excluded),
+                       "segments": sum(r["segments"] for r in item.recipients),
+                       "cost": round(sum(r["cost"] for r in item.recipients), 2)},
+        } for item in items],
+    }

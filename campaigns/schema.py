@@ -1,0 +1,144 @@
+"""A strict reader over parsed TOML: typed getters that name the file and table path of any problem.
+
+Every key read is remembered, so ``finish()`` can reject the keys nobody asked for (typos).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, TypeVar
+
+from errors import CampaignError, InvalidValue
+
+T = TypeVar("T")
+WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
+            "周一": 0, "周二": 1, "周三": 2, "周四": 3, "周五": 4, "周六": 5, "周日": 6}
+_MISSING = object()
+
+
+class Reader:
+    def __init__(self, data: dict[str, Any], source: str, path: str = ""):
+        self.data, self.source, self.path = data, source, path
+        self.seen: set[str] = set()
+
+    def where(self, key: str | None = None) -> str:
+        full = f"{self.path}.{key}" if self.path and key else (key or self.path or "(top level)")
+        return f"{self.source}: {full}"
+
+    def error(self, key: str | None, message: str) -> CampaignError:
+        return CampaignError(f"{self.where(key)}: {message}")
+
+    def _get(self, key: str, default: Any) -> Any:
+        self.seen.add(key)
+        if key in self.data:
+            return self.data[key]
+        if default is _MISSING:
+            raise self.error(key, "is required")
+        return default
+
+    def _typed(self, key: str, kinds: tuple[type, ...], label: str, default: Any) -> Any:
+        value = self._get(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise self.error(key, f"expected {label}, got {value!r}")
+        return value
+
+    def str(self, key: str, default: Any = _MISSING) -> str:
+        return self._typed(key, (str,), "a string", default)
+
+    def bool(self, key: str, default: Any = _MISSING) -> bool:
+        return self._typed(key, (bool,), "true or false", default)
+
+    def int(self, key: str, default: Any = _MISSING, minimum: int | None = None) -> int:
+        value = self._typed(key, (int,), "an integer", default)
+        if minimum is not None and value is not None and value < minimum:
+            raise self.error(key, f"must be at least {minimum}, got {value!r}")
+        return value
+
+    def number(self, key: str, default: Any = _MISSING, minimum: float | None = None) -> float:
+        value = self._typed(key, (int, float), "a number", default)
+        if minimum is not None and value is not None and value < minimum:
+            raise self.error(key, f"must be at least {minimum}, got {value!r}")
+        return float(value) if value is not None else None
+
+    def date(self, key: str, default: Any = None) -> dt.date | None:
+        value = self._get(key, default)
+        if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.error(key, f"expected a date like 2025-01-01, got {value!r}")
+
+    def time(self, key: str, default: Any = _MISSING) -> dt.time:
+        value = self._get(key, default)
+        if isinstance(value, dt.time):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.time.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.error(key, f"expected a time like \"10:00\", got {value!r}")
+
+    def list(self, key: str, default: Any = _MISSING) -> list:
+        return self._typed(key, (list,), "a list", default)
+
+    def choice(self, key: str, options: tuple[str, ...], default: Any = _MISSING) -> str:
+        value = self.str(key, default)
+        if value not in options:
+            raise self.error(key, f"unknown value {value!r}: expected one of {', '.join(options)}")
+        return value
+
+    def choices(self, key: str, options: tuple[str, ...], default: Any = _MISSING) -> tuple[str, ...]:
+        values = self.list(key, default)
+        for value in values:
+            if value not in options:
+                raise self.error(key, f"unknown value {value!r}: expected any of {', '.join(options)}")
+        return tuple(values)
+
+    def weekday(self, key: str, default: Any = _MISSING) -> int:
+        value = self._get(key, default)
+        return self.as_weekday(key, value)
+
+    def as_weekday(self, key: str, value: Any) -> int:
+        if isinstance(value, str) and value.strip().lower() in WEEKDAYS:
+            return WEEKDAYS[value.strip().lower()]
+        raise self.error(key, f"unknown weekday {value!r}: expected mon, tue, wed, thu, fri, sat or sun")
+
+    def parsed(self, key: str, parse: Callable[[Any], T], default: Any = _MISSING) -> T:
+        """A value converted by ``parse``; its InvalidValue becomes a CampaignError naming the key."""
+        value = self._get(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        try:
+            return parse(value)
+        except InvalidValue as exc:
+            raise self.error(key, str(exc)) from None
+
+    def table(self, key: str, required: bool = True) -> "Reader | None":
+        value = self._get(key, _MISSING if required else None)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.error(key, f"expected a table, got {value!r}")
+        return Reader(value, self.source, f"{self.path}.{key}" if self.path else key)
+
+    def tables(self, key: str) -> list["Reader"]:
+        values = self._typed(key, (list,), "an array of tables ([[...]])", _MISSING)
+        readers = []
+        for index, value in enumerate(values, start=1):
+            label = f"{self.path + '.' if self.path else ''}{key}[{index}]"
+            if not isinstance(value, dict):
+                raise CampaignError(f"{self.source}: {label}: expected a table, got {value!r}")
+            readers.append(Reader(value, self.source, label))
+        return readers
+
+    def finish(self) -> None:
+        """Reject the keys that were never read: a typo must not silently do nothing."""
+        unknown = sorted(set(self.data) - self.seen)
+        if unknown:
+            raise self.error(unknown[0], f"unknown key (known: {', '.join(sorted(self.seen))})")

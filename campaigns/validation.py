@@ -1,0 +1,49 @@
+"""`jinli campaigns validate`: every file, every template, rendered against a sample customer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from campaigns.context import sample_context
+from campaigns.definitions import Campaign, load_campaigns
+from campaigns.occurrences import Everyone, Occurrence
+from campaigns.planning import Planner
+from errors import TemplateError
+from messaging.render import compose_sms
+from messaging.segments import count_segments
+
+
+def validate_all(planner: Planner, today: date) -> tuple[list[Campaign], list[str]]:
+    """The valid campaigns and one problem line per file, key or template."""
+    campaigns, problems = load_campaigns(planner.settings.campaigns_path)
+    for campaign in campaigns:
+        problems += template_problems(planner, campaign, today)
+    return campaigns, problems
+
+
+def template_problems(planner: Planner, campaign: Campaign, today: date) -> list[str]:
+    problems = []
+    for step, name in campaign.templates.items():
+        where = f"{campaign.source}: templates.{step}"
+        if not planner.renderer.exists(name):
+            problems.append(f"{where}: unknown template {name!r} (no {planner.renderer.templates_dir / (name + '.j2')})")
+            continue
+        try:
+            text = _sample_text(planner, campaign, step, name, today)
+        except TemplateError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        segments = count_segments(text).count
+        if segments > planner.settings.sms.max_segments:
+            problems.append(f"{where}: template {name!r} renders {segments} SMS segments for the sample customer, "
+                            f"over [sms] max_segments = {planner.settings.sms.max_segments}")
+    return problems
+
+
+def _sample_text(planner: Planner, campaign: Campaign, step: str, name: str, today: date) -> str:
+    occurrence = Occurrence(campaign.id, step, today, today, planner.calendar_send_at(campaign, today), name,
+                            campaign.message_class, Everyone())
+    body = planner.renderer.render(name, sample_context(campaign, occurrence, planner.settings.site.brand))
+    sms = planner.settings.sms
+    return compose_sms(body, marketing=campaign.message_class == "marketing", signature=sms.signature,
+                       unsubscribe_hint=sms.unsubscribe_hint)
