@@ -140,10 +140,15 @@ def select_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence
     last_invited = (select(invitations_t.c.customer_id, func.max(invitations_t.c.invited_at).label("last_invited_at"))
                     .group_by(invitations_t.c.customer_id).subquery("last_inv"))
     source = source.outerjoin(last_invited, last_invited.c.customer_id == c.id)
+    order = [reason.is_not(None)]
+    if occurrence.event is not None:  # re-planning keeps whom the event already invited within capacity
+        invited = (select(invitations_t.c.customer_id).join(events_t, events_t.c.id == invitations_t.c.event_id)
+                   .where(events_t.c.key == occurrence.event.key).subquery("invited_here"))
+        source = source.outerjoin(invited, invited.c.customer_id == c.id)
+        order.append(invited.c.customer_id.is_(None))
     tier_rank = case(*[(c.tier == t, r) for t, r in TIER_ORDER.items()], else_=9)
-    query = (select(customers_t, *extra, reason).select_from(source).where(condition)
-             .order_by(reason.is_not(None), tier_rank, last_invited.c.last_invited_at.is_not(None),
-                       last_invited.c.last_invited_at, c.id))
+    order += [tier_rank, last_invited.c.last_invited_at.is_not(None), last_invited.c.last_invited_at, c.id]
+    query = select(customers_t, *extra, reason).select_from(source).where(condition).order_by(*order)
     return _apply_limit(_candidates(conn.execute(query).mappings(), {col.name for col in extra}), occurrence.limit)
 
 

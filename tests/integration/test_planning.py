@@ -1,0 +1,123 @@
+"""Planning writes each message once: outbox rows, events and invitations, suppressed rows with reasons."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from campaigns.definitions import load_campaigns
+from campaigns.planning import Planner
+from campaigns.run import plan_day
+from records import models
+from tests.factories import add_customer
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2025, 6, 2, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def playbook(site: Path) -> Path:
+    shutil.copytree(REPO / "campaigns", site.parent / "campaigns", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(REPO / "templates", site.parent / "templates")
+    return site.parent / "campaigns"
+
+
+def plan(app, day: date, only: str | None = None):
+    campaigns, problems = load_campaigns(app.settings.campaigns_path)
+    assert problems == []
+    campaigns = [c for c in campaigns if only is None or c.id == only]
+    with app.engine.begin() as conn:
+        return plan_day(conn, Planner.from_settings(app.settings), campaigns, day, NOW)
+
+
+def outbox(app) -> list[dict]:
+    with app.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(models.OutboxMessage.__table__).order_by(models.OutboxMessage.id)).mappings()]
+
+
+def test_planning_the_same_day_twice_creates_each_message_once(app, playbook):
+    with app.engine.begin() as conn:
+        for name, tier in [("甲", "A"), ("乙", "B"), ("丙", "C")]:
+            add_customer(conn, name=name, tier=tier)
+        add_customer(conn, name="退订", tier="A", opted_out=True)
+    first = plan(app, date(2025, 6, 2), "salons")
+    assert (first.planned, first.suppressed["opted_out"]) == (3, 1)
+    second = plan(app, date(2025, 6, 2), "salons")
+    assert (second.planned, second.already_planned) == (0, 4)
+    rows = outbox(app)
+    assert len(rows) == 4
+    planned = [r for r in rows if r["state"] == "planned"]
+    assert {r["key"].rsplit("·", 1)[0] for r in planned} == {"salons·2025-06-05·invitation"}
+    suppressed = [r for r in rows if r["state"] == "suppressed"]
+    assert [(r["reason"], r["body"]) for r in suppressed] == [("opted_out", "")]
+
+
+def test_invitations_record_the_event_and_a_code_that_is_in_the_text(app, playbook):
+    with app.engine.begin() as conn:
+        cid = add_customer(conn, name="甲", tier="A")
+    plan(app, date(2025, 6, 2), "salons")
+    with app.engine.connect() as conn:
+        event = conn.execute(select(models.Event.__table__)).mappings().one()
+        invitation = conn.execute(select(models.Invitation.__table__)).mappings().one()
+    assert event["key"] == "salons·2025-06-05" and event["slogan"] == "你能我也能" and event["term"] == "98d"
+    assert event["starts_at"] == datetime(2025, 6, 5, 6, 0, tzinfo=timezone.utc)  # 14:00 in Shanghai
+    assert invitation["customer_id"] == cid and invitation["state"] == "invited" and invitation["tier"] == "A"
+    code = invitation["code"]
+    assert len(code) == 6 and not set(code) & set("0O1I")
+    row = outbox(app)[0]
+    assert row["event_id"] == event["id"] and code in row["body"] and row["segments"] == 2
+    assert row["due_at"] == datetime(2025, 6, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+    # The same-day reminder three days later carries the same code.
+    plan(app, date(2025, 6, 5), "salons")
+    reminder = [r for r in outbox(app) if r["step"] == "reminder"]
+    assert len(reminder) == 1 and code in reminder[0]["body"]
+
+
+def test_the_weekly_cap_counts_messages_already_planned(app, playbook):
+    salons = playbook / "salons.toml"
+    salons.write_text(salons.read_text(encoding="utf-8").replace("reminder = true", "reminder = false"), encoding="utf-8")
+    with app.engine.begin() as conn:
+        add_customer(conn, name="甲", tier="A")
+    for day in range(2, 8):  # Mon..Sat (06-05 → the Sunday 06-08 has no salon); the 4th and 5th exceed the cap of 3
+        plan(app, date(2025, 6, day), "salons")
+    states = [(r["occurrence_on"].isoformat(), r["state"], r["reason"]) for r in outbox(app)]
+    assert states == [("2025-06-05", "planned", None), ("2025-06-06", "planned", None), ("2025-06-07", "planned", None),
+                      ("2025-06-09", "suppressed", "cap"), ("2025-06-10", "suppressed", "cap")]
+
+
+PLAN_SCRIPT = """
+import sys
+from datetime import date, datetime, timezone
+from app import App
+from campaigns.definitions import load_campaigns
+from campaigns.planning import Planner
+from campaigns.run import plan_day
+from settings import load_settings
+app = App(load_settings(sys.argv[1]))
+campaigns, _ = load_campaigns(app.settings.campaigns_path)
+with app.engine.begin() as conn:
+    s = plan_day(conn, Planner.from_settings(app.settings), campaigns, date(2025, 6, 2), datetime(2025, 6, 2, tzinfo=timezone.utc))
+print(s.planned)
+"""
+
+
+def test_two_processes_planning_the_same_day_create_each_message_once(app, playbook, site):
+    with app.engine.begin() as conn:
+        for i in range(60):
+            add_customer(conn, name=f"客户{i}", tier="ABCP"[i % 4])
+    app.engine.dispose()
+    procs = [subprocess.Popen([sys.executable, "-c", PLAN_SCRIPT, str(site)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              cwd=REPO, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    with app.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(models.OutboxMessage)).scalar()
+        distinct = conn.execute(select(func.count(func.distinct(models.OutboxMessage.key)))).scalar()
+        invitations = conn.execute(select(func.count()).select_from(models.Invitation)).scalar()
+    assert total == distinct == 36 and invitations == 36  # capacity 30 × over-booking 1.2

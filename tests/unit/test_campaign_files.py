@@ -1,0 +1,109 @@
+"""Campaign files: the shipped playbook loads; every kind of mistake is one line naming file, key, value."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from campaigns.definitions import load_campaign, load_campaigns
+from errors import CampaignError
+
+REPO = Path(__file__).resolve().parents[2]
+SLOGANS = ["你有我也有", "你行我也行", "你会我也会", "你能我也能", "你做我也做", "你敢我也敢"]
+
+
+def test_the_seed_playbook_loads():
+    campaigns, problems = load_campaigns(REPO / "campaigns")
+    assert problems == []
+    by_id = {c.id: c for c in campaigns}
+    assert set(by_id) == {"lucky-day", "birthday", "salons", "holding-notices"}
+    salons = by_id["salons"].spec
+    assert [s.slogan for s in salons.salons] == SLOGANS
+    assert [str(s.term) for s in salons.salons] == ["2m", "2m", "2m", "98d", "6m", "1y"]
+    assert [s.weekday for s in salons.salons] == [0, 1, 2, 3, 4, 5]
+    assert salons.followup_hours == 72 and salons.makeup_sunday_weekday == 0
+    lucky = by_id["lucky-day"]
+    assert lucky.spec.weekdays == (2,) and lucky.spec.relations == ("liuhe",) and lucky.spec.star_sign == "sun"
+    assert by_id["holding-notices"].message_class == "notice"
+    assert by_id["birthday"].send_time == time(9, 30)
+
+
+SALONS = REPO / "campaigns" / "salons.toml"
+
+
+def write(tmp_path: Path, text: str, name: str = "c.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def edited(old: str, new: str) -> str:
+    text = SALONS.read_text(encoding="utf-8")
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+MINIMAL = {
+    "zodiac_lucky_day": 'name = "x"\nkind = "zodiac_lucky_day"\n[templates]\nlucky_day = "lucky_day"\n[zodiac_lucky_day]\n',
+    "holding_notice": 'name = "x"\nkind = "holding_notice"\n[templates]\nmaturity = "maturity_reminder"\n',
+    "birthday_maturity": 'name = "x"\nkind = "birthday_maturity"\n[templates]\ngreeting = "birthday_greeting"\n',
+    "post_event_followup": 'name = "x"\nkind = "post_event_followup"\n[templates]\nfollowup = "salon_followup"\n'
+                           '[post_event_followup]\nevents_of = "salons"\n',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MINIMAL))
+def test_a_minimal_file_of_each_kind_loads(tmp_path, kind):
+    assert load_campaign(write(tmp_path, MINIMAL[kind])).kind == kind
+
+
+@pytest.mark.parametrize("text, fragments", [
+    (edited('weekday = "mon"', 'weekday = "sun"'), ("weekday_salons.salon[1].weekday", "Sunday")),
+    (edited('weekday = "mon"', 'weekday = "monday"'), ("weekday_salons.salon[1].weekday", "unknown weekday 'monday'")),
+    (edited('weekday = "tue"', 'weekday = "mon"'), ("weekday_salons.salon", "same weekday")),
+    (edited('term = "98d"', 'term = "98x"'), ("weekday_salons.salon[4].term", "invalid term '98x'")),
+    (edited('capacity = 30', 'capacity = "30"'), ("weekday_salons.capacity", "expected an integer")),
+    (edited('capacity = 30', 'capacity = 0'), ("weekday_salons.capacity", "at least 1")),
+    (edited('lead_days = 3', 'lead_dayz = 3'), ("weekday_salons.lead_dayz", "unknown key")),
+    (edited('slogan = "你有我也有"\n', ''), ("weekday_salons.salon[1].slogan", "is required")),
+    (edited('invitation = "salon_invitation"', 'invite = "salon_invitation"'), ("templates.invitation", "is required")),
+    (edited('kind = "weekday_salons"', 'kind = "salon"'), ("kind", "unknown value 'salon'")),
+    (edited('tiers = ["A", "B", "C", "P"]', 'tiers = ["A", "VIP"]'), ("audience.tiers", "unknown tier 'VIP'")),
+    (edited('send_time = "10:00"', 'send_time = "25:00"'), ("send_time", "expected a time")),
+    (edited('enabled = true', 'enabled = "yes"'), ("enabled", "expected true or false")),
+    (edited('makeup_sunday_salon = "mon"', 'makeup_sunday_salon = "xyz"'), ("makeup_sunday_salon", "unknown weekday")),
+    (edited('id = "salons"', 'id = "my salons!"'), ("id", "letters, digits")),
+    (edited('[weekday_salons]', '[weekday_salons]\nend_on = 2020-01-01'), ("weekday_salons.end_on", "unknown key")),
+    (edited('enabled = true', 'enabled = true\nstart_on = 2025-02-01\nend_on = 2025-01-01'), ("end_on", "before start_on")),
+    ('name = "x"\nkind = "zodiac_lucky_day"\n[templates]\nlucky_day = "lucky_day"\n[zodiac_lucky_day]\nrelations = ["liuchong"]\n',
+     ("zodiac_lucky_day.relations", "unknown value 'liuchong'")),
+    ('name = "x"\nkind = "zodiac_lucky_day"\n[templates]\nlucky_day = "lucky_day"\n[zodiac_lucky_day]\nstar_sign = "moon"\n',
+     ("zodiac_lucky_day.star_sign", "unknown value 'moon'")),
+    ('name = "x"\nkind = "birthday_maturity"\n[templates]\ngreeting = "g"\n[birthday_maturity]\nterms = ["2m", "forever"]\n',
+     ("birthday_maturity.terms", "invalid term 'forever'")),
+    ('name = "x"\nkind = "holding_notice"\n[templates]\nmaturity = "m"\n[holding_notice]\nmaturity_days_before = [7, -1]\n',
+     ("holding_notice.maturity_days_before", "whole numbers")),
+    ('name = "x"\nkind = "holding_notice"\n[templates]\n', ("templates", "names no template")),
+    ('name = "x"\nkind = "post_event_followup"\n[templates]\nfollowup = "f"\n[post_event_followup]\n',
+     ("post_event_followup.events_of", "is required")),
+    ('name = "x"\nkind = "zodiac_lucky_day"\n[templates]\nlucky_day = "x"\nbirthday = "y"\n[zodiac_lucky_day]\n',
+     ("templates.birthday", "unknown key")),
+    ('name = "x"\nkind = ', ("invalid TOML",)),
+], ids=lambda v: v[0] if isinstance(v, tuple) else None)
+def test_every_mistake_is_one_line_naming_file_key_and_value(tmp_path, text, fragments):
+    path = write(tmp_path, text)
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_duplicate_ids_across_files_are_reported(tmp_path):
+    write(tmp_path, MINIMAL["holding_notice"].replace('name = "x"', 'id = "same"\nname = "x"'), "a.toml")
+    write(tmp_path, MINIMAL["birthday_maturity"].replace('name = "x"', 'id = "same"\nname = "x"'), "b.toml")
+    campaigns, problems = load_campaigns(tmp_path)
+    assert len(campaigns) == 2 and len(problems) == 1 and "'same' is also the id of" in problems[0]
