@@ -204,9 +204,11 @@ def customers_show(app: App, customer: str, as_json: bool) -> None:
 
 def _register() -> None:
     from campaigns.commands import campaigns_group, run_command
+    from schedules.commands import daemon_command
 
     main.add_command(campaigns_group)
     main.add_command(run_command)
+    main.add_command(daemon_command)
 
 
 _register()

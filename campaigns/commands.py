@@ -15,6 +15,7 @@ from campaigns.planning import Planner
 from campaigns.run import plan_day, preview, preview_json
 from campaigns.validation import validate_all
 from errors import CampaignError, NotFound
+from records.transactions import write_transaction
 
 pass_app = click.make_pass_decorator(App)
 
@@ -110,7 +111,7 @@ def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | No
         campaigns = [_one_campaign(app, campaign_id)]
     day = day or app.today()
     now = app.now() if day == app.today() else _end_of_sending(planner, campaigns, day)
-    with app.engine.begin() as conn:
+    with write_transaction(app.engine) as conn:
         planned = plan_day(conn, planner, campaigns, day, now)
         if dry_run:
             conn.rollback()

@@ -248,3 +248,18 @@ class InboundMessage(SQLModel, table=True):
     body: str
     intent: str = Field(default="", max_length=12)  # opt_out opt_in confirm decline other
     received_at: Optional[datetime] = _at(nullable=False)
+
+
+class PlanningRun(SQLModel, table=True):
+    """That a campaign's day was planned (or skipped as too old to catch up): the daemon's memory."""
+
+    __tablename__ = "planning_runs"
+    __table_args__ = (UniqueConstraint("campaign_id", "day"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: str = Field(max_length=64)
+    day: date
+    outcome: str = Field(max_length=10)  # planned | caught_up | skipped
+    planned: int = 0
+    ran_at: Optional[datetime] = _at(nullable=False)
+    worker: str = Field(default="", max_length=64)

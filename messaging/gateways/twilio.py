@@ -107,6 +107,15 @@ class TwilioGateway:
             raise _failure(sms, f"unreadable answer: {exc}", FailureKind.UNKNOWN_OUTCOME) from None
         return _result(message.sid, message.status, sms)
 
+    def fetch_status(self, provider_id: str) -> tuple[str, str | None] | None:
+        """The message's current (status, error code) at Twilio, or None if Twilio cannot say now."""
+        try:
+            message = self._client().messages(provider_id).fetch()
+        except (TwilioRestException, TwilioServiceException, requests.RequestException, ValueError):
+            return None
+        code = getattr(message, "error_code", None)
+        return message.status, (str(code) if code else None)
+
     def _params(self, sms: OutgoingSms) -> dict[str, str]:
         params = {"to": sms.to, "body": sms.body, **self._sender}
         callback = sms.status_callback or self._status_callback

@@ -101,7 +101,8 @@ from campaigns.run import plan_day
 from settings import load_settings
 app = App(load_settings(sys.argv[1]))
 campaigns, _ = load_campaigns(app.settings.campaigns_path)
-with app.engine.begin() as conn:
+from records.transactions import write_transaction
+with write_transaction(app.engine) as conn:
     s = plan_day(conn, Planner.from_settings(app.settings), campaigns, date(2025, 6, 2), datetime(2025, 6, 2, tzinfo=timezone.utc))
 print(s.planned)
 """

@@ -78,6 +78,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_events_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_starts_at'), ['starts_at'], unique=False)
 
+    op.create_table('planning_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('planned', sa.Integer(), nullable=False),
+    sa.Column('ran_at', records.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('worker', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('campaign_id', 'day')
+    )
     op.create_table('holdings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -318,6 +329,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_holdings_customer_id'))
 
     op.drop_table('holdings')
+    op.drop_table('planning_runs')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_starts_at'))
         batch_op.drop_index(batch_op.f('ix_events_campaign_id'))

@@ -1,0 +1,156 @@
+"""`jinli daemon`: APScheduler runs planning per campaign, the dispatcher and the reconciler.
+
+Jobs are values (id, APScheduler trigger, function of ``now``), so the same jobs run under a real
+BackgroundScheduler in production and under ``tick(now)`` with a manual clock in tests: APScheduler's
+triggers are pure (``get_next_fire_time(previous, now)``), which is all ``tick`` needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from app import App
+from campaigns.definitions import Campaign
+from campaigns.planning import Planner
+from schedules.campaign_store import CampaignStore
+from schedules import planning_runs
+
+log = logging.getLogger("jinli.daemon")
+
+
+@dataclass(frozen=True)
+class DaemonOptions:
+    worker: str
+    catchup: timedelta = timedelta(days=1)
+    dispatch_every: timedelta = timedelta(seconds=30)
+    reconcile_every: timedelta = timedelta(minutes=15)
+    sync_every: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    trigger: BaseTrigger
+    run: Callable[[datetime], object]
+
+
+class Daemon:
+    def __init__(self, app: App, gateway, options: DaemonOptions):
+        self.app, self.gateway, self.options = app, gateway, options
+        self.store = CampaignStore(app.settings.campaigns_path)
+        self.stopping = threading.Event()
+        self._next: dict[str, datetime | None] = {}
+        self._started = False
+
+    # ---- jobs
+    def jobs(self) -> list[Job]:
+        """A planning job per campaign at its send time, then the dispatcher, reconciler and file sync."""
+        tz = self.app.settings.tz
+        found = [Job(f"plan:{c.id}", CronTrigger(hour=c.send_time.hour, minute=c.send_time.minute, timezone=tz),
+                     partial(self.plan_campaign, c.id)) for c in self.store.campaigns() if c.enabled]
+        o = self.options
+        return found + [
+            Job("dispatch", IntervalTrigger(seconds=o.dispatch_every.total_seconds(), timezone=tz), self.dispatch),
+            Job("reconcile", IntervalTrigger(seconds=o.reconcile_every.total_seconds(), timezone=tz), self.reconcile),
+        ]
+
+    def plan_campaign(self, campaign_id: str, now: datetime) -> list[planning_runs.DayOutcome]:
+        """Plan the campaign's due days (today's, and missed ones within the catch-up window)."""
+        campaigns = [c for c in self.store.campaigns() if c.id == campaign_id]
+        return self.plan_due(now, campaigns)
+
+    def plan_due(self, now: datetime, campaigns: list[Campaign] | None = None) -> list[planning_runs.DayOutcome]:
+        campaigns = self.store.campaigns() if campaigns is None else campaigns
+        planner = Planner.from_settings(self.app.settings)  # fresh templates: staff edits take effect
+        outcomes = []
+        for campaign in campaigns:
+            outcomes += planning_runs.plan_missing_days(self.app.engine, planner, campaign, now, self.options.catchup,
+                                                        self.options.worker)
+        return outcomes
+
+    def dispatch(self, now: datetime):
+        from messaging.dispatch import send_due_messages
+
+        return send_due_messages(self.app.engine, self.gateway, self.app.settings, now, worker=self.options.worker,
+                                 stop=self.stopping.is_set)
+
+    def reconcile(self, now: datetime):
+        from messaging.reconcile import reconcile
+
+        return reconcile(self.app.engine, self.gateway, now)
+
+    # ---- driving the jobs
+    def start(self, now: datetime) -> None:
+        """What a (re)start does first: plan what was missed, then send what is due."""
+        self._started = True
+        self.plan_due(now)
+        self.dispatch(now)
+
+    def tick(self, now: datetime) -> list[str]:
+        """Run every job due at ``now`` once (missed fire times coalesce); returns the ids run."""
+        if not self._started:
+            self.start(now)
+        ran = []
+        for job in self.jobs():
+            due = self._next.setdefault(job.id, job.trigger.get_next_fire_time(None, now))
+            if due is not None and due <= now:
+                job.run(now)
+                ran.append(job.id)
+                self._next[job.id] = job.trigger.get_next_fire_time(due, now + timedelta(microseconds=1))
+        return ran
+
+    def run_once(self, now: datetime) -> None:
+        """`jinli daemon --once`: catch up, dispatch what is due, reconcile, and return."""
+        self.start(now)
+        self.reconcile(now)
+
+    def run_forever(self, clock: Callable[[], datetime]) -> None:
+        """Under a BackgroundScheduler until ``stop()``: the job in flight finishes and is recorded."""
+        self.start(clock())
+        scheduler = BackgroundScheduler(timezone=self.app.settings.tz, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": int(self.options.catchup.total_seconds())})
+        self._schedule(scheduler, clock)
+        scheduler.add_job(partial(self._schedule, scheduler, clock), IntervalTrigger(
+            seconds=self.options.sync_every.total_seconds(), timezone=self.app.settings.tz), id="sync", replace_existing=True)
+        scheduler.start()
+        log.info("daemon %s started with jobs: %s", self.options.worker, ", ".join(j.id for j in scheduler.get_jobs()))
+        self.stopping.wait()
+        scheduler.shutdown(wait=True)
+        log.info("daemon %s stopped cleanly", self.options.worker)
+
+    def _schedule(self, scheduler, clock: Callable[[], datetime]) -> None:
+        """(Re)register the jobs: stable ids, so a changed send time reschedules and a removed campaign goes."""
+        wanted = {job.id: job for job in self.jobs()}
+        for existing in scheduler.get_jobs():
+            if existing.id not in wanted and existing.id != "sync":
+                existing.remove()
+        for job in wanted.values():
+            current = scheduler.get_job(job.id)
+            if current is None or str(current.trigger) != str(job.trigger):
+                scheduler.add_job(_with_clock(job.run, clock), job.trigger, id=job.id, replace_existing=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def _with_clock(run: Callable[[datetime], object], clock: Callable[[], datetime]) -> Callable[[], object]:
+    def job() -> object:
+        try:
+            return run(clock())
+        except Exception:  # a failed run is logged and retried at the next fire time
+            log.exception("job failed")
+    return job
+
+
+def local_day(now: datetime, app: App) -> date:
+    return now.astimezone(app.settings.tz).date()
