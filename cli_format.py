@@ -129,13 +129,11 @@ def campaign_list(rows: list[dict], problems: list[str], as_json: bool) -> None:
     if as_json:
         print_json({"campaigns": rows, "invalid": problems})
         return
-    table = Table(title="活动 campaigns")
-    for header in ("id", "name", "kind", "tiers", "next occurrences"):
-        table.add_column(header)
     for row in rows:
-        name = row["name"] + ("" if row["enabled"] else " (disabled)")
-        table.add_row(row["id"], name, row["kind"], row["tiers"], "\n".join(row["next"]) or "-")
-    console().print(table)
+        state = "" if row["enabled"] else "  (disabled)"
+        click.echo(f"{row['id']:<16} {row['kind']:<20} tiers {row['tiers']:<5} {row['name']}{state}")
+        for line in row["next"] or ["no occurrence in the period"]:
+            click.echo(f"{'':<18}{line}")
     for problem in problems:
         click.echo(f"invalid: {problem}", err=True)
 

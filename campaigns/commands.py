@@ -109,8 +109,8 @@ def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | No
         click.echo(f"skipped: {problem}", err=True)
     if campaign_id:
         campaigns = [_one_campaign(app, campaign_id)]
+    now = app.now() if day is None else _end_of_sending(planner, campaigns, day)
     day = day or app.today()
-    now = app.now() if day == app.today() else _end_of_sending(planner, campaigns, day)
     with write_transaction(app.engine) as conn:
         planned = plan_day(conn, planner, campaigns, day, now)
         if dry_run:
@@ -127,7 +127,7 @@ def _end_of_sending(planner: Planner, campaigns, day: date) -> datetime:
 
 def _dispatch(app: App, now: datetime):
     from messaging.gateways import make_gateway
-    from messaging.outbox import send_due_messages
+    from messaging.dispatch import send_due_messages
 
     gateway = make_gateway(app.settings)
     with fmt.progress("sending") as advance:

@@ -7,7 +7,12 @@ J=".venv/bin/jinli"
 DEMO="var/demo"
 TODAY="${DEMO_TODAY:-$(TZ=Asia/Shanghai date +%F)}"
 rm -rf "$DEMO" && mkdir -p "$DEMO"
-export JINLI_DATABASE_URL="sqlite:///$PWD/$DEMO/jinli.sqlite3"
+# The packaged config.toml, with the database and the file gateway's output inside var/demo.
+sed -e 's|^url = .*|url = "sqlite:///jinli.sqlite3"|' -e 's|^file_path = .*|file_path = "sent.jsonl"|' \
+    -e "s|^campaigns_dir = .*|campaigns_dir = \"$PWD/campaigns\"|" -e "s|^templates_dir = .*|templates_dir = \"$PWD/templates\"|" \
+    config.toml > "$DEMO/config.toml"
+export JINLI_CONFIG="$PWD/$DEMO/config.toml"
+unset JINLI_DATABASE_URL
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "1. The shop's spreadsheets (synthetic, 300 customers, two bad rows)"
@@ -24,7 +29,7 @@ step "3. Tiers (客户分类) as of $TODAY"
 $J tiers recompute --as-of "$TODAY"
 BEST=$(.venv/bin/python - <<'PY'
 import os, sqlalchemy as sa
-engine = sa.create_engine(os.environ["JINLI_DATABASE_URL"])
+engine = sa.create_engine("sqlite:///var/demo/jinli.sqlite3")
 with engine.connect() as conn:
     print(conn.execute(sa.text("SELECT referral_code FROM customers ORDER BY tier_score DESC, id LIMIT 1")).scalar())
 PY
@@ -34,5 +39,27 @@ $J tiers explain "$BEST" --as-of "$TODAY"
 echo "-- staff pin a tier by hand:"
 $J tiers pin 13000000000 A --reason "行长推荐的重要客户"
 $J tiers explain 13000000000 --as-of "$TODAY" | tail -n 2
+
+step "4. Campaign files (the seed playbook)"
+$J campaigns validate
+$J campaigns list --days 7
+
+step "5. Preview: who gets what today, and who is excluded and why"
+$J campaigns preview salons --date "$TODAY" | head -n 12
+echo "…"
+
+step "6. Run the day: plan every campaign, send through the file gateway"
+$J run --date "$TODAY"
+echo "-- running the same day again sends nothing twice:"
+$J run --date "$TODAY" | tail -n 3
+
+step "7. The texts jinli \"sent\" (file gateway: $DEMO/sent.jsonl)"
+.venv/bin/python - "$DEMO/sent.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+for m in lines[:12]:
+    print(f"{m['to'][:6]}****{m['to'][-4:]}  {m['body']}")
+print(f"… {len(lines)} texts in all")
+PY
 
 printf '\nDemo database: %s\n' "$DEMO/jinli.sqlite3"
