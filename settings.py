@@ -53,6 +53,8 @@ class TwilioSettings:
     from_number: str = ""
     messaging_service_sid: str = ""
     public_base_url: str = ""
+    api_base_url: str = ""  # empty: https://api.twilio.com; else an egress proxy or a local mock
+    timeout_seconds: float = 10.0
 
 
 @dataclass(frozen=True)

@@ -82,10 +82,9 @@ def _rule(occurrence: Occurrence, campaign: Campaign, boundary_default: str):
                .where(events_t.c.key == rule.event_key, invitations_t.c.state.in_(rule.states)).subquery("inv"))
         return inv, true(), [inv.c.checkin_code]
     if isinstance(rule, AttendedWithoutDeposit):
-        event = select(events_t.c.id, events_t.c.starts_at).where(events_t.c.key == rule.event_key).subquery("ev")
-        came = (select(checkins_t.c.customer_id, event.c.starts_at)
-                .join(event, event.c.id == checkins_t.c.event_id).subquery("came"))
-        deposited = exists().where(h.customer_id == c.id, h.start_on >= func.date(came.c.starts_at))
+        came = (select(checkins_t.c.customer_id).join(events_t, events_t.c.id == checkins_t.c.event_id)
+                .where(events_t.c.key == rule.event_key).subquery("came"))
+        deposited = exists().where(h.customer_id == c.id, h.start_on >= rule.event_on)
         return came, ~deposited, []
     raise TypeError(f"unknown audience rule {rule!r}")
 

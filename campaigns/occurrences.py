@@ -65,7 +65,10 @@ class InvitedTo:
 
 @dataclass(frozen=True)
 class AttendedWithoutDeposit:
+    """Guests checked in at the event who have started no holding since the event's day."""
+
     event_key: str
+    event_on: date
 
 
 Rule = Everyone | BirthdayOn | BirthdayWithMaturity | LuckyDay | MaturingOn | MonthlyReturnOn | InvitedTo | AttendedWithoutDeposit
@@ -260,9 +263,10 @@ def followup_occurrences(campaign: Campaign, day: date, events: list[PastEvent],
         window_ends = (event.starts_at + timedelta(hours=spec.window_hours)).astimezone(options.tz).date()
         context = {"slogan": event.slogan, "term": event.term, "term_label": _term_label(event.term),
                    "event_date": event.starts_at.astimezone(options.tz).date(), "window_ends": window_ends}
-        occurrence = _occurrence(campaign, "followup", day, AttendedWithoutDeposit(event.key), options,
+        event_on = event.starts_at.astimezone(options.tz).date()
+        occurrence = _occurrence(campaign, "followup", day, AttendedWithoutDeposit(event.key, event_on), options,
                                  subject_on=event.starts_at.astimezone(options.tz).date(), context=context)
-        found.append(replace(occurrence, send_at=send_at))
+        found.append(replace(occurrence, send_at=send_at.astimezone(options.tz)))
     return found
 
 

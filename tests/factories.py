@@ -46,10 +46,9 @@ def add_movement(conn: Connection, holding_id: int, customer_id: int, kind: str,
 
 
 def add_event(conn: Connection, on: date, campaign_id: str = "salons", kind: str = "salon", **extra) -> int:
-    return conn.execute(insert(models.Event.__table__).values(
-        key=f"E{next(_seq)}", campaign_id=campaign_id, kind=kind, title="沙龙",
-        starts_at=datetime.combine(on, time(14, 0), SHANGHAI), created_at=NOW, **extra,
-    )).inserted_primary_key[0]
+    values = {"key": f"E{next(_seq)}", "campaign_id": campaign_id, "kind": kind, "title": "沙龙",
+              "starts_at": datetime.combine(on, time(14, 0), SHANGHAI), "created_at": NOW, **extra}
+    return conn.execute(insert(models.Event.__table__).values(values)).inserted_primary_key[0]
 
 
 def add_attendance(conn: Connection, customer_id: int, on: date) -> None:

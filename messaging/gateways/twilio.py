@@ -91,8 +91,8 @@ class TwilioGateway:
             from_number=settings.twilio.from_number,
             messaging_service_sid=settings.twilio.messaging_service_sid,
             public_base_url=settings.twilio.public_base_url,
-            base_url=base_url,
-            timeout=timeout,
+            base_url=base_url or settings.twilio.api_base_url or None,
+            timeout=settings.twilio.timeout_seconds if timeout == DEFAULT_TIMEOUT else timeout,
         )
 
     def send(self, sms: OutgoingSms) -> SendResult:

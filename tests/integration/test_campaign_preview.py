@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from app import App
 from campaigns.definitions import load_campaign
 from campaigns.planning import Planner
 from campaigns.run import preview
+from records import models
 from settings import load_settings
 from tests.factories import add_customer, add_holding
 
@@ -212,3 +213,25 @@ def test_preview_json_through_the_cli_is_stable(cli, app, playbook):
 def test_unknown_campaign_is_one_line(cli, playbook):
     result = cli("campaigns", "preview", "nope", "--date", "2025-06-04")
     assert result.exit_code == 1 and "campaign 'nope' not found" in result.output and len(result.output.splitlines()) == 1
+
+
+def test_post_event_followup_texts_attendees_who_have_not_deposited(app, playbook):
+    from sqlalchemy import insert
+
+    from tests.factories import add_event
+
+    with app.engine.begin() as conn:
+        came = add_customer(conn, name="来了没买", tier="P")
+        bought = add_customer(conn, name="来了买了", tier="C")
+        add_customer(conn, name="没来", tier="A")
+        event = add_event(conn, date(2025, 6, 5), campaign_id="salons", key="salons·2025-06-05", slogan="你能我也能", term="98d")
+        for cid in (came, bought):
+            conn.execute(insert(models.CheckIn.__table__).values(event_id=event, customer_id=cid,
+                                                                 checked_in_at=datetime(2025, 6, 5, 6, 30, tzinfo=timezone.utc)))
+        add_holding(conn, bought, 20_000, "98d", date(2025, 6, 5))
+    assert run_preview(app, "salon_followups", date(2025, 6, 5)) == {}  # 14:00 + 20 h is the next morning
+    followup = run_preview(app, "salon_followups", date(2025, 6, 6))["followup"]
+    assert set(followup["to"]) == {"来了没买"} and followup["excluded"] == {}
+    assert "「你能我也能」" in followup["to"]["来了没买"] and "98天" in followup["to"]["来了没买"]
+    assert "6月8日" in followup["to"]["来了没买"]  # the 72-hour window ends on 06-08
+    assert followup["due_at"].isoformat() == "2025-06-06T10:00:00+08:00"

@@ -18,7 +18,8 @@ def test_the_seed_playbook_loads():
     campaigns, problems = load_campaigns(REPO / "campaigns")
     assert problems == []
     by_id = {c.id: c for c in campaigns}
-    assert set(by_id) == {"lucky-day", "birthday", "salons", "holding-notices"}
+    assert set(by_id) == {"lucky-day", "birthday", "salons", "holding-notices", "salon-followups"}
+    assert by_id["salon-followups"].spec.events_of == "salons" and by_id["salon-followups"].spec.window_hours == 72
     salons = by_id["salons"].spec
     assert [s.slogan for s in salons.salons] == SLOGANS
     assert [str(s.term) for s in salons.salons] == ["2m", "2m", "2m", "98d", "6m", "1y"]
