@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 import cli_format as output
 from app import App
 from errors import InvalidValue, JinliError
-from records import db, importing, tiers
+from records import db, importing, referrals, tiers
 from records.lookup import find_customer
 from records.parsing import parse_date
 from settings import load_settings
@@ -113,6 +113,9 @@ def _import_command(kind: str):
         )
         with output.progress(f"importing {kind}", quiet=as_json) as advance:
             summary = importing.import_file(app.engine, kind, Path(file), options, advance)
+        if kind == "customers":  # referrals named in the file go to the referrer's latest event
+            with app.engine.begin() as conn:
+                referrals.attribute_unattributed(conn, app.settings.events.attribution_days, app.settings.tz)
         output.import_summary(summary, file, as_json)
 
     command.__doc__ = f"Import {kind} from a CSV file (columns in the README)."
@@ -204,11 +207,13 @@ def customers_show(app: App, customer: str, as_json: bool) -> None:
 
 def _register() -> None:
     from campaigns.commands import campaigns_group, run_command
+    from records.commands import checkin_command, events_group, referrals_group
+    from reports.commands import report_group
     from schedules.commands import daemon_command
 
-    main.add_command(campaigns_group)
-    main.add_command(run_command)
-    main.add_command(daemon_command)
+    for command in (campaigns_group, run_command, daemon_command, checkin_command, referrals_group, events_group,
+                    report_group):
+        main.add_command(command)
 
 
 _register()

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from errors import ConfigError
+from records.event_config import EventSettings, check_ladder
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.toml"
 
@@ -93,6 +94,7 @@ class Settings:
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     tiers: TierSettings = field(default_factory=TierSettings)
+    events: EventSettings = field(default_factory=EventSettings)
     source: str = "<defaults>"
 
     @property
@@ -142,6 +144,7 @@ _SECTIONS = {
     "twilio": TwilioSettings,
     "calendar": CalendarSettings,
     "tiers": TierSettings,
+    "events": EventSettings,
 }
 
 
@@ -224,5 +227,6 @@ def _check_semantics(settings: Settings) -> None:
         raise ConfigError(f"{where}: [calendar] zodiac_boundary: expected spring_festival or lichun, got {settings.calendar.zodiac_boundary!r}")
     if settings.calendar.feb29_in_common_years not in {"feb28", "mar1"}:
         raise ConfigError(f"{where}: [calendar] feb29_in_common_years: expected feb28 or mar1, got {settings.calendar.feb29_in_common_years!r}")
+    check_ladder(settings.events.gift_ladder)
     if settings.site.language not in {"zh", "en"}:
         raise ConfigError(f"{where}: [site] language: expected zh or en, got {settings.site.language!r}")

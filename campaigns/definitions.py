@@ -72,7 +72,7 @@ class SalonSpec:
     reminder: bool = True
     followup_hours: int = 72
     makeup_sunday_weekday: int = 0  # a 调休 Sunday holds Monday's salon unless the file says otherwise
-    overbooking: float = 1.0
+    overbooking: float | None = None  # None: config.toml's [events] overbooking_ratio
 
     def salon_on_weekday(self, weekday: int) -> Salon | None:
         return next((s for s in self.salons if s.weekday == weekday), None)
@@ -212,7 +212,7 @@ def _salons(r: Reader) -> SalonSpec:
         salons=salons, lead_days=r.int("lead_days", 3, minimum=0), reminder=r.bool("reminder", True),
         followup_hours=r.int("followup_hours", 72, minimum=1),
         makeup_sunday_weekday=r.weekday("makeup_sunday_salon", "mon"),
-        overbooking=r.number("overbooking", 1.0, minimum=1.0),
+        overbooking=r.number("overbooking", None, minimum=1.0),
     )
     if spec.salon_on_weekday(spec.makeup_sunday_weekday) is None:
         raise r.error("makeup_sunday_salon", "names a weekday that has no salon")

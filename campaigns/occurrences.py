@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from campaigns.definitions import BirthdaySpec, Campaign, FollowupSpec, NoticeSpec, SalonSpec, ZodiacSpec
+from records.event_config import invitation_quota
 from records.terms import Term, parse_term
 from schedules import workdays
 from schedules.birthdays import birthday_keys_on
@@ -113,6 +114,7 @@ class CalendarOptions:
     tz: ZoneInfo
     zodiac_boundary: str = "spring_festival"
     feb29: str = "feb28"
+    overbooking: float = 1.0  # invitations per seat when the campaign file sets none
 
 
 def occurrences(campaign: Campaign, day: date, options: CalendarOptions) -> list[Occurrence]:
@@ -216,7 +218,7 @@ def _salons(campaign: Campaign, spec: SalonSpec, day: date, options: CalendarOpt
     found = []
     invited = salon_event(campaign, spec, day + timedelta(days=spec.lead_days), options)
     if invited:
-        limit = int(invited.capacity * spec.overbooking)
+        limit = invitation_quota(invited.capacity, spec.overbooking or options.overbooking)
         found.append(_occurrence(campaign, "invitation", day, Everyone(), options, subject_on=invited.starts_at.date(),
                                  context=_salon_context(spec, invited), event=invited, limit=limit))
     today = salon_event(campaign, spec, day, options)

@@ -60,7 +60,8 @@ class Planner:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Planner":
-        calendar = CalendarOptions(settings.tz, settings.calendar.zodiac_boundary, settings.calendar.feb29_in_common_years)
+        calendar = CalendarOptions(settings.tz, settings.calendar.zodiac_boundary, settings.calendar.feb29_in_common_years,
+                                   settings.events.overbooking_ratio)
         policy = AudiencePolicy(settings.sms.weekly_cap, settings.tiers.new_customer_days, settings.tiers.old_customer_days)
         return cls(settings, TemplateRenderer(settings.templates_path), calendar, policy)
 

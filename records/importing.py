@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
 from errors import InvalidValue
-from records import models, referrer_links
+from records import models, referrals, referrer_links
 from records.codes import new_code, normalise_code
 from records.csvfile import Column, CsvFile, ImportSummary, RejectsFile, Row, default_rejects_path
 from records.parsing import parse_bool, parse_calendar, parse_date, parse_kind, parse_money_fen, parse_ymd
@@ -86,6 +86,7 @@ def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
             if progress:
                 progress(csv_file.position, csv_file.size)
         job.finish()
+        job.after_import()
     summary.rejected = rejects.count - summary.warnings
     summary.rejects_path = rejects_path if rejects.count else None
     summary.ignored_columns = csv_file.ignored
@@ -172,6 +173,11 @@ class _Importer:
 
     def finish(self) -> None:
         """Work left for the end of the file (referrers named before they were imported)."""
+
+    def after_import(self) -> None:
+        """Derived records to bring up to date once the file is in (same transaction)."""
+        if self.table is not customers_t:
+            referrals.update_conversions(self.conn)  # a referee's first deposit converts the referral
 
 
 def _same_shape(rows: list[dict]) -> list[list[dict]]:

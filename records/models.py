@@ -145,7 +145,10 @@ class Event(SQLModel, table=True):
 
 class Invitation(SQLModel, table=True):
     __tablename__ = "invitations"
-    __table_args__ = (UniqueConstraint("event_id", "customer_id"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "customer_id"),
+        Index("ix_invitations_event_tier_state", "event_id", "tier", "state"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="events.id", index=True)
@@ -193,6 +196,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_state_due", "state", "due_at"),
         Index("ix_outbox_customer_class_at", "customer_id", "message_class", "planned_at"),
+        Index("ix_outbox_step_event_tier_state", "step", "event_id", "tier", "state"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -143,6 +143,7 @@ def upgrade() -> None:
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitations_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitations_event_id'), ['event_id'], unique=False)
+        batch_op.create_index('ix_invitations_event_tier_state', ['event_id', 'tier', 'state'], unique=False)
 
     op.create_table('optout_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -194,6 +195,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_customer_class_at', ['customer_id', 'message_class', 'planned_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index('ix_outbox_state_due', ['state', 'due_at'], unique=False)
+        batch_op.create_index('ix_outbox_step_event_tier_state', ['step', 'event_id', 'tier', 'state'], unique=False)
 
     op.create_table('referrals',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -304,6 +306,7 @@ def downgrade() -> None:
 
     op.drop_table('referrals')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_step_event_tier_state')
         batch_op.drop_index('ix_outbox_state_due')
         batch_op.drop_index(batch_op.f('ix_outbox_provider_id'))
         batch_op.drop_index('ix_outbox_customer_class_at')
@@ -316,6 +319,7 @@ def downgrade() -> None:
 
     op.drop_table('optout_events')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index('ix_invitations_event_tier_state')
         batch_op.drop_index(batch_op.f('ix_invitations_event_id'))
         batch_op.drop_index(batch_op.f('ix_invitations_customer_id'))
 

@@ -1,0 +1,172 @@
+"""`jinli checkin`, `jinli referrals add|list` and `jinli events list|close`: parse, call one use case, print."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+import click
+
+from app import App
+from cli_format import print_json
+from errors import InvalidValue, NotFound
+from messaging.phone import mask, try_parse_mobile
+from records import checkins, events, referrals
+from records.event_config import event_settings
+from records.lookup import find_customer
+from records.parsing import parse_date
+from records.prospects import register_prospect
+
+pass_app = click.make_pass_decorator(App)
+
+
+def _as_date(_ctx, _param, value: str | None) -> date | None:
+    try:
+        return parse_date(value, "date") if value else None
+    except InvalidValue as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+# ---------------------------------------------------------------- checkin
+@click.command("checkin")
+@click.argument("who", required=False, metavar="CODE|PHONE")
+@click.option("--event", "event_id", type=int, help="event id (default: the guest's invitation today, else today's event)")
+@click.option("--walk-in", "walk_in_phone", metavar="PHONE", help="a guest without invitation: registered as a prospect")
+@click.option("--name", help="the walk-in's name")
+@click.option("--referrer", metavar="CODE|PHONE", help="who sent the walk-in (records the referral)")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def checkin_command(app: App, who, event_id, walk_in_phone, name, referrer, as_json) -> None:
+    """Record attendance by invitation code or phone; print name, visits, gift step and referrer."""
+    if bool(who) == bool(walk_in_phone):
+        raise click.UsageError("give either CODE|PHONE or --walk-in PHONE --name NAME")
+    if not walk_in_phone and (name or referrer):
+        raise click.UsageError("--name and --referrer go with --walk-in")
+    settings, region = event_settings(app.settings), app.settings.site.phone_region
+    with app.engine.begin() as conn:
+        if walk_in_phone:
+            result = checkins.walk_in(conn, walk_in_phone, name or "", referrer, event_id, app.now(),
+                                      app.settings.tz, settings, region)
+        else:
+            result = checkins.record_check_in(conn, who, event_id, app.now(), app.settings.tz, settings, region)
+    _print_check_in(result, app, as_json)
+
+
+def _print_check_in(result: checkins.CheckInResult, app: App, as_json: bool) -> None:
+    if as_json:
+        data = asdict(result)
+        data["phone"] = mask(result.phone)
+        data["referrer_phone"] = mask(result.referrer_phone) if result.referrer_phone else None
+        print_json(data)
+        return
+    at = result.checked_in_at.astimezone(app.settings.tz).strftime("%H:%M")
+    status = f"already checked in at {at}" if result.already else f"checked in at {at}"
+    kind = "" if result.invited else (" · new guest 新客" if result.new_customer else " · walk-in 未邀请")
+    click.echo(f"{result.name} ({mask(result.phone)}) {status}: {result.event_title} (event {result.event_id}){kind}")
+    gift = result.gift
+    ladder = f"step {gift.step}/{gift.of}" + (f", next at {gift.next_at} visits" if gift.next_at else "")
+    click.echo(f"  到访 visits: {result.visits} · 随手礼 gift: {gift.gift or '-'} ({ladder})")
+    if result.referrer_name:
+        click.echo(f"  推荐人 referred by: {result.referrer_name} ({mask(result.referrer_phone)})")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+
+
+# ---------------------------------------------------------------- referrals
+@click.group("referrals")
+def referrals_group() -> None:
+    """Referrals (转介绍): add one by hand, list them."""
+
+
+@referrals_group.command("add")
+@click.argument("referrer", metavar="REFERRER")
+@click.argument("referee", metavar="REFEREE")
+@click.option("--name", help="the friend's name, to register a new phone as a prospect")
+@click.option("--on", "on", callback=_as_date, help="date of the referral (default: today)")
+@pass_app
+def referrals_add(app: App, referrer: str, referee: str, name: str | None, on: date | None) -> None:
+    """Record that REFERRER (code or phone) brought REFEREE (phone; new phones need --name)."""
+    region, settings = app.settings.site.phone_region, event_settings(app.settings)
+    on = on or app.today()
+    with app.engine.begin() as conn:
+        who = find_customer(conn, referrer, region)
+        friend_id, created = _referee(conn, referee, name, region, app)
+        referrals.add_referral(conn, who["id"], friend_id, "staff", on, app.now(), settings.attribution_days, app.settings.tz)
+        friend = find_customer(conn, f"id:{friend_id}", region)
+        where = referrals.attribution(conn, who["id"], on, settings.attribution_days, app.settings.tz)
+    registered = " (registered as a prospect)" if created else ""
+    event = f"; attributed to event {where.event_id} ({where.campaign_id})" if where.event_id else "; unattributed"
+    click.echo(f"{who['name']} ({mask(who['phone'])}) → {friend['name']} ({mask(friend['phone'])}){registered}{event}")
+
+
+def _referee(conn, text: str, name: str | None, region: str, app: App) -> tuple[int, bool]:
+    try:
+        return find_customer(conn, text, region)["id"], False
+    except NotFound:
+        phone = try_parse_mobile(text, region)
+        if phone is None:
+            raise
+        if not name:
+            raise NotFound(f"no customer with phone {mask(phone)}: give --name to register the friend as a prospect") from None
+        return register_prospect(conn, phone, name, app.today(), app.now()), True
+
+
+@referrals_group.command("list")
+@click.option("--referrer", help="only this referrer's (code or phone)")
+@click.option("--campaign", "campaign_id", help="only referrals attributed to this campaign")
+@click.option("--limit", default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def referrals_list(app: App, referrer: str | None, campaign_id: str | None, limit: int, as_json: bool) -> None:
+    """List referrals, newest first."""
+    with app.engine.connect() as conn:
+        referrer_id = find_customer(conn, referrer, app.settings.site.phone_region)["id"] if referrer else None
+        rows = referrals.referrals_list(conn, referrer_id, campaign_id, limit)
+    for row in rows:
+        row["referrer_phone"], row["referee_phone"] = mask(row["referrer_phone"]), mask(row["referee_phone"])
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        event = f"event {row['event_id']} ({row['campaign_id']})" if row["event_id"] else "unattributed"
+        converted = f"converted {row['converted_on']}" if row["converted_on"] else "not converted"
+        click.echo(f"{row['referred_on']} {row['referrer_name']} ({row['referrer_phone']}) → {row['referee_name']} "
+                   f"({row['referee_phone']}) [{row['source']}] {event}, {converted}")
+    if not rows:
+        click.echo("no referrals")
+
+
+# ---------------------------------------------------------------- events
+@click.group("events")
+def events_group() -> None:
+    """Events (salons, banquets): list a day's, close one (no-shows)."""
+
+
+@events_group.command("list")
+@click.option("--on", "on", callback=_as_date, help="the day (default: today)")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def events_list(app: App, on: date | None, as_json: bool) -> None:
+    """The events of a day with their capacity and confirmations."""
+    on = on or app.today()
+    with app.engine.connect() as conn:
+        rows = [{**dict(e), "confirmed": events.confirmed_count(conn, e["id"])} for e in events.events_on(conn, on, app.settings.tz)]
+    if as_json:
+        print_json(rows)
+        return
+    for e in rows:
+        at = e["starts_at"].astimezone(app.settings.tz).strftime("%H:%M")
+        click.echo(f"{e['id']:>5} {at} {e['title'] or e['slogan']} · {e['venue']} · confirmed {e['confirmed']}/{e['capacity'] or '-'} [{e['campaign_id']}]")
+    if not rows:
+        click.echo(f"no events on {on.isoformat()}")
+
+
+@events_group.command("close")
+@click.argument("event_id", type=int)
+@pass_app
+def events_close(app: App, event_id: int) -> None:
+    """After an event: confirmed guests who did not come become no-shows."""
+    with app.engine.begin() as conn:
+        event = events.get_event(conn, event_id)
+        count = events.mark_no_shows(conn, event_id)
+    click.echo(f"event {event_id} ({event['title'] or event['slogan']}): {count} no-show(s) marked")

@@ -1,0 +1,185 @@
+"""`jinli report funnel|referrals|visits|followups`: filters in, one query, the chosen format out."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from app import App
+from errors import InvalidValue
+from messaging.phone import mask
+from records.event_config import event_settings
+from records.parsing import parse_date
+from reports import followups, funnel, funnel_output, referrals, visits
+from reports.filters import TIERS, ReportFilter
+from reports.labels import labels
+from reports.render import FORMATS, Table, html_document, to_csv, to_json, to_text
+
+pass_app = click.make_pass_decorator(App)
+
+
+def _as_date(_ctx, _param, value: str | None) -> date | None:
+    try:
+        return parse_date(value, "date") if value else None
+    except InvalidValue as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def filter_options(command):
+    """--campaign --event --tier --from --to."""
+    for option in reversed((
+        click.option("--campaign", "campaign_id", help="only this campaign's events"),
+        click.option("--event", "event_id", type=int, help="only this event"),
+        click.option("--tier", type=click.Choice(TIERS, case_sensitive=False), help="only this tier"),
+        click.option("--from", "date_from", callback=_as_date, help="events from this day (YYYY-MM-DD)"),
+        click.option("--to", "date_to", callback=_as_date, help="events up to this day, inclusive"),
+    )):
+        command = option(command)
+    return command
+
+
+def output_options(formats=FORMATS):
+    def decorate(command):
+        command = click.option("--format", "fmt", type=click.Choice(formats), default="table", show_default=True)(command)
+        command = click.option("--output", "-o", type=click.Path(dir_okay=False), help="write to this file (png needs it)")(command)
+        return click.option("--language", type=click.Choice(("zh", "en")), help="labels (default: [site] language)")(command)
+    return decorate
+
+
+def _filter(campaign_id, event_id, tier, date_from, date_to) -> ReportFilter:
+    return ReportFilter(campaign_id, event_id, tier.upper() if tier else None, date_from, date_to)
+
+
+def _emit(content: str | bytes, output: str | None) -> None:
+    if output:
+        Path(output).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        click.echo(f"written to {output}", err=True)
+    elif isinstance(content, bytes):
+        raise click.UsageError("--format png writes a file: give --output FILE.png")
+    else:
+        sys.stdout.write(content)
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list."""
+
+
+@report_group.command("funnel")
+@filter_options
+@click.option("--by", type=click.Choice(funnel.GROUPINGS), help="one row per campaign, event, tier, salon or week")
+@output_options(FORMATS + ("png",))
+@pass_app
+def report_funnel(app: App, campaign_id, event_id, tier, date_from, date_to, by, fmt, output, language) -> None:
+    """invited → delivered → confirmed → attended → referrers → referrals → converted → deposits, with rates."""
+    filt = _filter(campaign_id, event_id, tier, date_from, date_to)
+    settings = event_settings(app.settings)
+    with app.engine.connect() as conn:
+        report = funnel.funnel(conn, filt, by, app.settings.tz, settings.count_sent_as_delivered)
+    _emit(funnel_output.render_funnel(report, fmt, language or app.settings.site.language, app.now()), output)
+
+
+@report_group.command("referrals")
+@filter_options
+@click.option("--by", type=click.Choice(("campaign", "salon")), default="campaign", show_default=True,
+              help="viral coefficient per campaign or per salon")
+@click.option("--limit", default=20, show_default=True, help="leaderboard length")
+@output_options()
+@pass_app
+def report_referrals(app: App, campaign_id, event_id, tier, date_from, date_to, by, limit, fmt, output, language) -> None:
+    """Leaderboard, chain generations, referrals per attendee (viral coefficient)."""
+    filt = _filter(campaign_id, event_id, tier, date_from, date_to)
+    L = labels(language or app.settings.site.language)
+    with app.engine.connect() as conn:
+        leaders = referrals.leaderboard(conn, filt, app.settings.tz, limit)
+        chains = referrals.generations(conn)
+        virals = referrals.viral(conn, filt, app.settings.tz, by)
+    if fmt == "json":
+        _emit(to_json({"filters": filt.describe(), "leaderboard": [x.as_dict() for x in leaders],
+                       "generations": chains, "viral": [v.as_dict() for v in virals]}), output)
+        return
+    tables = [_leaders_table(leaders, L), _viral_table(virals, L, by), _generations_table(chains, L)]
+    _emit(_tables_out(tables, fmt, L["referrals_report"], language or app.settings.site.language), output)
+
+
+def _leaders_table(leaders, L) -> Table:
+    rows = [{**x.as_dict(), "phone": mask(x.phone)} for x in leaders]
+    columns = [("rank", L["rank"]), ("name", L["name"]), ("phone", L["phone"]), ("referrals", L["referrals"]),
+               ("converted", L["converted"]), ("deposits_fen", L["deposits_fen"]), ("downline", L["downline"]),
+               ("depth", L["depth"])]
+    kinds = {"rank": "int", "referrals": "int", "converted": "int", "deposits_fen": "fen", "downline": "int", "depth": "int"}
+    return Table(L["referrals_report"], columns, rows, kinds)
+
+
+def _viral_table(virals, L, by) -> Table:
+    columns = [("key", L[by]), ("attendees", L["attendees"]), ("referrers", L["referrers"]),
+               ("referrals", L["referrals"]), ("converted", L["converted"]), ("viral", L["viral"])]
+    kinds = {"attendees": "int", "referrers": "int", "referrals": "int", "converted": "int", "viral": "ratio"}
+    return Table(L["viral"], columns, [v.as_dict() for v in virals], kinds)
+
+
+def _generations_table(chains: dict[int, int], L) -> Table:
+    rows = [{"generation": depth, "customers": count} for depth, count in chains.items()]
+    return Table(L["chains"], [("generation", L["generation"]), ("customers", L["customers"])], rows,
+                 {"generation": "int", "customers": "int"})
+
+
+def _tables_out(tables: list[Table], fmt: str, title: str, language: str) -> str:
+    if fmt == "csv":
+        return to_csv(tables[0])
+    if fmt == "html":
+        return html_document(title, [], [], tables, language)
+    return to_text(tables)
+
+
+@report_group.command("visits")
+@click.option("--from", "date_from", callback=_as_date, help="first deposits from this day")
+@click.option("--to", "date_to", callback=_as_date, help="first deposits up to this day, inclusive")
+@output_options()
+@pass_app
+def report_visits(app: App, date_from, date_to, fmt, output, language) -> None:
+    """How many visits preceded each conversion (三次面缘: usually three)."""
+    L = labels(language or app.settings.site.language)
+    with app.engine.connect() as conn:
+        report = visits.visits_before_conversion(conn, app.settings.tz, date_from, date_to)
+    if fmt == "json":
+        _emit(to_json(report.as_dict()), output)
+        return
+    columns = [("visits", L["visits"]), ("conversions", L["conversions"]), ("share", L["share"]), ("cumulative", L["cumulative"])]
+    table = Table(L["visits_report"], columns, report.rows(), {"visits": "int", "conversions": "int", "share": "pct", "cumulative": "pct"})
+    summary = (f"{L['conversions']}: {report.conversions} · {L['mean_visits']}: {report.mean if report.mean is not None else '–'}"
+               f" · {L['three_or_more']}: {_pct(report.share_at_least(3))}")
+    if fmt == "table":
+        _emit(to_text([table], [summary]), output)
+    else:
+        _emit(to_csv(table) if fmt == "csv" else html_document(L["visits_report"], [summary], [], [table], language or app.settings.site.language), output)
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+@report_group.command("followups")
+@click.option("--event", "event_id", type=int, help="only this event's attendees")
+@click.option("--hours", type=int, help="the window (default: [events] followup_hours, 72)")
+@output_options()
+@pass_app
+def report_followups(app: App, event_id, hours, fmt, output, language) -> None:
+    """Attendees inside the 72-hour window who have not deposited: name, phone, referrer, time left."""
+    L = labels(language or app.settings.site.language)
+    window = hours or event_settings(app.settings).followup_hours
+    with app.engine.connect() as conn:
+        found = followups.followup_candidates(conn, event_id, app.now(), window, app.settings.tz)
+    if fmt == "json":
+        _emit(to_json([c.as_dict() for c in found]), output)
+        return
+    rows = [{**c.as_dict(), "checked_in_at": c.checked_in_at.astimezone(app.settings.tz).strftime("%m-%d %H:%M"),
+             "opted_out": L["opted_out"] if c.opted_out else ""} for c in found]
+    columns = [("name", L["name"]), ("phone", L["phone"]), ("tier", L["tier"]), ("event_title", L["event"]),
+               ("checked_in_at", L["checked_in_at"]), ("hours_left", L["hours_left"]), ("referrer_name", L["referrer"]),
+               ("referrer_phone", L["referrer_phone"]), ("opted_out", L["opted_out"])]
+    table = Table(L["followups"], columns, rows, {"hours_left": "ratio"})
+    _emit(_tables_out([table], fmt, L["followups"], language or app.settings.site.language), output)

@@ -1,0 +1,216 @@
+"""The event funnel: invited → delivered → confirmed → attended → referrers → referrals → converted → deposits.
+
+Definitions (per event; a group's figure is the sum over its events):
+- invited: invitations. delivered: invitations whose 'invitation' SMS (same event and customer) reached
+  'delivered' (and 'sent', when count_sent_as_delivered: carriers often send no receipt for +86).
+- confirmed: invitations in state confirmed, attended or no_show (a guest who came had confirmed;
+  only a confirmed guest becomes a no-show).
+- attended: invitations in state attended (a check-in marks its invitation so); walk_ins: check-ins
+  without invitation (not in the chain, but attendees for referrals: referrers are measured against
+  attended + walk_ins).
+- referrers: distinct people with a referral attributed to the event; referrals: those referrals;
+  converted: those with a first deposit; deposits: the converted referees' first deposits (all
+  holdings starting on the conversion day), in fen.
+- tier: the tier on the invitation; for a walk-in or a referrer without invitation, the current tier.
+SQL groups by (event, tier) over the big tables; the roll-up to campaign, salon, week... is in Python
+over at most events × 4 rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, case, func, literal, select
+
+from records import models
+from records.events import CONFIRMED_STATES
+from reports.filters import ReportFilter
+
+invitations_t = models.Invitation.__table__
+outbox_t = models.OutboxMessage.__table__
+checkins_t = models.CheckIn.__table__
+referrals_t = models.Referral.__table__
+customers_t = models.Customer.__table__
+holdings_t = models.Holding.__table__
+events_t = models.Event.__table__
+
+STEPS = ("invited", "delivered", "confirmed", "attended", "referrers", "referrals", "converted")
+PREVIOUS = {"delivered": "invited", "confirmed": "delivered", "attended": "confirmed", "referrers": "attendees",
+            "referrals": "referrers", "converted": "referrals"}
+GROUPINGS = ("campaign", "event", "tier", "salon", "week")
+INVITATION_STEP = "invitation"
+
+
+@dataclass
+class FunnelRow:
+    key: str
+    invited: int = 0
+    delivered: int = 0
+    confirmed: int = 0
+    attended: int = 0
+    walk_ins: int = 0
+    referrers: int = 0
+    referrals: int = 0
+    converted: int = 0
+    deposits_fen: int = 0
+    sort: tuple = field(default=(), repr=False, compare=False)
+
+    @property
+    def attendees(self) -> int:
+        return self.attended + self.walk_ins
+
+    def add(self, other: "FunnelRow") -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def rate(self, step: str) -> float | None:
+        """This step over the previous one (referrers over all attendees); None when that is zero."""
+        return _ratio(getattr(self, step), getattr(self, PREVIOUS[step]))
+
+    def of_invited(self, step: str) -> float | None:
+        return _ratio(getattr(self, step), self.invited)
+
+    def as_dict(self) -> dict:
+        data = {name: getattr(self, name) for name in ("key", *COUNTS)}
+        data["attendees"] = self.attendees
+        data["rates"] = {s: self.rate(s) for s in PREVIOUS}
+        data["of_invited"] = {s: self.of_invited(s) for s in STEPS[1:]}
+        return data
+
+
+COUNTS = tuple(f.name for f in fields(FunnelRow) if f.name not in {"key", "sort"})
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass
+class FunnelReport:
+    by: str | None
+    filters: dict
+    rows: list[FunnelRow]
+    total: FunnelRow
+    trend: list[FunnelRow]  # by week, for the chart
+
+
+def funnel(conn: Connection, filt: ReportFilter, by: str | None, tz: ZoneInfo, count_sent: bool = True) -> FunnelReport:
+    """The funnel under ``filt``, grouped ``by`` campaign|event|tier|salon|week (None: the total only)."""
+    cells = measure(conn, filt, tz, count_sent)
+    events = event_rows(conn, {event_id for event_id, _tier in cells})
+    rows = rollup(cells, events, by, tz) if by else []
+    total = rollup(cells, events, None, tz)
+    return FunnelReport(by, filt.describe(), rows, total[0] if total else FunnelRow("total"),
+                        rollup(cells, events, "week", tz))
+
+
+def measure(conn: Connection, filt: ReportFilter, tz: ZoneInfo, count_sent: bool) -> dict[tuple[int, str], FunnelRow]:
+    """Every count per (event id, tier), from one grouped query per table."""
+    cells: dict[tuple[int, str], FunnelRow] = {}
+
+    def put(rows, *names):
+        for event_id, tier, *values in rows:
+            cell = cells.setdefault((event_id, tier), FunnelRow(""))
+            for name, value in zip(names, values):
+                setattr(cell, name, getattr(cell, name) + int(value or 0))
+
+    chosen = filt.event_ids(tz)
+    put(conn.execute(_invited(chosen, filt.tier)), "invited", "confirmed", "attended")
+    put(conn.execute(_delivered(chosen, filt.tier, count_sent)), "delivered")
+    put(conn.execute(_walk_ins(chosen, filt.tier)), "walk_ins")
+    put(conn.execute(_referrals(chosen, filt.tier)), "referrers", "referrals", "converted", "deposits_fen")
+    return cells
+
+
+def _scoped(query, event_column, chosen, tier_column, tier):
+    if chosen is not None:
+        query = query.where(event_column.in_(chosen))
+    return query.where(tier_column == tier) if tier else query
+
+
+def _invited(chosen, tier):
+    """Invitations, confirmed ones (attended and no-shows had confirmed) and attended ones, in one index scan."""
+    i = invitations_t.c
+    confirmed = func.sum(case((i.state.in_(CONFIRMED_STATES), 1), else_=0))
+    attended = func.sum(case((i.state == "attended", 1), else_=0))
+    query = select(i.event_id, i.tier, func.count(), confirmed, attended).group_by(i.event_id, i.tier)
+    return _scoped(query, i.event_id, chosen, i.tier, tier)
+
+
+def _delivered(chosen, tier, count_sent: bool):
+    """Invitation SMS delivered, from the outbox alone: the planner writes an invitation and its SMS together,
+    with the same event, customer and tier (joining a million rows back to invitations costs seconds on SQLite)."""
+    o = outbox_t.c
+    states = ("delivered", "sent") if count_sent else ("delivered",)
+    query = (select(o.event_id, o.tier, func.count())
+             .where(o.event_id.is_not(None), o.step == INVITATION_STEP, o.state.in_(states)).group_by(o.event_id, o.tier))
+    return _scoped(query, o.event_id, chosen, o.tier, tier)
+
+
+def _walk_ins(chosen, tier):
+    """Check-ins without an invitation (check-in keeps the invitation's id when there is one)."""
+    c, cu = checkins_t.c, customers_t.c
+    query = (select(c.event_id, cu.tier, func.count())
+             .join_from(checkins_t, customers_t, cu.id == c.customer_id)
+             .where(c.invitation_id.is_(None)).group_by(c.event_id, cu.tier))
+    return _scoped(query, c.event_id, chosen, cu.tier, tier)
+
+
+def _referrals(chosen, tier):
+    r, i, cu, h = referrals_t.c, invitations_t.c, customers_t.c, holdings_t.c
+    first_deposit = (select(func.sum(h.amount_fen)).where(h.customer_id == r.referee_id, h.start_on == r.converted_on)
+                     .scalar_subquery())
+    referrer_tier = func.coalesce(i.tier, cu.tier).label("tier")
+    attributed = (
+        select(r.event_id, r.referrer_id, r.converted_on, referrer_tier, first_deposit.label("amount"))
+        .join_from(referrals_t, customers_t, cu.id == r.referrer_id)
+        .outerjoin(invitations_t, and_(i.event_id == r.event_id, i.customer_id == r.referrer_id))
+        .where(r.event_id.is_not(None))
+    )
+    attributed = _scoped(attributed, r.event_id, chosen, referrer_tier, tier).subquery("attributed")
+    a = attributed.c
+    return (select(a.event_id, a.tier, func.count(func.distinct(a.referrer_id)), func.count(), func.count(a.converted_on),
+                   func.coalesce(func.sum(a.amount), literal(0)))
+            .group_by(a.event_id, a.tier))
+
+
+def event_rows(conn: Connection, ids: set[int]) -> dict[int, dict]:
+    """The events named by ``ids``, by id (what the roll-up groups by)."""
+    if not ids:
+        return {}
+    e = events_t.c
+    rows = conn.execute(select(e.id, e.campaign_id, e.kind, e.title, e.slogan, e.starts_at).where(e.id.in_(sorted(ids))))
+    return {row.id: dict(row._mapping) for row in rows}
+
+
+def group_key(by: str | None, event: dict, tier: str, tz: ZoneInfo) -> tuple[tuple, str]:
+    """(sort key, label) of the group an (event, tier) cell falls in."""
+    local = event["starts_at"].astimezone(tz) if event.get("starts_at") else None
+    if by == "campaign":
+        return (event["campaign_id"],), event["campaign_id"]
+    if by == "event":
+        day = local.strftime("%Y-%m-%d %H:%M") if local else "?"
+        return (local or datetime.min.replace(tzinfo=tz), event["id"]), f"{event['id']} {day} {event['title'] or event['slogan']}"
+    if by == "tier":
+        return (tier,), tier
+    if by == "salon":
+        name = event["slogan"] or event["kind"]
+        return (local.isoweekday() if local and event["slogan"] else 9, name), name
+    if by == "week":
+        if local is None:
+            return ((9999, 99),), "?"
+        year, week, _ = local.isocalendar()
+        return ((year, week),), f"{year}-W{week:02d}"
+    return (), "total"
+
+
+def rollup(cells: dict[tuple[int, str], FunnelRow], events: dict[int, dict], by: str | None, tz: ZoneInfo) -> list[FunnelRow]:
+    """The cells summed into groups, sorted (dates and weeks in order, tiers A to P)."""
+    groups: dict[str, FunnelRow] = {}
+    for (event_id, tier), cell in cells.items():
+        sort, label = group_key(by, events[event_id], tier, tz)
+        row = groups.setdefault(label, FunnelRow(label, sort=sort))
+        row.add(cell)
+    return sorted(groups.values(), key=lambda row: row.sort)
