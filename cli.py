@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
 import cli_format as output
-from app import App
+from app import App, ManualClock, SystemClock
 from errors import InvalidValue, JinliError
 from records import db, importing, referrals, tiers
 from records.lookup import find_customer
@@ -68,7 +68,21 @@ pass_app = click.make_pass_decorator(App)
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
     """锦鲤 jinli: campaigns, SMS outreach and referral tracking for a gold & wealth shop."""
-    ctx.obj = App(load_settings(config_path))
+    ctx.obj = App(load_settings(config_path), clock=_clock())
+
+
+def _clock():
+    """The system clock; JINLI_NOW (an ISO instant with offset) pins it, for demos and back-dated entry."""
+    pinned = os.environ.get("JINLI_NOW")
+    if not pinned:
+        return SystemClock()
+    try:
+        at = datetime.fromisoformat(pinned)
+    except ValueError:
+        raise click.UsageError(f"JINLI_NOW {pinned!r} is not an ISO date-time like 2025-06-02T14:05+08:00") from None
+    if at.tzinfo is None:
+        raise click.UsageError(f"JINLI_NOW {pinned!r} needs a UTC offset, e.g. +08:00")
+    return ManualClock(at)
 
 
 # ---------------------------------------------------------------- db

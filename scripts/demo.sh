@@ -48,7 +48,11 @@ step "5. Preview: who gets what today, and who is excluded and why"
 $J campaigns preview salons --date "$TODAY" | head -n 12
 echo "…"
 
-step "6. Run the day: plan every campaign, send through the file gateway"
+step "6. Run the past week, day by day, then today (plan every campaign, send through the file gateway)"
+for back in 6 5 4 3 2 1; do
+    D=$(date -d "$TODAY -$back day" +%F)
+    JINLI_NOW="${D}T20:00:00+08:00" $J run --date "$D" | head -n 2 | tail -n 1 | sed "s/^/$D:/"
+done
 $J run --date "$TODAY"
 echo "-- running the same day again sends nothing twice:"
 $J run --date "$TODAY" | tail -n 3
@@ -57,9 +61,30 @@ step "7. The texts jinli \"sent\" (file gateway: $DEMO/sent.jsonl)"
 .venv/bin/python - "$DEMO/sent.jsonl" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-for m in lines[:12]:
-    print(f"{m['to'][:6]}****{m['to'][-4:]}  {m['body']}")
+for m in lines[-10:]:
+    print(f"{m['to'][3:6]}****{m['to'][-4:]}  {m['body']}")
 print(f"… {len(lines)} texts in all")
 PY
 
-printf '\nDemo database: %s\n' "$DEMO/jinli.sqlite3"
+step "8. At the door: replies, check-ins, walk-in friends with referrers, their first deposits"
+NOW="${TODAY}T21:00:00+08:00"
+.venv/bin/python scripts/demo_door.py "$NOW" "$DEMO"
+FIRST=$(.venv/bin/python - <<'PY'
+import sqlalchemy as sa
+e = sa.create_engine("sqlite:///var/demo/jinli.sqlite3")
+with e.connect() as c:
+    print(c.execute(sa.text("SELECT i.code FROM invitations i JOIN checkins k ON k.invitation_id = i.id ORDER BY i.id LIMIT 1")).scalar())
+PY
+)
+echo "-- the door staff check a guest in by code (again: harmless):"
+JINLI_NOW="$NOW" $J checkin "$FIRST"
+$J tiers recompute --as-of "$TODAY" >/dev/null
+
+step "9. Reports (报表): how attendance turns into referrals"
+$J report referrals | head -n 20
+$J report visits | head -n 12
+$J report funnel --format html -o "$DEMO/funnel.html"
+$J report funnel --format png -o "$DEMO/funnel.png"
+$J report funnel --by salon
+
+printf '\nDemo database: %s\nHTML report: %s\nPNG chart:   %s\n' "$DEMO/jinli.sqlite3" "$PWD/$DEMO/funnel.html" "$PWD/$DEMO/funnel.png"
