@@ -197,6 +197,7 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_state_due", "state", "due_at"),
         Index("ix_outbox_customer_class_at", "customer_id", "message_class", "planned_at"),
         Index("ix_outbox_step_event_tier_state", "step", "event_id", "tier", "state"),
+        Index("ix_outbox_phone_sent_at", "phone", "sent_at"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -50,7 +50,7 @@ class Daemon:
         self.store = CampaignStore(app.settings.campaigns_path)
         self.stopping = threading.Event()
         self._next: dict[str, datetime | None] = {}
-        self._started = False
+        self.started_at: datetime | None = None
 
     # ---- jobs
     def jobs(self) -> list[Job]:
@@ -58,10 +58,12 @@ class Daemon:
         tz = self.app.settings.tz
         found = [Job(f"plan:{c.id}", CronTrigger(hour=c.send_time.hour, minute=c.send_time.minute, timezone=tz),
                      partial(self.plan_campaign, c.id)) for c in self.store.campaigns() if c.enabled]
-        o = self.options
+        o, since = self.options, self.started_at  # interval jobs count from the start, not from the wall clock
         return found + [
-            Job("dispatch", IntervalTrigger(seconds=o.dispatch_every.total_seconds(), timezone=tz), self.dispatch),
-            Job("reconcile", IntervalTrigger(seconds=o.reconcile_every.total_seconds(), timezone=tz), self.reconcile),
+            Job("dispatch", IntervalTrigger(seconds=o.dispatch_every.total_seconds(), start_date=since, timezone=tz),
+                self.dispatch),
+            Job("reconcile", IntervalTrigger(seconds=o.reconcile_every.total_seconds(), start_date=since, timezone=tz),
+                self.reconcile),
         ]
 
     def plan_campaign(self, campaign_id: str, now: datetime) -> list[planning_runs.DayOutcome]:
@@ -92,13 +94,13 @@ class Daemon:
     # ---- driving the jobs
     def start(self, now: datetime) -> None:
         """What a (re)start does first: plan what was missed, then send what is due."""
-        self._started = True
+        self.started_at = now
         self.plan_due(now)
         self.dispatch(now)
 
     def tick(self, now: datetime) -> list[str]:
         """Run every job due at ``now`` once (missed fire times coalesce); returns the ids run."""
-        if not self._started:
+        if self.started_at is None:
             self.start(now)
         ran = []
         for job in self.jobs():

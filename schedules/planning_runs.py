@@ -1,8 +1,8 @@
 """Which campaign days were planned: catch-up after downtime without planning twice or sending late in bulk.
 
 For each campaign, every day since the last recorded run whose send time has passed is planned once
-if it is within the catch-up window, or recorded as skipped (and logged) if older. The first run ever
-looks back only as far as the window. Two daemons may do this at once: planning is idempotent and
+if it is within the catch-up window, or recorded as skipped (and logged) if older. A campaign's first
+run starts with today. Two daemons may do this at once: planning is idempotent and
 the run record is unique per (campaign, day).
 """
 
@@ -57,7 +57,8 @@ def plan_missing_days(engine: Engine, planner: Planner, campaign: Campaign, now:
 def _days_to_consider(engine: Engine, campaign_id: str, today: date, catchup: timedelta) -> list[date]:
     with engine.connect() as conn:
         last = conn.execute(select(func.max(runs_t.c.day)).where(runs_t.c.campaign_id == campaign_id)).scalar()
-    first = last + timedelta(days=1) if last else today - timedelta(days=catchup.days)
+    # A campaign's first run starts today: with no run recorded, nothing was missed yet.
+    first = last + timedelta(days=1) if last else today
     return [first + timedelta(days=n) for n in range((today - first).days + 1)]
 
 

@@ -193,6 +193,7 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index('ix_outbox_customer_class_at', ['customer_id', 'message_class', 'planned_at'], unique=False)
+        batch_op.create_index('ix_outbox_phone_sent_at', ['phone', 'sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index('ix_outbox_state_due', ['state', 'due_at'], unique=False)
         batch_op.create_index('ix_outbox_step_event_tier_state', ['step', 'event_id', 'tier', 'state'], unique=False)
@@ -309,6 +310,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_step_event_tier_state')
         batch_op.drop_index('ix_outbox_state_due')
         batch_op.drop_index(batch_op.f('ix_outbox_provider_id'))
+        batch_op.drop_index('ix_outbox_phone_sent_at')
         batch_op.drop_index('ix_outbox_customer_class_at')
         batch_op.drop_index(batch_op.f('ix_outbox_campaign_id'))
 

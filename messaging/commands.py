@@ -1,0 +1,129 @@
+"""`jinli outbox ...` and `jinli serve`: parse the arguments, call one use case, print with phones masked."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import click
+from rich.table import Table
+
+import cli_format
+from app import App
+from messaging.dispatch import DispatchSummary, send_due_messages
+from messaging.gateways import make_gateway
+from messaging.phone import mask
+from messaging.review import list_messages, resolve, stuck_messages
+from records.transactions import write_transaction
+
+pass_app = click.make_pass_decorator(App)
+STATES = ("planned", "sending", "sent", "delivered", "failed", "undelivered", "suppressed")
+
+
+def default_worker() -> str:
+    """This process's name in outbox.claimed_by: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@click.group("outbox")
+def outbox() -> None:
+    """The outbox: what is planned, sent, failed or stuck."""
+
+
+@outbox.command("list")
+@click.option("--state", type=click.Choice(STATES), help="only messages in this state")
+@click.option("--campaign", help="only this campaign's messages")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@pass_app
+def outbox_list(app: App, state: str | None, campaign: str | None, limit: int) -> None:
+    """The latest messages, newest first."""
+    with app.engine.connect() as conn:
+        rows = list_messages(conn, state=state, campaign=campaign, limit=limit)
+    print_messages(rows, app.settings.tz)
+
+
+@outbox.command("stuck")
+@click.option("--older-than", type=click.IntRange(min=0), default=5, show_default=True, help="minutes in 'sending'")
+@pass_app
+def outbox_stuck(app: App, older_than: int) -> None:
+    """Messages left in 'sending' (a crash, or no answer from the gateway): check each, then resolve it."""
+    with app.engine.connect() as conn:
+        rows = stuck_messages(conn, app.now(), timedelta(minutes=older_than))
+    print_stuck(rows, app.settings.tz)
+
+
+@outbox.command("resolve")
+@click.argument("message_id", type=int)
+@click.argument("decision", type=click.Choice(["sent", "retry"]))
+@pass_app
+def outbox_resolve(app: App, message_id: int, decision: str) -> None:
+    """Say what became of a stuck message: it was 'sent', or 'retry' it now."""
+    with write_transaction(app.engine) as conn:
+        resolve(conn, message_id, decision, app.now())
+    click.echo(f"message {message_id}: " + ("marked sent" if decision == "sent" else "planned again, due now"))
+
+
+@outbox.command("send")
+@click.option("--limit", type=click.IntRange(min=1), help="handle at most this many due messages")
+@click.option("--dry-run", is_flag=True, help="count what would be sent; claim and send nothing")
+@pass_app
+def outbox_send(app: App, limit: int | None, dry_run: bool) -> None:
+    """Send the messages due now through the configured gateway."""
+    gateway = make_gateway(app.settings, dry_run=dry_run)
+    with cli_format.progress("sending", quiet=dry_run) as advance:
+        summary = send_due_messages(app.engine, gateway, app.settings, app.now(), worker=default_worker(),
+                                    limit=limit, dry_run=dry_run, on_progress=advance)
+    print_summary(summary, dry_run)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@pass_app
+def serve(app: App, host: str, port: int) -> None:
+    """Serve Twilio's webhooks (delivery reports, replies) until interrupted."""
+    from web.app import serve as serve_site  # Flask and waitress only for this command
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    serve_site(app, host, port)
+
+
+def _local(at: datetime | None, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else "-"
+
+
+def print_stuck(rows, tz: ZoneInfo) -> None:
+    if not rows:
+        click.echo("no message is stuck in 'sending'")
+        return
+    table = Table(title="stuck in sending: check, then `jinli outbox resolve ID sent|retry`")
+    for header in ("id", "phone", "campaign", "step", "since", "reason"):
+        table.add_column(header, min_width=11 if header == "phone" else None)
+    for r in rows:
+        table.add_row(str(r["id"]), mask(r["phone"]), r["campaign_id"], r["step"], _local(r["sending_at"], tz),
+                      r["reason"] or "no answer recorded (process stopped?)")
+    cli_format.console().print(table)
+
+
+def print_messages(rows, tz: ZoneInfo) -> None:
+    if not rows:
+        click.echo("no messages")
+        return
+    table = Table(title="outbox")
+    for header in ("id", "phone", "campaign", "step", "state", "due", "sent", "reason"):
+        table.add_column(header, min_width=11 if header == "phone" else None)
+    for r in rows:
+        table.add_row(str(r["id"]), mask(r["phone"]), r["campaign_id"], r["step"], r["state"], _local(r["due_at"], tz),
+                      _local(r["sent_at"], tz), r["reason"] or r["error_code"] or "")
+    cli_format.console().print(table)
+
+
+def print_summary(summary: DispatchSummary, dry_run: bool) -> None:
+    verb = "would send" if dry_run else "sent"
+    click.echo(f"{verb} {summary.sent}, deferred {summary.deferred}, retried {summary.retried}, "
+               f"failed {summary.failed}, stuck {summary.stuck}")
+    for reason, count in sorted(summary.suppressed.items()):
+        click.echo(f"  suppressed {cli_format.REASON_LABELS.get(reason, reason)}: {count}")

@@ -1,0 +1,49 @@
+"""Opt-outs and opt-ins from every source (a reply, the provider, staff), and numbers found invalid.
+
+Each change is also an ``OptOutEvent``, so staff can tell who opted out, when and how.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, update
+
+from messaging.phone import mask
+from records import models
+
+log = logging.getLogger("jinli.outbox")
+customers_t = models.Customer.__table__
+events_t = models.OptOutEvent.__table__
+
+
+def opt_out(conn: Connection, customer_id: int | None, phone: str, source: str, now: datetime, detail: str = "") -> None:
+    """Record an opt-out of ``phone`` from ``source``; the customer (if known) gets no more texts."""
+    if customer_id is not None:
+        c = customers_t.c
+        # Only a customer not yet opted out gets a new opted_out_at: the first opt-out is the one that counts.
+        conn.execute(update(customers_t).where(c.id == customer_id, c.opted_out.is_(False))
+                     .values(opted_out=True, opted_out_at=now, updated_at=now))
+    _event(conn, customer_id, phone, "out", source, now, detail)
+    log.info("opt-out of %s (customer %s) from %s", mask(phone), customer_id, source)
+
+
+def opt_in(conn: Connection, customer_id: int | None, phone: str, source: str, now: datetime, detail: str = "") -> None:
+    """Record an opt-in of ``phone`` from ``source``: the customer may be texted again."""
+    if customer_id is not None:
+        conn.execute(update(customers_t).where(customers_t.c.id == customer_id)
+                     .values(opted_out=False, opted_out_at=None, updated_at=now))
+    _event(conn, customer_id, phone, "in", source, now, detail)
+    log.info("opt-in of %s (customer %s) from %s", mask(phone), customer_id, source)
+
+
+def mark_phone_invalid(conn: Connection, customer_id: int, now: datetime) -> None:
+    """The gateway cannot text this customer's number: no more texts until staff correct it."""
+    conn.execute(update(customers_t).where(customers_t.c.id == customer_id).values(phone_status="invalid", updated_at=now))
+
+
+def _event(conn: Connection, customer_id: int | None, phone: str, action: str, source: str, now: datetime,
+           detail: str) -> None:
+    conn.execute(insert(events_t).values(customer_id=customer_id, phone=phone, action=action, source=source,
+                                         detail=detail, at=now))
