@@ -181,9 +181,17 @@ def test_an_oversized_body_is_refused(web, twilio):
 def test_the_server_refuses_to_start_without_a_token_or_public_url(app, monkeypatch, environ, public_url, problem):
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    settings = dataclasses.replace(app.settings, twilio=dataclasses.replace(app.settings.twilio, public_base_url=public_url))
+    settings = dataclasses.replace(app.settings, twilio=dataclasses.replace(app.settings.twilio, public_base_url=public_url),
+                                   sms=dataclasses.replace(app.settings.sms, gateway="twilio"))
     with pytest.raises(ConfigError, match=problem.replace("(", r"\(").replace(")", r"\)")):
         create_app(App(settings, clock=app.clock))
+
+
+def test_without_twilio_the_server_serves_the_door_page_and_no_webhooks(app):
+    """A shop on the file gateway, no public URL: /checkin/ is there, /twilio/* is not (404, nothing unchecked)."""
+    web = create_app(app).test_client()
+    assert web.post("/twilio/inbound", data={"From": "+8613800000000", "Body": "TD", "MessageSid": "SM1"}).status_code == 404
+    assert web.get("/checkin/").status_code == 503  # no JINLI_STAFF_TOKEN: the page refuses, shows nothing
 
 
 # --- replies ------------------------------------------------------------------------------------------
