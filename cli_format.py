@@ -35,15 +35,31 @@ def print_json(data) -> None:
 
 
 @contextmanager
-def progress(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on a terminal (stderr); silence elsewhere. Yields ``advance(done, total)``."""
-    if quiet or not sys.stderr.isatty():
+def progress(label: str, quiet: bool = False, lines_from: int | None = None) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal (stderr). Elsewhere silence, or with ``lines_from`` a plain line
+    per tenth of the work once the total reaches that size (logs of long runs). Yields ``advance(done, total)``."""
+    if quiet:
         yield lambda done, total: None
+        return
+    if not sys.stderr.isatty():
+        yield _plain_lines(label, lines_from) if lines_from is not None else (lambda done, total: None)
         return
     columns = (TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _plain_lines(label: str, minimum: int) -> Callable[[int, int], None]:
+    shown = {"tenth": 0}
+
+    def advance(done: int, total: int) -> None:
+        tenth = done * 10 // total if total else 10
+        if total >= minimum and tenth > shown["tenth"]:
+            shown["tenth"] = tenth
+            click.echo(f"{label}: {done}/{total} ({tenth * 10}%)", err=True)
+
+    return advance
 
 
 def import_summary(summary, file: str, as_json: bool) -> None:

@@ -130,6 +130,6 @@ def _dispatch(app: App, now: datetime):
     from messaging.dispatch import send_due_messages
 
     gateway = make_gateway(app.settings)
-    with fmt.progress("sending") as advance:
+    with fmt.progress("sending", lines_from=500) as advance:
         return send_due_messages(app.engine, gateway, app.settings, now, worker=f"run@{socket.gethostname()}",
                                  on_progress=advance)

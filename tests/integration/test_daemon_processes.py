@@ -126,3 +126,27 @@ def test_a_daemon_killed_mid_send_leaves_one_message_to_review_and_no_duplicate(
         assert states(app) == Counter({"sent": 20})
     finally:
         server.close()
+
+
+def test_sigterm_mid_dispatch_finishes_the_batch_in_flight_and_leaves_nothing_in_sending(site):
+    server = CountingTwilio(delay=0.05)
+    try:
+        app = App(load_settings(twilio_site(site, server, concurrency=2)))
+        plan_messages(app, 200)
+        proc = daemon(site, "--worker", "polite")
+        wait_for(lambda: states(app)["sent"] >= 10)
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert "stopped cleanly" in err
+        after_stop = states(app)
+        assert after_stop["sending"] == 0 and after_stop["sent"] + after_stop["planned"] == 200
+        assert 10 <= after_stop["sent"] < 200  # it stopped early, with every claimed message recorded
+        rerun = subprocess.run([*JINLI, "--config", str(site), "daemon", "--once"], env=env(), cwd=REPO,
+                               capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+        received = Counter(body for _to, body in server.received)
+        assert len(received) == 200 and set(received.values()) == {1}
+        assert states(app) == Counter({"sent": 200})
+    finally:
+        server.close()
