@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import date, datetime
@@ -12,11 +11,11 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 import cli_format as output
+from cli_params import as_date, pass_app
 from app import App, ManualClock, SystemClock
 from errors import InvalidValue, JinliError
 from records import db, importing, referrals, tiers
 from records.lookup import find_customer
-from records.parsing import parse_date
 from settings import load_settings
 
 
@@ -49,16 +48,6 @@ def _fail(message: str, code: int):
     sys.exit(code)
 
 
-def as_date(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value, "date")
-    except InvalidValue as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-pass_app = click.make_pass_decorator(App)
 
 
 @click.group(cls=JinliGroup)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import calendar as cal
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, exists, extract, false, func, literal, null, or_, select, true
+from sqlalchemy import Connection, and_, case, exists, extract, func, null, or_, select, true
 
 from campaigns.definitions import Campaign
 from campaigns.occurrences import (AttendedWithoutDeposit, BirthdayOn, BirthdayWithMaturity, Everyone, InvitedTo,

@@ -9,6 +9,7 @@ import click
 
 import cli_format as fmt
 from app import App
+from cli_params import as_date, pass_app
 from campaigns.definitions import load_campaigns
 from campaigns.occurrences import occurrences
 from campaigns.planning import Planner
@@ -17,13 +18,7 @@ from campaigns.validation import validate_all
 from errors import CampaignError, NotFound
 from records.transactions import write_transaction
 
-pass_app = click.make_pass_decorator(App)
 
-
-def _as_date(_ctx, _param, value):
-    from cli import as_date
-
-    return as_date(_ctx, _param, value)
 
 
 @click.group("campaigns")
@@ -68,7 +63,7 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
 
 @campaigns_group.command("preview")
 @click.argument("campaign_id")
-@click.option("--date", "day", callback=_as_date, help="the day to preview (default: today)")
+@click.option("--date", "day", callback=as_date, help="the day to preview (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def preview_command(app: App, campaign_id: str, day: date | None, as_json: bool) -> None:
@@ -94,7 +89,7 @@ def _one_campaign(app: App, campaign_id: str):
 
 
 @click.command("run")
-@click.option("--date", "day", callback=_as_date, help="plan this day and send what is due by its last send time")
+@click.option("--date", "day", callback=as_date, help="plan this day and send what is due by its last send time")
 @click.option("--now", "use_now", is_flag=True, help="plan today and send what is due now (the default)")
 @click.option("--campaign", "campaign_id", help="only this campaign")
 @click.option("--dry-run", is_flag=True, help="plan and show counts, send nothing")

@@ -7,7 +7,7 @@ rules are values that ``campaigns.audience`` turns into SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from campaigns.definitions import BirthdaySpec, Campaign, FollowupSpec, NoticeSpec, SalonSpec, ZodiacSpec

@@ -13,13 +13,13 @@ from rich.table import Table
 
 import cli_format
 from app import App
+from cli_params import pass_app
 from messaging.dispatch import DispatchSummary, send_due_messages
 from messaging.gateways import make_gateway
 from messaging.phone import mask
 from messaging.review import list_messages, resolve, stuck_messages
 from records.transactions import write_transaction
 
-pass_app = click.make_pass_decorator(App)
 STATES = ("planned", "sending", "sent", "delivered", "failed", "undelivered", "suppressed")
 
 

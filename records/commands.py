@@ -8,23 +8,16 @@ from datetime import date
 import click
 
 from app import App
+from cli_params import as_date, pass_app
 from cli_format import print_json
-from errors import InvalidValue, NotFound
+from errors import NotFound
 from messaging.phone import mask, try_parse_mobile
 from records import checkins, events, referrals
 from records.event_config import event_settings
 from records.lookup import find_customer
-from records.parsing import parse_date
 from records.prospects import register_prospect
 
-pass_app = click.make_pass_decorator(App)
 
-
-def _as_date(_ctx, _param, value: str | None) -> date | None:
-    try:
-        return parse_date(value, "date") if value else None
-    except InvalidValue as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 # ---------------------------------------------------------------- checkin
@@ -82,7 +75,7 @@ def referrals_group() -> None:
 @click.argument("referrer", metavar="REFERRER")
 @click.argument("referee", metavar="REFEREE")
 @click.option("--name", help="the friend's name, to register a new phone as a prospect")
-@click.option("--on", "on", callback=_as_date, help="date of the referral (default: today)")
+@click.option("--on", "on", callback=as_date, help="date of the referral (default: today)")
 @pass_app
 def referrals_add(app: App, referrer: str, referee: str, name: str | None, on: date | None) -> None:
     """Record that REFERRER (code or phone) brought REFEREE (phone; new phones need --name)."""
@@ -143,7 +136,7 @@ def events_group() -> None:
 
 
 @events_group.command("list")
-@click.option("--on", "on", callback=_as_date, help="the day (default: today)")
+@click.option("--on", "on", callback=as_date, help="the day (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def events_list(app: App, on: date | None, as_json: bool) -> None:

@@ -12,7 +12,7 @@ from records import models
 from records.codes import normalise_code
 
 customers_t = models.Customer.__table__
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\- ]{1,20}")
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{1,20}")
 
 
 def find_customer(conn: Connection, text: str, region: str = "CN") -> RowMapping:

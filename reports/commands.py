@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
 from app import App
-from errors import InvalidValue
+from cli_params import as_date, pass_app
 from messaging.phone import mask
 from records.event_config import event_settings
-from records.parsing import parse_date
 from reports import followups, funnel, funnel_output, referrals, visits
 from reports.filters import TIERS, ReportFilter
 from reports.labels import labels
 from reports.render import FORMATS, Table, html_document, to_csv, to_json, to_text
 
-pass_app = click.make_pass_decorator(App)
 
-
-def _as_date(_ctx, _param, value: str | None) -> date | None:
-    try:
-        return parse_date(value, "date") if value else None
-    except InvalidValue as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def filter_options(command):
@@ -34,8 +25,8 @@ def filter_options(command):
         click.option("--campaign", "campaign_id", help="only this campaign's events"),
         click.option("--event", "event_id", type=int, help="only this event"),
         click.option("--tier", type=click.Choice(TIERS, case_sensitive=False), help="only this tier"),
-        click.option("--from", "date_from", callback=_as_date, help="events from this day (YYYY-MM-DD)"),
-        click.option("--to", "date_to", callback=_as_date, help="events up to this day, inclusive"),
+        click.option("--from", "date_from", callback=as_date, help="events from this day (YYYY-MM-DD)"),
+        click.option("--to", "date_to", callback=as_date, help="events up to this day, inclusive"),
     )):
         command = option(command)
     return command
@@ -136,8 +127,8 @@ def _tables_out(tables: list[Table], fmt: str, title: str, language: str) -> str
 
 
 @report_group.command("visits")
-@click.option("--from", "date_from", callback=_as_date, help="first deposits from this day")
-@click.option("--to", "date_to", callback=_as_date, help="first deposits up to this day, inclusive")
+@click.option("--from", "date_from", callback=as_date, help="first deposits from this day")
+@click.option("--to", "date_to", callback=as_date, help="first deposits up to this day, inclusive")
 @output_options()
 @pass_app
 def report_visits(app: App, date_from, date_to, fmt, output, language) -> None:

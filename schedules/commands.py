@@ -10,11 +10,11 @@ from datetime import timedelta
 import click
 
 from app import App
+from cli_params import pass_app
 from messaging.gateways import make_gateway
 from schedules.daemon import Daemon, DaemonOptions
 from schedules.logs import configure_logging
 
-pass_app = click.make_pass_decorator(App)
 
 
 @click.command("daemon")

@@ -14,7 +14,6 @@ from campaigns.definitions import load_campaign
 from campaigns.planning import Planner
 from campaigns.run import preview
 from records import models
-from settings import load_settings
 from tests.factories import add_customer, add_holding
 
 REPO = Path(__file__).resolve().parents[2]
