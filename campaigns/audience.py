@@ -151,11 +151,59 @@ def select_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence
     return _apply_limit(_candidates(conn.execute(query).mappings(), {col.name for col in extra}), occurrence.limit)
 
 
+def select_limited(conn: Connection, campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy,
+                   boundary_default: str = "spring_festival") -> list[Candidate]:
+    """The recipients of a capacity-limited occurrence (salon, banquet), in the order select_audience
+    gives them, without classifying every customer: those the event already invited first, then tier
+    by tier through the tier index, least recently invited first, until the places are taken.
+    Who is excluded, and why, is left to select_audience (the preview).
+    """
+    c = customers_t.c
+    joined, condition, extra = _rule(occurrence, campaign, boundary_default)
+    recent = _correlated_cap(occurrence) if occurrence.message_class == "marketing" else None
+    eligible = _reason(campaign, occurrence, policy, recent).is_(None)
+    source = customers_t if joined is None else customers_t.join(joined, joined.c.customer_id == c.id)
+    base = select(customers_t, *extra).select_from(source).where(condition, eligible)
+    already = _invited_here(occurrence)
+    found = _candidates(conn.execute(base.where(c.id.in_(already)).order_by(c.id)).mappings(), {col.name for col in extra})
+    last = select(func.max(invitations_t.c.invited_at)).where(invitations_t.c.customer_id == c.id).scalar_subquery()
+    for tier in sorted(campaign.audience.tiers, key=TIER_ORDER.get):
+        wanted = occurrence.limit - len(found)
+        if wanted <= 0:
+            break
+        query = (base.where(c.tier == tier, c.id.not_in(already)).order_by(last.is_not(None), last, c.id).limit(wanted))
+        found += _candidates(conn.execute(query).mappings(), {col.name for col in extra})
+    return found[: occurrence.limit]
+
+
+def _invited_here(occurrence: Occurrence):
+    i, e = invitations_t.c, events_t.c
+    key = occurrence.event.key if occurrence.event is not None else ""
+    return select(i.customer_id).join(events_t, e.id == i.event_id).where(e.key == key)
+
+
+def _correlated_cap(occurrence: Occurrence):
+    """The customer's marketing messages in the 7 days before the send time, as a per-row subquery."""
+    o, c = outbox_t.c, customers_t.c
+    since = occurrence.send_at - timedelta(days=7)
+    own = and_(o.campaign_id == occurrence.campaign_id, o.step == occurrence.step, o.occurrence_on == occurrence.subject_on)
+    count = (select(func.count()).where(o.customer_id == c.id, o.message_class == "marketing", o.state.in_(ACTIVE_STATES),
+                                        o.due_at > since, o.due_at <= occurrence.send_at, ~own).scalar_subquery())
+    return _Recent(count)
+
+
+class _Recent:
+    """Quacks like the grouped ``recent`` subquery for ``_reason``: ``.c.recent`` is the count."""
+
+    def __init__(self, count):
+        self.c = type("Columns", (), {"recent": count})()
+
+
 def _candidates(rows, extra_names: set[str]) -> list[Candidate]:
     out = []
     for row in rows:
         data = dict(row)
-        reason = data.pop("reason")
+        reason = data.pop("reason", None)
         extra = {name: data.pop(name) for name in extra_names}
         out.append(Candidate(data, extra, reason))
     return out

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from campaigns.audience import AudiencePolicy, Candidate, select_audience
+from campaigns.audience import AudiencePolicy, Candidate, select_audience, select_limited
 from campaigns.context import render_context
 from campaigns.definitions import Campaign
 from campaigns.occurrences import CalendarOptions, EventSpec, Occurrence
@@ -93,7 +93,8 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
                     now: datetime, progress: Callable[[int], None] | None = None) -> PlanSummary:
     """Plan one occurrence inside the caller's transaction; returns what happened, by reason."""
     summary = PlanSummary(occurrences=1)
-    candidates = select_audience(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary)
+    choose = select_limited if occurrence.limit is not None else select_audience
+    candidates = choose(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary)
     existing = _planned_customers(conn, occurrence)
     event_id = ensure_event(conn, campaign.id, occurrence.event, now) if occurrence.event else None
     rows = []

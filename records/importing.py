@@ -7,6 +7,7 @@ An empty cell never erases a stored value; re-importing the same file changes no
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -235,18 +236,25 @@ class CustomerImporter(_Importer):
         row = super().complete_new(values)
         row.setdefault("joined_on", self.today)
         row.setdefault("store", "")
-        row.setdefault("referral_code", self._free_code())
         return row
 
-    def _free_code(self) -> str:
-        while True:
-            code = new_code(REFERRAL_CODE_LENGTH)
-            taken = self.conn.execute(select(customers_t.c.id).where(customers_t.c.referral_code == code)).first()
-            if taken is None:
-                return code
+    def _insert(self, rows: list[dict]) -> None:
+        _assign_codes(self.conn, [row for row in rows if not row.get("referral_code")])
+        super()._insert(rows)
 
     def finish(self) -> None:
         self.links.resolve_remaining(self.rejects, self.summary)
+
+
+def _assign_codes(conn: Connection, rows: list[dict]) -> None:
+    """Give each row a fresh referral code: drawn at random, checked against the table in one query."""
+    while rows:
+        for row in rows:
+            row["referral_code"] = new_code(REFERRAL_CODE_LENGTH)
+        drawn = [row["referral_code"] for row in rows]
+        taken = set(conn.execute(select(customers_t.c.referral_code).where(customers_t.c.referral_code.in_(drawn))).scalars())
+        repeated = {code for code, n in Counter(drawn).items() if n > 1}
+        rows = [row for row in rows if row["referral_code"] in taken | repeated]
 
 
 def birth_columns(text: str, calendar_text: str, leap_text: str) -> dict:

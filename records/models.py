@@ -195,7 +195,7 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_state_due", "state", "due_at"),
-        Index("ix_outbox_customer_class_at", "customer_id", "message_class", "planned_at"),
+        Index("ix_outbox_customer_class_due", "customer_id", "message_class", "due_at"),
         Index("ix_outbox_step_event_tier_state", "step", "event_id", "tier", "state"),
         Index("ix_outbox_phone_sent_at", "phone", "sent_at"),
     )

@@ -2,7 +2,9 @@
 
 A row may name a referrer that appears later in the file, so unresolved names wait for the end.
 A link that cannot be made (unknown referrer, self-referral, a cycle, a different existing referrer)
-keeps the customer and reports the row as a warning in the rejects file.
+keeps the customer and reports the row as a warning in the rejects file. Links are resolved a batch
+at a time with a few IN queries and written with executemany; only a referee who already refers
+others needs the walk up the chain that rules out a cycle.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from records import models
 from records.codes import normalise_code
@@ -41,52 +43,95 @@ class PendingReferrers:
 
     def resolve_known(self, rejects: RejectsFile, summary: ImportSummary) -> None:
         """Link this batch's rows whose referrer exists now; keep the others for the end of the file."""
-        for item in self.batch:
-            if not self._try_link(item, rejects, summary):
-                self.waiting.append(item)
+        self.waiting += _Linker(self).link(self.batch, rejects, summary)
         self.batch = []
 
     def resolve_remaining(self, rejects: RejectsFile, summary: ImportSummary) -> None:
-        for item in self.waiting:
-            if not self._try_link(item, rejects, summary):
-                rejects.add(item.row.number, f"warning: referrer {item.referrer!r} not found; customer imported without referrer", item.row.raw)
-                summary.warnings += 1
+        for item in _Linker(self).link(self.waiting, rejects, summary):
+            rejects.add(item.row.number, f"warning: referrer {item.referrer!r} not found; customer imported without referrer", item.row.raw)
+            summary.warnings += 1
         self.waiting = []
 
-    def _try_link(self, item: _Pending, rejects: RejectsFile, summary: ImportSummary) -> bool:
-        referrer = self._find(item.referrer)
-        if referrer is None:
-            return False
-        problem = self._link(item.phone, referrer)
-        if problem:
-            rejects.add(item.row.number, f"warning: {problem}; customer imported without this referrer", item.row.raw)
-            summary.warnings += 1
-        return True
 
-    def _find(self, text: str):
-        phone = try_parse_mobile(text, self.region)
-        column, value = (customers_t.c.phone, phone) if phone else (customers_t.c.referral_code, normalise_code(text))
-        return self.conn.execute(select(customers_t.c.id, customers_t.c.phone).where(column == value)).first()
+class _Linker:
+    """One round of linking: bulk look-ups, decisions in memory, then bulk writes."""
 
-    def _link(self, referee_phone: str, referrer) -> str | None:
-        """Make the link, or say in words why it cannot be made."""
-        referee = self.conn.execute(
-            select(customers_t.c.id, customers_t.c.referrer_id, customers_t.c.joined_on).where(customers_t.c.phone == referee_phone)
-        ).one()
-        if referee.id == referrer.id:
+    def __init__(self, owner: PendingReferrers):
+        self.owner, self.conn = owner, owner.conn
+        self.updates: list[dict] = []
+        self.referrals: list[dict] = []
+
+    def link(self, items: list[_Pending], rejects: RejectsFile, summary: ImportSummary) -> list[_Pending]:
+        """Make the links it can; returns the items whose referrer does not exist (yet)."""
+        if not items:
+            return []
+        referrers = self._referrers({item.referrer for item in items})
+        referees = self._referees({item.phone for item in items})
+        self.parents = self._parents({row["id"] for row in referees.values()})
+        unknown = []
+        for item in items:
+            referrer = referrers.get(item.referrer)
+            if referrer is None:
+                unknown.append(item)
+                continue
+            problem = self._decide(referees[item.phone], referrer)
+            if problem:
+                rejects.add(item.row.number, f"warning: {problem}; customer imported without this referrer", item.row.raw)
+                summary.warnings += 1
+        self._flush()
+        return unknown
+
+    def _referrers(self, texts: set[str]) -> dict[str, object]:
+        phones = {text: try_parse_mobile(text, self.owner.region) for text in texts}
+        codes = {text: normalise_code(text) for text, phone in phones.items() if phone is None}
+        c = customers_t.c
+        by_phone = {r.phone: r for r in self._rows(c.phone, {p for p in phones.values() if p})}
+        by_code = {r.referral_code: r for r in self._rows(c.referral_code, set(codes.values()))}
+        found = {text: by_phone.get(phone) for text, phone in phones.items() if phone}
+        found.update({text: by_code.get(code) for text, code in codes.items()})
+        return {text: row for text, row in found.items() if row is not None}
+
+    def _rows(self, column, values: set[str]):
+        if not values:
+            return []
+        c = customers_t.c
+        return self.conn.execute(select(c.id, c.phone, c.referral_code).where(column.in_(sorted(values)))).all()
+
+    def _referees(self, phones: set[str]) -> dict[str, dict]:
+        c = customers_t.c
+        rows = self.conn.execute(select(c.id, c.phone, c.referrer_id, c.joined_on).where(c.phone.in_(sorted(phones))))
+        return {row.phone: dict(row._mapping) for row in rows}
+
+    def _parents(self, ids: set[int]) -> set[int]:
+        """Which of ``ids`` already refer somebody (only they can close a cycle)."""
+        c = customers_t.c
+        return set(self.conn.execute(select(c.referrer_id).where(c.referrer_id.in_(sorted(ids))).distinct()).scalars())
+
+    def _decide(self, referee: dict, referrer) -> str | None:
+        """Queue the link, or say in words why it cannot be made."""
+        if referee["id"] == referrer.id:
             return "a customer cannot refer themself"
-        if referee.referrer_id == referrer.id:
+        if referee["referrer_id"] == referrer.id:
             return None
-        if referee.referrer_id is not None:
-            return f"already referred by customer {referee.referrer_id}, kept"
-        if creates_cycle(self.conn, referrer.id, referee.id):
-            return f"referrer {mask(referrer.phone)} was themself referred (directly or not) by this customer"
-        self.conn.execute(update(customers_t).where(customers_t.c.id == referee.id).values(referrer_id=referrer.id))
-        self.conn.execute(insert(referrals_t).values(
-            referrer_id=referrer.id, referee_id=referee.id, source="import",
-            referred_on=referee.joined_on or self.today, created_at=self.now,
-        ))
+        if referee["referrer_id"] is not None:
+            return f"already referred by customer {referee['referrer_id']}, kept"
+        if referee["id"] in self.parents:
+            self._flush()  # the walk reads the database: links queued so far must be in it
+            if creates_cycle(self.conn, referrer.id, referee["id"]):
+                return f"referrer {mask(referrer.phone)} was themself referred (directly or not) by this customer"
+        referee["referrer_id"] = referrer.id
+        self.parents.add(referrer.id)
+        self.updates.append({"_id": referee["id"], "_referrer": referrer.id})
+        self.referrals.append({"referrer_id": referrer.id, "referee_id": referee["id"], "source": "import",
+                               "referred_on": referee["joined_on"] or self.owner.today, "created_at": self.owner.now})
         return None
+
+    def _flush(self) -> None:
+        if self.updates:
+            stmt = update(customers_t).where(customers_t.c.id == bindparam("_id")).values(referrer_id=bindparam("_referrer"))
+            self.conn.execute(stmt, self.updates)
+            self.conn.execute(insert(referrals_t), self.referrals)
+        self.updates, self.referrals = [], []
 
 
 def creates_cycle(conn: Connection, referrer_id: int, referee_id: int) -> bool:

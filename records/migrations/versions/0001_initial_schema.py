@@ -192,7 +192,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_campaign_id'), ['campaign_id'], unique=False)
-        batch_op.create_index('ix_outbox_customer_class_at', ['customer_id', 'message_class', 'planned_at'], unique=False)
+        batch_op.create_index('ix_outbox_customer_class_due', ['customer_id', 'message_class', 'due_at'], unique=False)
         batch_op.create_index('ix_outbox_phone_sent_at', ['phone', 'sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index('ix_outbox_state_due', ['state', 'due_at'], unique=False)
@@ -311,7 +311,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_state_due')
         batch_op.drop_index(batch_op.f('ix_outbox_provider_id'))
         batch_op.drop_index('ix_outbox_phone_sent_at')
-        batch_op.drop_index('ix_outbox_customer_class_at')
+        batch_op.drop_index('ix_outbox_customer_class_due')
         batch_op.drop_index(batch_op.f('ix_outbox_campaign_id'))
 
     op.drop_table('outbox')
