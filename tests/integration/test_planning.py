@@ -131,3 +131,29 @@ def test_two_processes_planning_the_same_day_create_each_message_once(app, playb
         distinct = conn.execute(select(func.count(func.distinct(models.OutboxMessage.key)))).scalar()
         invitations = conn.execute(select(func.count()).select_from(models.Invitation)).scalar()
     assert total == distinct == 36 and invitations == 36  # capacity 30 × over-booking 1.2
+
+
+def test_the_fast_pick_of_invitees_agrees_with_the_full_classification(app, playbook):
+    from sqlalchemy import insert
+
+    from campaigns.audience import select_audience, select_limited
+    from campaigns.definitions import load_campaign
+    from campaigns.occurrences import occurrences
+    from tests.factories import add_event
+
+    with app.engine.begin() as conn:
+        ids = [add_customer(conn, name=f"客{i}", tier="ABCP"[i % 4], opted_out=i == 5) for i in range(16)]
+        old_event = add_event(conn, date(2025, 5, 20))
+        for n, cid in enumerate(ids[:6]):  # earlier invitations: the least recently invited come first
+            conn.execute(insert(models.Invitation.__table__).values(event_id=old_event, customer_id=cid, code=f"OLD{n}",
+                                                                    state="invited", tier="A",
+                                                                    invited_at=datetime(2025, 5, 10 + n, tzinfo=timezone.utc)))
+    planner = Planner.from_settings(app.settings)
+    campaign = load_campaign(playbook / "salons.toml")
+    occurrence = occurrences(campaign, date(2025, 6, 2), planner.calendar)[0]
+    limited = type(occurrence)(**{**occurrence.__dict__, "limit": 7})
+    with app.engine.connect() as conn:
+        full = [c.customer["id"] for c in select_audience(conn, campaign, limited, planner.policy) if c.reason is None]
+        fast = [c.customer["id"] for c in select_limited(conn, campaign, limited, planner.policy)]
+    assert fast == full and len(fast) == 7
+    assert fast[:4] == [ids[8], ids[12], ids[0], ids[4]]  # tier A: never invited (8, 12), then longest ago first
