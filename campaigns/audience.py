@@ -26,6 +26,10 @@ events_t = models.Event.__table__
 invitations_t = models.Invitation.__table__
 checkins_t = models.CheckIn.__table__
 TIER_ORDER = {"A": 0, "B": 1, "C": 2, "P": 3}
+# What planning, previews and templates read of a customer (a 300,000-row audience pays per column).
+COLUMNS = [customers_t.c[name] for name in (
+    "id", "name", "phone", "tier", "referral_code", "store", "animal_sf", "animal_lc", "star_sign",
+    "birth_calendar", "birth_year", "birth_month", "birth_day", "birth_leap")]
 ACTIVE_STATES = ("planned", "sending", "sent", "delivered")
 
 
@@ -147,7 +151,7 @@ def select_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence
         order.append(invited.c.customer_id.is_(None))
     tier_rank = case(*[(c.tier == t, r) for t, r in TIER_ORDER.items()], else_=9)
     order += [tier_rank, last_invited.c.last_invited_at.is_not(None), last_invited.c.last_invited_at, c.id]
-    query = select(customers_t, *extra, reason).select_from(source).where(condition).order_by(*order)
+    query = select(*COLUMNS, *extra, reason).select_from(source).where(condition).order_by(*order)
     return _apply_limit(_candidates(conn.execute(query).mappings(), {col.name for col in extra}), occurrence.limit)
 
 
@@ -163,7 +167,7 @@ def select_limited(conn: Connection, campaign: Campaign, occurrence: Occurrence,
     recent = _correlated_cap(occurrence) if occurrence.message_class == "marketing" else None
     eligible = _reason(campaign, occurrence, policy, recent).is_(None)
     source = customers_t if joined is None else customers_t.join(joined, joined.c.customer_id == c.id)
-    base = select(customers_t, *extra).select_from(source).where(condition, eligible)
+    base = select(*COLUMNS, *extra).select_from(source).where(condition, eligible)
     already = _invited_here(occurrence)
     found = _candidates(conn.execute(base.where(c.id.in_(already)).order_by(c.id)).mappings(), {col.name for col in extra})
     last = select(func.max(invitations_t.c.invited_at)).where(invitations_t.c.customer_id == c.id).scalar_subquery()
