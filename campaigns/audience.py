@@ -112,9 +112,15 @@ def _cap_counts(occurrence: Occurrence):
             .group_by(o.customer_id).subquery("recent"))
 
 
+def _targeted_tiers(campaign: Campaign, occurrence: Occurrence) -> frozenset[str]:
+    """The campaign's tiers, narrowed by the rule's own (the banquet is for A-tier celebrants)."""
+    rule_tiers = getattr(occurrence.rule, "tiers", None)
+    return campaign.audience.tiers & rule_tiers if rule_tiers else campaign.audience.tiers
+
+
 def _reason(campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy, recent):
     c = customers_t.c
-    tiers = sorted(campaign.audience.tiers & (occurrence.rule.tiers if isinstance(occurrence.rule, BirthdayOn) and occurrence.rule.tiers else campaign.audience.tiers))
+    tiers = sorted(_targeted_tiers(campaign, occurrence))
     whens = [(c.opted_out.is_(True), "opted_out"), (c.phone_status != "ok", "invalid_phone"), (c.tier.not_in(tiers), "tier")]
     if campaign.audience.stores:
         whens.append((c.store.not_in(sorted(campaign.audience.stores)), "store"))
@@ -171,7 +177,7 @@ def select_limited(conn: Connection, campaign: Campaign, occurrence: Occurrence,
     already = _invited_here(occurrence)
     found = _candidates(conn.execute(base.where(c.id.in_(already)).order_by(c.id)).mappings(), {col.name for col in extra})
     last = select(func.max(invitations_t.c.invited_at)).where(invitations_t.c.customer_id == c.id).scalar_subquery()
-    for tier in sorted(campaign.audience.tiers, key=TIER_ORDER.get):
+    for tier in sorted(_targeted_tiers(campaign, occurrence), key=TIER_ORDER.get):
         wanted = occurrence.limit - len(found)
         if wanted <= 0:
             break
