@@ -3,7 +3,10 @@
 Realistic spread: birthdays 1950-2002 with about a third celebrated on the lunar calendar (some in
 leap months), four stores, one customer in five referred by an earlier one, about 70% holding
 products (2m / 98d / 6m / 1y, 月月返 on long terms), occasional top-ups, renewals and withdrawals.
-Used by `make demo` (a few hundred customers) and `make bench` (a million).
+Used by `make demo` (a few hundred customers) and `make bench` (a million). The benchmark also asks
+for a share of customers with a one-year 月月返 holding whose monthly return falls due on ``today``
+(its 300,000-recipient notice); those rows come from a second random stream, so the rest of the
+data is the same with or without them.
 """
 
 from __future__ import annotations
@@ -68,10 +71,23 @@ def movements_for(rng: random.Random, holding: list[str], today: date) -> list[l
     return rows
 
 
-def generate(folder: Path, customers: int, today: date, seed: int = 2026, bad_rows: bool = False) -> dict[str, Path]:
-    """Write customers.csv, holdings.csv and movements.csv (Excel-style UTF-8 with BOM) into folder."""
+def monthly_return_due(rng: random.Random, i: int, today: date) -> list[str]:
+    """A one-year 月月返 holding started 1-11 months before ``today`` on its day of the month (≤ 28)."""
+    months_back = rng.randint(1, 11)
+    year, month = divmod(today.year * 12 + today.month - 1 - months_back, 12)
+    start = date(year, month + 1, min(today.day, 28))
+    return [f"H{i:07d}9", phone(i), str(_pick(rng, AMOUNTS)), "1y", start.isoformat(), "是"]
+
+
+def generate(folder: Path, customers: int, today: date, seed: int = 2026, bad_rows: bool = False,
+             monthly_return_share: float = 0.0) -> dict[str, Path]:
+    """Write customers.csv, holdings.csv and movements.csv (Excel-style UTF-8 with BOM) into folder.
+
+    ``monthly_return_share``: the share of customers given an extra 月月返 holding due on ``today``.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
+    due_rng = random.Random(seed + 1)
     paths = {name: folder / f"{name}.csv" for name in ("customers", "holdings", "movements")}
     with open(paths["customers"], "w", encoding="utf-8-sig", newline="") as cf, \
          open(paths["holdings"], "w", encoding="utf-8-sig", newline="") as hf, \
@@ -85,6 +101,8 @@ def generate(folder: Path, customers: int, today: date, seed: int = 2026, bad_ro
             for holding in holdings_for(rng, i, today):
                 hw.writerow(holding)
                 mw.writerows(movements_for(rng, holding, today))
+            if monthly_return_share and due_rng.random() < monthly_return_share:
+                hw.writerow(monthly_return_due(due_rng, i, today))
         if bad_rows:
             cw.writerow(["021-6321-8888", "座机客户", "1980-01-01", "公历", "", STORES[0], today.isoformat(), ""])
             cw.writerow(["13912345678", "日期有误", "1985-02-30", "公历", "", STORES[0], today.isoformat(), ""])
@@ -98,8 +116,11 @@ def main() -> None:
     parser.add_argument("--today", type=date.fromisoformat, default=date.today())
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--bad-rows", action="store_true", help="add two invalid rows (to show the rejects file)")
+    parser.add_argument("--monthly-return-share", type=float, default=0.0,
+                        help="share of customers with a 月月返 holding due on --today (the benchmark uses 0.3)")
     args = parser.parse_args()
-    for name, path in generate(args.folder, args.customers, args.today, args.seed, args.bad_rows).items():
+    paths = generate(args.folder, args.customers, args.today, args.seed, args.bad_rows, args.monthly_return_share)
+    for name, path in paths.items():
         print(f"{name}: {path}")
 
 

@@ -1,0 +1,112 @@
+"""Timing jinli's steps from outside: wrap a module-level function for the length of a block.
+
+The planning benchmark runs the real ``plan_day``; to tell the audience query from rendering and
+enqueueing it wraps ``select_audience`` (as ``campaigns.planning`` calls it) and records the SQL the
+query sent, so the very same statement can be replayed through the bare DB-API cursor.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import event
+
+
+@contextmanager
+def wrapped(module: Any, name: str, make_wrapper: Callable[[Callable], Callable]) -> Iterator[None]:
+    """Replace ``module.name`` by ``make_wrapper(original)`` inside the block."""
+    original = getattr(module, name)
+    setattr(module, name, make_wrapper(original))
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
+
+
+@dataclass
+class Call:
+    """One timed call: its label, seconds, result size, the SQL it sent and what ``after`` made of it."""
+
+    label: str
+    seconds: float
+    size: int = 0
+    recipients: int = 0
+    statements: list[tuple[str, Any]] = field(default_factory=list)
+    after: Any = None
+
+
+class Recorder:
+    """Collects Calls; ``timed(label_of)`` wraps a function ``fn(conn, ...)``.
+
+    With ``capture_sql`` the wrapper records the statements the connection sends during the call,
+    then runs ``after(conn, call)`` (say, replaying them bare) at once, in the same state of the
+    database; time spent in ``after`` is taken off every enclosing timed call.
+    """
+
+    def __init__(self, after: Callable[[Any, Call], Any] | None = None) -> None:
+        self.calls: list[Call] = []
+        self.after = after
+        self._excluded = 0.0
+
+    @property
+    def excluded(self) -> float:
+        """Seconds spent in ``after`` so far (not jinli's time)."""
+        return self._excluded
+
+    def timed(self, label_of: Callable[..., str], capture_sql: bool = False) -> Callable[[Callable], Callable]:
+        def make(original: Callable) -> Callable:
+            def wrapper(conn, *args, **kwargs):
+                statements: list[tuple[str, Any]] = []
+
+                def capture(_conn, _cursor, statement, parameters, _context, _many):
+                    statements.append((statement, parameters))
+
+                if capture_sql:
+                    event.listen(conn, "before_cursor_execute", capture)
+                excluded, started = self._excluded, time.perf_counter()
+                try:
+                    result = original(conn, *args, **kwargs)
+                finally:
+                    seconds = time.perf_counter() - started - (self._excluded - excluded)
+                    if capture_sql:
+                        event.remove(conn, "before_cursor_execute", capture)
+                call = Call(label_of(conn, *args, **kwargs), seconds, statements=statements)
+                if isinstance(result, list):
+                    call.size = len(result)
+                    call.recipients = sum(1 for c in result if getattr(c, "reason", "x") is None)
+                else:
+                    call.size = getattr(result, "planned", 0)
+                self.calls.append(call)
+                if capture_sql and self.after:
+                    started = time.perf_counter()
+                    call.after = self.after(conn, call)
+                    self._excluded += time.perf_counter() - started
+                return result
+
+            return wrapper
+
+        return make
+
+
+def replay(dbapi_connection, statement: str, parameters: Any,
+           keep: Callable[[list[str]], Callable[[tuple], Any]] | None = None) -> tuple[float, int, list]:
+    """Run ``statement`` through a bare DB-API cursor and read every row: (seconds, rows read, kept).
+
+    Rows stream in chunks (the same driver work as fetchall, without holding a million tuples);
+    ``keep(column_names)`` returns a function mapping a row to what to keep, or None to drop it.
+    """
+    cursor = dbapi_connection.cursor()
+    started = time.perf_counter()
+    cursor.execute(statement, parameters)
+    pick = keep([d[0] for d in cursor.description]) if keep else None
+    count, kept = 0, []
+    while rows := cursor.fetchmany(10_000):
+        count += len(rows)
+        if pick:
+            kept += [k for k in map(pick, rows) if k is not None]
+    seconds = time.perf_counter() - started
+    cursor.close()
+    return seconds, count, kept

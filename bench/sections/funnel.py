@@ -1,0 +1,61 @@
+"""The funnel report over a year of salons (one invitation per customer: a million at full size).
+
+``reports.funnel.funnel`` as `jinli report funnel` calls it (total; by week; by event; one tier),
+against the same counts as four hand-written GROUP BY queries on the bare cursor. Target ≤ 1 s on
+SQLite. The data is written first (bench/invitations.py, not measured).
+"""
+
+from __future__ import annotations
+
+from bench import invitations
+from bench.bare.funnel import funnel_totals
+from bench.context import Context
+from bench.harness import Section, at_most, stopwatch
+from reports.filters import ReportFilter
+from reports.funnel import funnel
+
+LIMIT_S = 1.0
+VARIANTS = (("funnel, total", None, ReportFilter()), ("funnel --by week", "week", ReportFilter()),
+            ("funnel --by event", "event", ReportFilter()), ("funnel --tier A", None, ReportFilter(tier="A")))
+
+
+def run(section: Section, ctx: Context) -> None:
+    counts = _build(ctx)
+    section.note("data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    bare_s, totals = _bare(ctx)
+    tz, on_sqlite = ctx.settings.tz, ctx.target.is_sqlite
+    with ctx.target.engine().connect() as conn:
+        for name, by, filt in VARIANTS:
+            with stopwatch() as elapsed:
+                report = funnel(conn, filt, by, tz)
+            seconds = elapsed()
+            section.add(name, seconds, "s", baseline=bare_s if not filt.tier else None,
+                        target=f"≤ {LIMIT_S:.0f} s" if on_sqlite else "",
+                        passed=at_most(seconds, LIMIT_S) if on_sqlite else None,
+                        note=f"{report.total.invited:,} invited, {len(report.rows)} rows")
+            if by is None and not filt.tier:
+                _agree(section, report.total, totals)
+
+
+def _build(ctx: Context) -> dict[str, int]:
+    conn = ctx.target.connect_jinli_raw()
+    try:
+        return invitations.build(conn, ctx.customers, ctx.day, ctx.settings.tz)
+    finally:
+        conn.close()
+
+
+def _bare(ctx: Context) -> tuple[float, dict]:
+    conn = ctx.target.connect_jinli_raw()
+    try:
+        with stopwatch() as elapsed:
+            totals = funnel_totals(conn)
+        return elapsed(), totals
+    finally:
+        conn.close()
+
+
+def _agree(section: Section, total, totals: dict) -> None:
+    mine = {k: getattr(total, k) for k in totals}
+    section.note("the bare queries agree with the report" if mine == totals
+                 else f"BARE QUERIES DISAGREE: report {mine}, bare {totals}")

@@ -1,0 +1,51 @@
+"""Tier recompute for every customer: `records.tiers.recompute` against the same scoring in bare SQL.
+
+Target (SQLite): ≤ 30 s, and set-based: a fixed handful of statements whatever the customer count.
+"""
+
+from __future__ import annotations
+
+from bench.bare import tiers as bare
+from bench.context import Context
+from bench.databases import counting_statements, transaction
+from bench.harness import Section, at_most, stopwatch
+from records import tiers
+
+LIMIT_S = 30.0
+SET_BASED_MAX_STATEMENTS = 10
+# Staff pin their VIPs to A (about 1 in 100, picked by phone so both databases pin the same people).
+PIN_VIPS = "UPDATE customers SET pinned_tier = 'A', pinned_reason = 'VIP' WHERE phone LIKE '%00'"
+
+
+def run(section: Section, ctx: Context) -> None:
+    _pin_vips(ctx)
+    engine, settings = ctx.target.engine(), ctx.settings
+    with counting_statements(engine) as count, stopwatch() as elapsed, engine.begin() as conn:
+        counts = tiers.recompute(conn, settings.tiers, ctx.day, settings.tz, ctx.import_now)
+    jinli_s = elapsed()
+    conn = ctx.target.connect_baseline()
+    try:
+        with stopwatch() as bare_elapsed, transaction(conn):
+            bare_counts = bare.recompute(conn, settings.tiers, ctx.day, settings.tz, ctx.import_now)
+    finally:
+        conn.close()
+    on_sqlite = ctx.target.is_sqlite
+    section.add("recompute all customers", jinli_s, "s", baseline=bare_elapsed(),
+                target=f"≤ {LIMIT_S:.0f} s" if on_sqlite else "", passed=at_most(jinli_s, LIMIT_S) if on_sqlite else None,
+                note=f"{sum(counts.values()):,} customers")
+    section.add("SQL statements (set-based)", count[0], "", target=f"≤ {SET_BASED_MAX_STATEMENTS}, any size",
+                passed=count[0] <= SET_BASED_MAX_STATEMENTS)
+    ctx.shared["tiers"] = counts
+    same = {t: bare_counts.get(t, 0) for t in counts} == counts
+    section.note("tiers " + " ".join(f"{t}={n:,}" for t, n in counts.items())
+                 + ("; the bare SQL agrees" if same else f"; BARE SQL DISAGREES: {bare_counts}"))
+
+
+def _pin_vips(ctx: Context) -> None:
+    for connect in (ctx.target.connect_jinli_raw, ctx.target.connect_baseline):
+        conn = connect()
+        try:
+            with transaction(conn):
+                conn.execute(PIN_VIPS)
+        finally:
+            conn.close()
