@@ -127,3 +127,40 @@ def print_summary(summary: DispatchSummary, dry_run: bool) -> None:
                f"failed {summary.failed}, stuck {summary.stuck}")
     for reason, count in sorted(summary.suppressed.items()):
         click.echo(f"  suppressed {cli_format.REASON_LABELS.get(reason, reason)}: {count}")
+
+
+@click.group("optout")
+def optout_group() -> None:
+    """Opt-outs recorded by staff (a phone call, a provider's report): honoured like a 退订 reply."""
+
+
+def _record_optout(app: App, customer: str, reason: str, action) -> None:
+    from records.lookup import find_customer
+    from records.transactions import write_transaction
+
+    with write_transaction(app.engine) as conn:
+        person = find_customer(conn, customer, app.settings.site.phone_region)
+        action(conn, person["id"], person["phone"], "staff", app.now(), reason)
+    click.echo(f"{person['name']} ({mask(person['phone'])}): {'opted out' if action.__name__ == 'opt_out' else 'opted back in'}")
+
+
+@optout_group.command("add")
+@click.argument("customer")
+@click.option("--reason", default="", help="how the opt-out arrived (kept with the record)")
+@pass_app
+def optout_add(app: App, customer: str, reason: str) -> None:
+    """Opt a customer out at once (by phone, id or referral code)."""
+    from messaging.optouts import opt_out
+
+    _record_optout(app, customer, reason, opt_out)
+
+
+@optout_group.command("remove")
+@click.argument("customer")
+@click.option("--reason", default="", help="e.g. the customer asked to be texted again")
+@pass_app
+def optout_remove(app: App, customer: str, reason: str) -> None:
+    """Let a customer be texted again."""
+    from messaging.optouts import opt_in
+
+    _record_optout(app, customer, reason, opt_in)

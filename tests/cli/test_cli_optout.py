@@ -1,0 +1,26 @@
+"""Opt-outs by staff: honoured at once, like a 退订 reply, and recorded with their source."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from records import models
+from settings import load_settings
+
+
+def test_staff_opt_out_and_back_in(cli, site, make_csv):
+    cli("import", "customers", str(make_csv("c.csv", "phone,name\n13800000001,王芳\n")))
+    result = cli("optout", "add", "138 0000 0001", "--reason", "电话里说不要再发")
+    assert result.exit_code == 0 and "opted out" in result.output and "138****0001" in result.output
+    from sqlalchemy import create_engine
+
+    engine = create_engine(load_settings(site).database_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(models.Customer.opted_out)).scalar() is True
+        events = conn.execute(select(models.OptOutEvent.action, models.OptOutEvent.source, models.OptOutEvent.detail)).all()
+    assert [tuple(e) for e in events] == [("out", "staff", "电话里说不要再发")]
+    assert cli("optout", "remove", "13800000001").exit_code == 0
+    with engine.connect() as conn:
+        assert conn.execute(select(models.Customer.opted_out)).scalar() is False
+    missing = cli("optout", "add", "13999999999")
+    assert missing.exit_code == 1 and "not found" in missing.output
