@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar as cal
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import Connection, and_, case, exists, extract, func, null, or_, select, true
 
@@ -30,7 +30,14 @@ TIER_ORDER = {"A": 0, "B": 1, "C": 2, "P": 3}
 COLUMNS = [customers_t.c[name] for name in (
     "id", "name", "phone", "tier", "referral_code", "store", "animal_sf", "animal_lc", "star_sign",
     "birth_calendar", "birth_year", "birth_month", "birth_day", "birth_leap")]
+# The customer columns behind each attribute a template may read (campaigns.context.CustomerView).
+FIELD_COLUMNS = {
+    "name": {"name"}, "phone": {"phone"}, "tier": {"tier"}, "referral_code": {"referral_code"}, "store": {"store"},
+    "animal": {"animal_sf", "animal_lc"}, "star_sign": {"star_sign"},
+    "birthday": {"birth_calendar", "birth_year", "birth_month", "birth_day", "birth_leap"},
+}
 ACTIVE_STATES = ("planned", "sending", "sent", "delivered")
+PAGE = 5_000  # rows per page when an audience is streamed
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,45 @@ def _reason(campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy, 
 
 def select_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy,
                     boundary_default: str = "spring_festival") -> list[Candidate]:
-    """Every candidate of the occurrence, recipients first (by tier, then least recently invited)."""
+    """Every candidate of the occurrence, recipients first (by tier; under a capacity limit, least
+    recently invited first)."""
+    query, extra = _audience_query(campaign, occurrence, policy, boundary_default, COLUMNS, ordered=True)
+    return _apply_limit(_candidates(conn.execute(query), len(COLUMNS), extra), occurrence.limit)
+
+
+def stream_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy,
+                    boundary_default: str = "spring_festival", *, fields: frozenset[str] | None = None,
+                    page: int = PAGE) -> Iterator[list[Candidate]]:
+    """The candidates of an occurrence without a capacity limit, ``page`` at a time, in no set order.
+
+    For the big notices (月月返: a third of a chain's customers on one day): rows are read as the
+    planner renders, never all held at once (a server-side cursor on PostgreSQL), and only the
+    customer columns the template reads (``fields``, CustomerView attribute names; None: all) are
+    fetched. The caller may write other tables while iterating, not customers or holdings.
+    """
+    if occurrence.limit is not None:
+        raise ValueError("stream_audience: a capacity-limited occurrence needs select_limited")
+    columns = customer_columns(fields)
+    query, extra = _audience_query(campaign, occurrence, policy, boundary_default, columns, ordered=False)
+    result = conn.execute(query, execution_options={"yield_per": page})
+    try:
+        for rows in result.partitions():
+            yield _candidates(rows, len(columns), extra)
+    finally:
+        result.close()
+
+
+def customer_columns(fields: frozenset[str] | None) -> list:
+    """The customer columns CustomerView needs for the attributes ``fields`` (None: all of COLUMNS)."""
+    if fields is None or not fields <= FIELD_COLUMNS.keys():
+        return COLUMNS
+    names = {"id", "phone", "tier"}.union(*(FIELD_COLUMNS[f] for f in fields))
+    return [col for col in COLUMNS if col.name in names]
+
+
+def _audience_query(campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy, boundary_default: str,
+                    columns: list, *, ordered: bool) -> tuple[Any, list[str]]:
+    """The audience SELECT (customer columns, the rule's extra columns, reason) and the extra names."""
     c = customers_t.c
     joined, condition, extra = _rule(occurrence, campaign, boundary_default)
     recent = _cap_counts(occurrence) if occurrence.message_class == "marketing" else None
@@ -146,19 +191,22 @@ def select_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence
         source = source.join(joined, joined.c.customer_id == c.id)
     if recent is not None:
         source = source.outerjoin(recent, recent.c.customer_id == c.id)
-    last_invited = (select(invitations_t.c.customer_id, func.max(invitations_t.c.invited_at).label("last_invited_at"))
-                    .group_by(invitations_t.c.customer_id).subquery("last_inv"))
-    source = source.outerjoin(last_invited, last_invited.c.customer_id == c.id)
+    query = select(*columns, *extra, reason).select_from(source).where(condition)
+    if not ordered:
+        return query, [col.name for col in extra]
     order = [reason.is_not(None)]
     if occurrence.event is not None:  # re-planning keeps whom the event already invited within capacity
         invited = (select(invitations_t.c.customer_id).join(events_t, events_t.c.id == invitations_t.c.event_id)
                    .where(events_t.c.key == occurrence.event.key).subquery("invited_here"))
-        source = source.outerjoin(invited, invited.c.customer_id == c.id)
+        query = query.outerjoin(invited, invited.c.customer_id == c.id)
         order.append(invited.c.customer_id.is_(None))
-    tier_rank = case(*[(c.tier == t, r) for t, r in TIER_ORDER.items()], else_=9)
-    order += [tier_rank, last_invited.c.last_invited_at.is_not(None), last_invited.c.last_invited_at, c.id]
-    query = select(*COLUMNS, *extra, reason).select_from(source).where(condition).order_by(*order)
-    return _apply_limit(_candidates(conn.execute(query).mappings(), {col.name for col in extra}), occurrence.limit)
+    order.append(case(*[(c.tier == t, r) for t, r in TIER_ORDER.items()], else_=9))
+    if occurrence.limit is not None:  # who gets the places: least recently invited first
+        last_invited = (select(invitations_t.c.customer_id, func.max(invitations_t.c.invited_at).label("last_invited_at"))
+                        .group_by(invitations_t.c.customer_id).subquery("last_inv"))
+        query = query.outerjoin(last_invited, last_invited.c.customer_id == c.id)
+        order += [last_invited.c.last_invited_at.is_not(None), last_invited.c.last_invited_at]
+    return query.order_by(*order, c.id), [col.name for col in extra]
 
 
 def select_limited(conn: Connection, campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy,
@@ -173,16 +221,17 @@ def select_limited(conn: Connection, campaign: Campaign, occurrence: Occurrence,
     recent = _correlated_cap(occurrence) if occurrence.message_class == "marketing" else None
     eligible = _reason(campaign, occurrence, policy, recent).is_(None)
     source = customers_t if joined is None else customers_t.join(joined, joined.c.customer_id == c.id)
-    base = select(*COLUMNS, *extra).select_from(source).where(condition, eligible)
+    base = select(*COLUMNS, *extra, null().label("reason")).select_from(source).where(condition, eligible)
+    names = [col.name for col in extra]
     already = _invited_here(occurrence)
-    found = _candidates(conn.execute(base.where(c.id.in_(already)).order_by(c.id)).mappings(), {col.name for col in extra})
+    found = _candidates(conn.execute(base.where(c.id.in_(already)).order_by(c.id)), len(COLUMNS), names)
     last = select(func.max(invitations_t.c.invited_at)).where(invitations_t.c.customer_id == c.id).scalar_subquery()
     for tier in sorted(_targeted_tiers(campaign, occurrence), key=TIER_ORDER.get):
         wanted = occurrence.limit - len(found)
         if wanted <= 0:
             break
         query = (base.where(c.tier == tier, c.id.not_in(already)).order_by(last.is_not(None), last, c.id).limit(wanted))
-        found += _candidates(conn.execute(query).mappings(), {col.name for col in extra})
+        found += _candidates(conn.execute(query), len(COLUMNS), names)
     return found[: occurrence.limit]
 
 
@@ -209,14 +258,14 @@ class _Recent:
         self.c = type("Columns", (), {"recent": count})()
 
 
-def _candidates(rows, extra_names: set[str]) -> list[Candidate]:
-    out = []
-    for row in rows:
-        data = dict(row)
-        reason = data.pop("reason", None)
-        extra = {name: data.pop(name) for name in extra_names}
-        out.append(Candidate(data, extra, reason))
-    return out
+def _candidates(rows, width: int, extra_names: list[str]) -> list[Candidate]:
+    """Rows of (customer columns…, extra columns…, reason) as Candidates; ``width`` customer columns."""
+    rows = list(rows)
+    if not rows:
+        return []
+    keys = list(rows[0]._fields[:width])
+    end = width + len(extra_names)
+    return [Candidate(dict(zip(keys, row[:width])), dict(zip(extra_names, row[width:end])), row[end]) for row in rows]
 
 
 def _apply_limit(candidates: list[Candidate], limit: int | None) -> list[Candidate]:

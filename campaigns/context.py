@@ -7,7 +7,7 @@ are computed only when a template reads them, so a 300,000-recipient notice pays
 from __future__ import annotations
 
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from campaigns.audience import Candidate
@@ -21,16 +21,38 @@ from schedules.starsigns import sign_name
 from schedules.zodiac import animal_name
 
 
+_PLAIN = ("name", "tier", "referral_code")
+
+
 class CustomerView:
     """What a template may read of a customer (the phone only masked)."""
 
     def __init__(self, row: dict[str, Any], on: date, boundary: str = "spring_festival", feb29: str = "feb28"):
         self._row, self._on, self._boundary, self._feb29 = row, on, boundary, feb29
-        self.name: str = row["name"]
-        self.phone: str = mask(row["phone"])
-        self.tier: str = row["tier"]
-        self.referral_code: str = row["referral_code"]
-        self.store: str = row.get("store") or ""
+        for plain in _PLAIN:  # set at once when read (the cached properties below stand in when absent)
+            if plain in row:
+                self.__dict__[plain] = row[plain]
+
+    # Read when a template asks: planning streams only the columns a template reads (FIELD_COLUMNS).
+    @cached_property
+    def name(self) -> str:
+        return self._row["name"]
+
+    @cached_property
+    def phone(self) -> str:
+        return mask(self._row["phone"])
+
+    @cached_property
+    def tier(self) -> str:
+        return self._row["tier"]
+
+    @cached_property
+    def referral_code(self) -> str:
+        return self._row["referral_code"]
+
+    @cached_property
+    def store(self) -> str:
+        return self._row.get("store") or ""
 
     @cached_property
     def animal(self) -> str:
@@ -55,13 +77,27 @@ class CustomerView:
 def render_context(campaign: Campaign, occurrence: Occurrence, candidate: Candidate, brand: str,
                    boundary: str = "spring_festival", feb29: str = "feb28", extra: dict | None = None) -> dict[str, Any]:
     """The context one recipient's template is rendered with."""
-    occ = {**occurrence.context, **_extra_context(candidate.extra), **(extra or {})}
-    return {
-        "customer": CustomerView(candidate.customer, occurrence.on, boundary, feb29),
-        "campaign": {"id": campaign.id, "name": campaign.name},
-        "occurrence": occ,
-        "brand": brand,
-    }
+    return ContextMaker(campaign, occurrence, brand, boundary, feb29)(candidate, extra)
+
+
+class ContextMaker:
+    """Contexts for one occurrence's recipients: what they share is built once.
+
+    Sharing is safe because templates run in the immutable sandbox: none can change a dict it reads.
+    """
+
+    def __init__(self, campaign: Campaign, occurrence: Occurrence, brand: str, boundary: str = "spring_festival",
+                 feb29: str = "feb28"):
+        self.on, self.brand, self.boundary, self.feb29 = occurrence.on, brand, boundary, feb29
+        self.campaign = {"id": campaign.id, "name": campaign.name}
+        self.occurrence = dict(occurrence.context)
+
+    def __call__(self, candidate: Candidate, extra: dict | None = None) -> dict[str, Any]:
+        occ = self.occurrence
+        if candidate.extra or extra:
+            occ = {**occ, **_extra_context(candidate.extra), **(extra or {})}
+        return {"customer": CustomerView(candidate.customer, self.on, self.boundary, self.feb29),
+                "campaign": self.campaign, "occurrence": occ, "brand": self.brand}
 
 
 def _extra_context(extra: dict[str, Any]) -> dict[str, Any]:
@@ -69,8 +105,13 @@ def _extra_context(extra: dict[str, Any]) -> dict[str, Any]:
     if extra.get("amount_fen") is not None:
         out["amount"] = yuan(extra["amount_fen"])
     if extra.get("term"):
-        out["term_label"] = parse_term(extra["term"]).label_zh
+        out["term_label"] = _term_label(extra["term"])
     return out
+
+
+@lru_cache(maxsize=256)
+def _term_label(term: str) -> str:
+    return parse_term(term).label_zh
 
 
 SAMPLE_CUSTOMER = {

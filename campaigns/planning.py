@@ -15,14 +15,15 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from campaigns.audience import AudiencePolicy, Candidate, select_audience, select_limited
-from campaigns.context import render_context
+from campaigns.audience import AudiencePolicy, Candidate, select_audience, select_limited, stream_audience
+from campaigns.context import ContextMaker
 from campaigns.definitions import Campaign
 from campaigns.occurrences import CalendarOptions, EventSpec, Occurrence
 from messaging.quiet import next_allowed
 from messaging.render import TemplateRenderer, compose_sms
 from messaging.segments import count_segments
 from records import models
+from records.bulk import BulkInserter
 from records.codes import new_code
 from settings import Settings
 
@@ -80,56 +81,74 @@ class Planner:
 
     def text(self, campaign: Campaign, occurrence: Occurrence, candidate: Candidate, extra: dict | None = None) -> str:
         """The final SMS text for one recipient: template, then signature and unsubscribe hint."""
+        return self.texts(campaign, occurrence)(candidate, extra)
+
+    def texts(self, campaign: Campaign, occurrence: Occurrence) -> Callable[[Candidate, dict | None], str]:
+        """``text`` for many recipients of one occurrence: what they share is prepared once."""
         boundary = getattr(campaign.spec, "boundary", None) or self.calendar.zodiac_boundary
-        context = render_context(campaign, occurrence, candidate, self.settings.site.brand, boundary,
-                                 self.calendar.feb29, extra)
-        body = self.renderer.render(occurrence.template, context)
-        sms = self.settings.sms
-        return compose_sms(body, marketing=occurrence.message_class == "marketing", signature=sms.signature,
-                           unsubscribe_hint=sms.unsubscribe_hint)
+        make_context = ContextMaker(campaign, occurrence, self.settings.site.brand, boundary, self.calendar.feb29)
+        render, template, sms = self.renderer.render, occurrence.template, self.settings.sms
+        marketing = occurrence.message_class == "marketing"
+
+        def text(candidate: Candidate, extra: dict | None = None) -> str:
+            return compose_sms(render(template, make_context(candidate, extra)), marketing=marketing,
+                               signature=sms.signature, unsubscribe_hint=sms.unsubscribe_hint)
+        return text
+
+    def customer_fields(self, occurrence: Occurrence) -> frozenset[str] | None:
+        """The customer attributes the occurrence's template reads (None: cannot tell, so all)."""
+        return self.renderer.attributes_read(occurrence.template, "customer")
 
 
 def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occurrence: Occurrence,
                     now: datetime, progress: Callable[[int], None] | None = None) -> PlanSummary:
     """Plan one occurrence inside the caller's transaction; returns what happened, by reason."""
     summary = PlanSummary(occurrences=1)
-    choose = select_limited if occurrence.limit is not None else select_audience
-    candidates = choose(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary)
     existing = _planned_customers(conn, occurrence)
     event_id = ensure_event(conn, campaign.id, occurrence.event, now) if occurrence.event else None
-    rows = []
-    for candidate in candidates:
-        customer_id = candidate.customer["id"]
-        if candidate.reason and candidate.reason not in SUPPRESSING:
-            summary.excluded[candidate.reason] += 1
-        elif customer_id in existing:
-            summary.already_planned += 1
-        else:
-            rows.append(_row(conn, planner, campaign, occurrence, candidate, event_id, now, summary))
-        if progress:
-            progress(1)
-    _insert_ignoring_duplicates(conn, outbox_t, rows)
+    texts = planner.texts(campaign, occurrence)
+    common = {"campaign_id": campaign.id, "occurrence_on": occurrence.subject_on, "step": occurrence.step,
+              "event_id": event_id, "message_class": occurrence.message_class, "attempts": 0,
+              "due_at": planner.due_at(occurrence), "planned_at": now, "updated_at": now}
+    prefix = f"{occurrence.key}·"
+    with BulkInserter(conn, outbox_t, common, ROW_COLUMNS) as outbox:
+        for page in _audience_pages(conn, planner, campaign, occurrence):
+            for candidate in page:
+                customer = candidate.customer
+                customer_id = customer["id"]
+                if candidate.reason and candidate.reason not in SUPPRESSING:
+                    summary.excluded[candidate.reason] += 1
+                elif customer_id in existing:
+                    summary.already_planned += 1
+                elif candidate.reason:
+                    summary.suppressed[candidate.reason] += 1
+                    outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], "", 0,
+                                "suppressed", candidate.reason, now))
+                else:
+                    extra = {}
+                    if occurrence.step == "invitation" or (occurrence.event and occurrence.step == "banquet"):
+                        extra["checkin_code"] = ensure_invitation(conn, event_id, customer, now)
+                    body = texts(candidate, extra)
+                    summary.planned += 1
+                    outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], body,
+                                count_segments(body).count, "planned", None, None))
+            if progress:
+                progress(len(page))
     return summary
 
 
-def _row(conn, planner: Planner, campaign: Campaign, occurrence: Occurrence, candidate: Candidate,
-         event_id: int | None, now: datetime, summary: PlanSummary) -> dict:
-    customer = candidate.customer
-    row = {
-        "key": f"{occurrence.key}·{customer['id']}", "campaign_id": campaign.id, "occurrence_on": occurrence.subject_on,
-        "step": occurrence.step, "customer_id": customer["id"], "event_id": event_id, "phone": customer["phone"],
-        "message_class": occurrence.message_class, "tier": customer["tier"], "attempts": 0,
-        "due_at": planner.due_at(occurrence), "planned_at": now, "updated_at": now,
-    }
-    if candidate.reason:
-        summary.suppressed[candidate.reason] += 1
-        return {**row, "body": "", "segments": 0, "state": "suppressed", "reason": candidate.reason, "final_at": now}
-    extra = {}
-    if occurrence.step == "invitation" or (occurrence.event and occurrence.step == "banquet"):
-        extra["checkin_code"] = ensure_invitation(conn, event_id, customer, now)
-    body = planner.text(campaign, occurrence, candidate, extra)
-    summary.planned += 1
-    return {**row, "body": body, "segments": count_segments(body).count, "state": "planned", "reason": None, "final_at": None}
+ROW_COLUMNS = ("key", "customer_id", "phone", "tier", "body", "segments", "state", "reason", "final_at")
+
+
+def _audience_pages(conn: Connection, planner: Planner, campaign: Campaign, occurrence: Occurrence):
+    """The occurrence's candidates, in pages: capacity-limited and event occurrences in one page (their
+    order decides who is invited, and planning writes invitations), the rest streamed."""
+    args = (conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary)
+    if occurrence.limit is not None:
+        return [select_limited(*args)]
+    if occurrence.event is not None:
+        return [select_audience(*args)]
+    return stream_audience(*args, fields=planner.customer_fields(occurrence))
 
 
 def _planned_customers(conn: Connection, occurrence: Occurrence) -> set[int]:

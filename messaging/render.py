@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
+from jinja2.runtime import new_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from errors import TemplateError
@@ -30,6 +31,7 @@ class TemplateRenderer:
         # Filled lazily; a race only compiles a template twice. Edits made after the first render
         # need a new renderer (the daemon builds one per run).
         self._compiled: dict[str, jinja2.Template] = {}
+        self._globals: dict[str, dict[str, Any]] = {}  # each template's globals, merged once
 
     def names(self) -> list[str]:
         """Every template name in the folder, sorted ('birthday', 'salon/invite', ...)."""
@@ -44,13 +46,18 @@ class TemplateRenderer:
 
     def render(self, name: str, context: dict[str, Any]) -> str:
         """The rendered text with surrounding whitespace trimmed; any failure is one TemplateError line."""
-        template = self._template(name)
+        template, globals_ = self._template(name), self._globals[name]
         try:
-            return template.render(context).strip()
+            # Template.render, without merging the globals into every recipient's context again.
+            found = new_context(self._env, template.name, template.blocks, {**globals_, **context}, True, globals_)
+            return self._env.concat(template.root_render_func(found)).strip()
         # Staff templates can raise anything (a TypeError from `'a' + 1`, a ZeroDivisionError...);
         # the contract is one TemplateError naming the template, never a traceback.
-        except Exception as exc:  # noqa: BLE001
-            raise TemplateError(_describe(name, template.filename, exc)) from None
+        except Exception:  # noqa: BLE001
+            try:
+                self._env.handle_exception()  # re-raises with the template's own lines in the traceback
+            except Exception as exc:  # noqa: BLE001
+                raise TemplateError(_describe(name, template.filename, exc)) from None
 
     def variables(self, name: str) -> set[str]:
         """The top-level variables a template reads, for checking a campaign's context up front."""
@@ -58,10 +65,27 @@ class TemplateRenderer:
         source, _, _ = self._env.loader.get_source(self._env, f"{name}{SUFFIX}")
         return meta.find_undeclared_variables(self._env.parse(source))
 
+    def attributes_read(self, name: str, variable: str) -> frozenset[str] | None:
+        """The attributes the template reads of ``variable`` (``customer.name`` -> "name").
+
+        None when that cannot be told from the source: the variable used whole, subscripted or passed
+        on, or another template included or imported.
+        """
+        self._template(name)
+        source, _, _ = self._env.loader.get_source(self._env, f"{name}{SUFFIX}")
+        tree = self._env.parse(source)
+        if any(True for _ in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
+            return None
+        uses = sum(1 for n in tree.find_all(nodes.Name) if n.name == variable)
+        read = [n.attr for n in tree.find_all(nodes.Getattr) if isinstance(n.node, nodes.Name) and n.node.name == variable]
+        return frozenset(read) if len(read) == uses else None
+
     def _template(self, name: str) -> jinja2.Template:
         template = self._compiled.get(name)
         if template is None:
-            template = self._compiled[name] = self._compile(name)
+            template = self._compile(name)
+            self._globals[name] = dict(template.globals)
+            self._compiled[name] = template
         return template
 
     def _compile(self, name: str) -> jinja2.Template:

@@ -47,6 +47,7 @@ GSM7_EXTENSION_TABLE = {
     0x65: "€",
 }
 GSM7_EXTENSION = frozenset(GSM7_EXTENSION_TABLE.values())
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
 
 # encoding -> (units in a single SMS, units per part of a split SMS)
 LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}
@@ -63,17 +64,23 @@ class Segments:
 
 def count_segments(text: str) -> Segments:
     """The encoding, units and parts of ``text``; an empty text is one GSM-7 segment."""
-    encoding = encoding_of(text)
-    weights = [_units(char, encoding) for char in text]
+    chars = set(text)
+    if chars <= GSM7_ALL:
+        encoding, doubles = GSM7, sum(text.count(char) for char in chars & GSM7_EXTENSION)
+    else:  # astral characters are surrogate pairs: 2 UTF-16 code units
+        encoding, doubles = UCS2, len(text.encode("utf-16-le")) // 2 - len(text)
     single, per_part = LIMITS[encoding]
-    return Segments(encoding, sum(weights), _parts(weights, single, per_part))
+    units = len(text) + doubles
+    if units <= single:
+        return Segments(encoding, units, 1)
+    if not doubles:  # every character one unit: plain division
+        return Segments(encoding, units, -(-units // per_part))
+    return Segments(encoding, units, _parts([_units(char, encoding) for char in text], single, per_part))
 
 
 def encoding_of(text: str) -> str:
     """GSM-7 when every character is in the GSM 03.38 basic or extension table, else UCS-2."""
-    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
-        return GSM7
-    return UCS2
+    return GSM7 if set(text) <= GSM7_ALL else UCS2
 
 
 def _units(char: str, encoding: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, extract
 from sqlmodel import Field, SQLModel
 
 from records.types import UTCDateTime
@@ -76,6 +76,17 @@ class Holding(SQLModel, table=True):
     monthly_return: bool = False
     created_at: Optional[datetime] = _at()
     updated_at: Optional[datetime] = _at()
+
+
+def _monthly_return_index() -> Index:
+    """Whose 月月返 holding pays out on a day: by the start date's day of the month (an expression index,
+    partial to monthly-return holdings, covering what the notice reads; migration 0002)."""
+    h = Holding.__table__.c
+    return Index("ix_holdings_monthly_return_day", extract("day", h.start_on), h.customer_id, h.maturity_on, h.start_on,
+                 h.amount_fen, h.term, sqlite_where=h.monthly_return.is_(True), postgresql_where=h.monthly_return.is_(True))
+
+
+MONTHLY_RETURN_INDEX = _monthly_return_index()
 
 
 class Movement(SQLModel, table=True):

@@ -114,8 +114,8 @@ def test_config_from_the_environment(tmp_path, make_csv):
 
 
 def test_db_upgrade_and_an_outdated_schema(cli, site):
-    assert "schema: empty -> 0001" in cli("db", "upgrade").output
-    assert "already at 0001" in cli("db", "upgrade").output
+    assert "schema: empty -> 0002" in cli("db", "upgrade").output
+    assert "already at 0002" in cli("db", "upgrade").output
     from sqlalchemy import create_engine, text
 
     from settings import load_settings
@@ -123,3 +123,26 @@ def test_db_upgrade_and_an_outdated_schema(cli, site):
     with create_engine(load_settings(site).database_url).begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
     one_line_error(cli("tiers", "recompute"), "run `jinli db upgrade`")
+
+
+def test_a_database_at_0001_keeps_its_rows_and_gains_the_monthly_return_index(cli, site, make_csv):
+    """A shop that ran the first release: jinli refuses the old schema until `db upgrade`, which adds
+    the 月月返 index and leaves every row where it was."""
+    from sqlalchemy import create_engine, text
+
+    from records import db
+    from settings import load_settings
+
+    engine = create_engine(load_settings(site).database_url)
+    db.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (name, phone, phone_status, store, birth_leap, referral_code, opted_out, "
+                          "tier, tier_score) VALUES ('王芳', '+8613800000001', 'ok', '', false, 'ABC2345', false, 'P', 0)"))
+    one_line_error(cli("tiers", "recompute"), "run `jinli db upgrade`")
+    assert "schema: 0001 -> 0002" in cli("db", "upgrade").output
+    catalog = ("SELECT name FROM sqlite_master WHERE type = 'index'" if engine.dialect.name == "sqlite"
+               else "SELECT indexname FROM pg_indexes")
+    with engine.connect() as conn:
+        assert "ix_holdings_monthly_return_day" in conn.execute(text(catalog)).scalars().all()
+        assert conn.execute(text("SELECT name FROM customers")).scalars().all() == ["王芳"]
+    assert cli("tiers", "recompute").exit_code == 0

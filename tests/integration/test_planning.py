@@ -157,3 +157,76 @@ def test_the_fast_pick_of_invitees_agrees_with_the_full_classification(app, play
         fast = [c.customer["id"] for c in select_limited(conn, campaign, limited, planner.policy)]
     assert fast == full and len(fast) == 7
     assert fast[:4] == [ids[8], ids[12], ids[0], ids[4]]  # tier A: never invited (8, 12), then longest ago first
+
+
+def test_a_monthly_return_notice_streamed_in_pages_reaches_exactly_its_holders(app, playbook):
+    """The 月月返 notice is planned from pages of the audience (here 2 rows a page): every holder whose
+    payout day it is gets one text with their own name and amount; the opted-out one a suppressed row;
+    holders paid on another day, and a matured holding, nothing."""
+    from campaigns import audience
+    from campaigns.definitions import load_campaign
+    from campaigns.occurrences import occurrences
+    from tests.factories import add_holding
+
+    with app.engine.begin() as conn:
+        due = {}
+        for i, name in enumerate(["赵一", "钱二", "孙三", "李四", "周五"]):
+            cid = add_customer(conn, name=name, tier="ABCP"[i % 4])
+            add_holding(conn, cid, 10_000 * (i + 1), "1y", date(2025, 3, 18), monthly_return=True)
+            due[cid] = (name, f"{10_000 * (i + 1):,}")
+        quitter = add_customer(conn, name="退订", tier="A", opted_out=True)
+        add_holding(conn, quitter, 50_000, "1y", date(2025, 1, 18), monthly_return=True)
+        other_day = add_customer(conn, name="别日", tier="A")
+        add_holding(conn, other_day, 50_000, "1y", date(2025, 3, 17), monthly_return=True)
+        matured = add_customer(conn, name="到期", tier="A")
+        add_holding(conn, matured, 50_000, "6m", date(2024, 11, 18), monthly_return=True)  # matured on 05-18
+    planner = Planner.from_settings(app.settings)
+    campaign = load_campaign(playbook / "holding_notices.toml")
+    occurrence = next(o for o in occurrences(campaign, date(2025, 6, 18), planner.calendar) if o.step == "monthly_return")
+    assert planner.customer_fields(occurrence) == frozenset({"name"})
+    with app.engine.connect() as conn:
+        pages = list(audience.stream_audience(conn, campaign, occurrence, planner.policy,
+                                              fields=planner.customer_fields(occurrence), page=2))
+    assert [len(p) for p in pages] == [2, 2, 2]
+    assert set(pages[0][0].customer) == {"id", "name", "phone", "tier"}  # only what the template reads
+    summary = plan(app, date(2025, 6, 18), "holding-notices")
+    assert (summary.planned, dict(summary.suppressed)) == (5, {"opted_out": 1})
+    rows = [r for r in outbox(app) if r["step"] == "monthly_return"]
+    sent = {r["customer_id"]: r["body"] for r in rows if r["state"] == "planned"}
+    assert set(sent) == set(due)
+    for cid, (name, amount) in due.items():
+        assert sent[cid].startswith(f"【{app.settings.sms.signature.strip('【】')}】{name}您好") and "6月18日" in sent[cid]
+    assert [(r["customer_id"], r["reason"]) for r in rows if r["state"] == "suppressed"] == [(quitter, "opted_out")]
+    assert plan(app, date(2025, 6, 18), "holding-notices").already_planned == 6
+
+
+def test_a_capacity_limited_occurrence_cannot_be_streamed(app, playbook):
+    from campaigns import audience
+    from campaigns.definitions import load_campaign
+    from campaigns.occurrences import occurrences
+
+    planner = Planner.from_settings(app.settings)
+    campaign = load_campaign(playbook / "salons.toml")
+    occurrence = occurrences(campaign, date(2025, 6, 2), planner.calendar)[0]
+    with app.engine.connect() as conn, pytest.raises(ValueError, match="select_limited"):
+        next(audience.stream_audience(conn, campaign, occurrence, planner.policy))
+
+
+def test_bulk_insert_converts_shared_values_once_and_ignores_duplicates(app):
+    from records.bulk import BulkInserter
+
+    with app.engine.begin() as conn:
+        cid = add_customer(conn, name="甲")
+        common = {"campaign_id": "c", "occurrence_on": date(2025, 6, 2), "step": "s", "message_class": "notice",
+                  "due_at": NOW, "planned_at": NOW, "updated_at": NOW}
+        columns = ("key", "customer_id", "phone", "body", "state", "final_at")
+        with BulkInserter(conn, models.OutboxMessage.__table__, common, columns, batch=2) as bulk:
+            for n in range(3):
+                bulk.add((f"k{n}", cid, "+8613900000001", f"正文{n}", "planned", None))
+            bulk.add(("k0", cid, "+8613900000001", "重复", "suppressed", NOW))  # the same key: dropped
+        assert bulk.written == 4
+    rows = outbox(app)
+    assert [(r["key"], r["body"], r["state"]) for r in rows] == [("k0", "正文0", "planned"), ("k1", "正文1", "planned"),
+                                                              ("k2", "正文2", "planned")]
+    assert {(r["due_at"], r["occurrence_on"], r["attempts"], r["segments"], r["tier"]) for r in rows} == {
+        (NOW, date(2025, 6, 2), 0, 1, "P")}  # shared values as given; left-out columns take their defaults

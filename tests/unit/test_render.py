@@ -20,6 +20,11 @@ TEMPLATES = {
     "broken.j2": "{{ name }}您好\n{% if %}",
     "divide.j2": "第一行\n{{ 1 / zero }}",
     "plain.txt": "not a template",
+    "notice.j2": "{{ customer.name }}您好，{{ customer.tier }}级{% if customer.name %}，{{ brand }}{% endif %}",
+    "whole.j2": "{{ customer }}",
+    "subscript.j2": "{{ customer['name'] }}{{ customer.tier }}",
+    "included.j2": "{% include 'notice.j2' %}",
+    "ranges.j2": "{% for i in range(3) %}{{ i }}{% endfor %}{{ dict(a=1)['a'] }}",
 }
 
 
@@ -33,7 +38,8 @@ def renderer(tmp_path):
 
 
 def test_names_are_j2_files_without_extension(renderer):
-    expected = ["birthday", "broken", "divide", "escape", "format", "globals", "greeting", "mutate", "salon/invite"]
+    expected = ["birthday", "broken", "divide", "escape", "format", "globals", "greeting", "included", "mutate", "notice",
+                "ranges", "salon/invite", "subscript", "whole"]
     assert renderer.names() == expected
 
 
@@ -100,6 +106,21 @@ def test_templates_are_compiled_once(renderer, tmp_path):
     (tmp_path / "birthday.j2").write_text("changed {{ name }}", encoding="utf-8")
     assert renderer.render("birthday", {"name": "张"}) == "张您好,祝您生日快乐!"
     assert TemplateRenderer(tmp_path).render("birthday", {"name": "张"}) == "changed 张"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("notice", frozenset({"name", "tier"})),
+    ("birthday", frozenset()),
+    ("whole", None),  # the variable used whole: anything may be read
+    ("subscript", None),
+    ("included", None),  # another template may read more
+])
+def test_attributes_read_of_a_variable(renderer, name, expected):
+    assert renderer.attributes_read(name, "customer") == expected
+
+
+def test_jinja_globals_remain_available_to_templates(renderer):
+    assert renderer.render("ranges", {}) == "0121"
 
 
 def test_variables_lists_what_a_template_reads(renderer):
