@@ -36,6 +36,8 @@ class Call:
     recipients: int = 0
     statements: list[tuple[str, Any]] = field(default_factory=list)
     after: Any = None
+    first_page: float | None = None  # a streamed call: seconds until its first page
+    pages: int = 0
 
 
 class Recorder:
@@ -85,6 +87,45 @@ class Recorder:
                     call.after = self.after(conn, call)
                     self._excluded += time.perf_counter() - started
                 return result
+
+            return wrapper
+
+        return make
+
+
+    def timed_stream(self, label_of: Callable[..., str]) -> Callable[[Callable], Callable]:
+        """Like ``timed(capture_sql=True)`` for a generator of pages ``fn(conn, ...)``: the seconds are
+        those spent inside the generator (the query, fetching, building candidates), not the caller's
+        work between pages; ``after`` runs once the generator is exhausted."""
+        def make(original: Callable) -> Callable:
+            def wrapper(conn, *args, **kwargs):
+                call = Call(label_of(conn, *args, **kwargs), 0.0)
+
+                def capture(_conn, _cursor, statement, parameters, _context, _many):
+                    call.statements.append((statement, parameters))
+
+                pages = original(conn, *args, **kwargs)
+                while True:
+                    event.listen(conn, "before_cursor_execute", capture)
+                    started = time.perf_counter()
+                    try:
+                        page = next(pages, None)
+                    finally:
+                        call.seconds += time.perf_counter() - started
+                        event.remove(conn, "before_cursor_execute", capture)
+                    if call.first_page is None:
+                        call.first_page = call.seconds
+                    if page is None:
+                        break
+                    call.pages += 1
+                    call.size += len(page)
+                    call.recipients += sum(1 for c in page if c.reason is None)
+                    yield page
+                self.calls.append(call)
+                if self.after:
+                    started = time.perf_counter()
+                    call.after = self.after(conn, call)
+                    self._excluded += time.perf_counter() - started
 
             return wrapper
 

@@ -87,14 +87,18 @@ class ContextMaker:
     """
 
     def __init__(self, campaign: Campaign, occurrence: Occurrence, brand: str, boundary: str = "spring_festival",
-                 feb29: str = "feb28"):
+                 feb29: str = "feb28", occurrence_read: frozenset[str] | None = None):
+        """``occurrence_read``: the ``occurrence`` attributes the template reads, when known; if the
+        occurrence's own values cover them all, a recipient's extra values (amount, code...) are not
+        merged in, since nothing would read them."""
         self.on, self.brand, self.boundary, self.feb29 = occurrence.on, brand, boundary, feb29
         self.campaign = {"id": campaign.id, "name": campaign.name}
         self.occurrence = dict(occurrence.context)
+        self.per_recipient = occurrence_read is None or not occurrence_read <= self.occurrence.keys()
 
     def __call__(self, candidate: Candidate, extra: dict | None = None) -> dict[str, Any]:
         occ = self.occurrence
-        if candidate.extra or extra:
+        if self.per_recipient and (candidate.extra or extra):
             occ = {**occ, **_extra_context(candidate.extra), **(extra or {})}
         return {"customer": CustomerView(candidate.customer, self.on, self.boundary, self.feb29),
                 "campaign": self.campaign, "occurrence": occ, "brand": self.brand}

@@ -86,7 +86,8 @@ class Planner:
     def texts(self, campaign: Campaign, occurrence: Occurrence) -> Callable[[Candidate, dict | None], str]:
         """``text`` for many recipients of one occurrence: what they share is prepared once."""
         boundary = getattr(campaign.spec, "boundary", None) or self.calendar.zodiac_boundary
-        make_context = ContextMaker(campaign, occurrence, self.settings.site.brand, boundary, self.calendar.feb29)
+        make_context = ContextMaker(campaign, occurrence, self.settings.site.brand, boundary, self.calendar.feb29,
+                                    self.renderer.attributes_read(occurrence.template, "occurrence"))
         render, template, sms = self.renderer.render, occurrence.template, self.settings.sms
         marketing = occurrence.message_class == "marketing"
 

@@ -32,6 +32,7 @@ class TemplateRenderer:
         # need a new renderer (the daemon builds one per run).
         self._compiled: dict[str, jinja2.Template] = {}
         self._globals: dict[str, dict[str, Any]] = {}  # each template's globals, merged once
+        self._reads: dict[tuple[str, str], frozenset[str] | None] = {}
 
     def names(self) -> list[str]:
         """Every template name in the folder, sorted ('birthday', 'salon/invite', ...)."""
@@ -71,6 +72,12 @@ class TemplateRenderer:
         None when that cannot be told from the source: the variable used whole, subscripted or passed
         on, or another template included or imported.
         """
+        key = (name, variable)
+        if key not in self._reads:
+            self._reads[key] = self._attributes_read(name, variable)
+        return self._reads[key]
+
+    def _attributes_read(self, name: str, variable: str) -> frozenset[str] | None:
         self._template(name)
         source, _, _ = self._env.loader.get_source(self._env, f"{name}{SUFFIX}")
         tree = self._env.parse(source)

@@ -14,7 +14,8 @@ An empty text counts as one GSM-7 segment of 0 units: Twilio bills an empty body
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from typing import NamedTuple
 
 GSM7 = "GSM-7"
 UCS2 = "UCS-2"
@@ -48,13 +49,15 @@ GSM7_EXTENSION_TABLE = {
 }
 GSM7_EXTENSION = frozenset(GSM7_EXTENSION_TABLE.values())
 GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
+# Searched in C, stopping at the first character outside the GSM 03.38 tables.
+_NOT_GSM7 = re.compile("[^" + "".join(re.escape(char) for char in sorted(GSM7_ALL)) + "]")
+_GSM7_DOUBLE = re.compile("[" + "".join(re.escape(char) for char in sorted(GSM7_EXTENSION)) + "]")
 
 # encoding -> (units in a single SMS, units per part of a split SMS)
 LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}
 
 
-@dataclass(frozen=True)
-class Segments:
+class Segments(NamedTuple):
     """A text's encoding, its length in that encoding's units, and how many SMS parts it takes."""
 
     encoding: str
@@ -64,11 +67,10 @@ class Segments:
 
 def count_segments(text: str) -> Segments:
     """The encoding, units and parts of ``text``; an empty text is one GSM-7 segment."""
-    chars = set(text)
-    if chars <= GSM7_ALL:
-        encoding, doubles = GSM7, sum(text.count(char) for char in chars & GSM7_EXTENSION)
-    else:  # astral characters are surrogate pairs: 2 UTF-16 code units
-        encoding, doubles = UCS2, len(text.encode("utf-16-le")) // 2 - len(text)
+    if _NOT_GSM7.search(text):  # astral characters are surrogate pairs: 2 UTF-16 code units
+        encoding, doubles = UCS2, (len(text.encode("utf-16-le")) // 2 - len(text)) if not text.isascii() else 0
+    else:
+        encoding, doubles = GSM7, len(_GSM7_DOUBLE.findall(text))
     single, per_part = LIMITS[encoding]
     units = len(text) + doubles
     if units <= single:
@@ -80,7 +82,7 @@ def count_segments(text: str) -> Segments:
 
 def encoding_of(text: str) -> str:
     """GSM-7 when every character is in the GSM 03.38 basic or extension table, else UCS-2."""
-    return GSM7 if set(text) <= GSM7_ALL else UCS2
+    return UCS2 if _NOT_GSM7.search(text) else GSM7
 
 
 def _units(char: str, encoding: str) -> int:
