@@ -47,7 +47,7 @@ class AudiencePolicy:
     old_customer_days: int = 365
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a 300,000-recipient notice builds one per row, and frozen costs 3x
 class Candidate:
     customer: dict[str, Any]  # the customer's columns
     extra: dict[str, Any]  # what the rule adds (maturity date, amount, check-in code...)
@@ -265,7 +265,8 @@ def _candidates(rows, width: int, extra_names: list[str]) -> list[Candidate]:
         return []
     keys = list(rows[0]._fields[:width])
     end = width + len(extra_names)
-    return [Candidate(dict(zip(keys, row[:width])), dict(zip(extra_names, row[width:end])), row[end]) for row in rows]
+    # zip stops at the shorter side: the keys pick the customer columns off the front of the row.
+    return [Candidate(dict(zip(keys, row)), dict(zip(extra_names, row[width:end])), row[end]) for row in rows]
 
 
 def _apply_limit(candidates: list[Candidate], limit: int | None) -> list[Candidate]:
