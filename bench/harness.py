@@ -11,11 +11,12 @@ import gc
 import importlib.util
 import os
 import platform
+import statistics
 import time
 import traceback
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from bench.memory import RssSampler, max_rss_mib
 
@@ -140,6 +141,17 @@ def stopwatch() -> Iterator[Callable[[], float]]:
     end: list[float] = []
     yield lambda: (end[0] if end else time.perf_counter()) - started
     end.append(time.perf_counter())
+
+
+def median_of(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
+    """(median seconds over ``runs`` calls of ``fn``, the last result): for reads quick enough to
+    repeat, so one scheduling hiccup on a 2-CPU machine does not decide a target."""
+    times, result = [], None
+    for _ in range(runs):
+        with stopwatch() as elapsed:
+            result = fn()
+        times.append(elapsed())
+    return statistics.median(times), result
 
 
 def machine() -> dict:

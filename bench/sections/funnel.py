@@ -2,7 +2,7 @@
 
 ``reports.funnel.funnel`` as `jinli report funnel` calls it (total; by week; by event; one tier),
 against the same counts as four hand-written GROUP BY queries on the bare cursor. Target ≤ 1 s on
-SQLite. The data is written first (bench/invitations.py, not measured).
+SQLite. Each figure is the median of three runs (both sides). The data is written first (bench/invitations.py, not measured).
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 from bench import invitations
 from bench.bare.funnel import funnel_totals
 from bench.context import Context
-from bench.harness import Section, at_most, stopwatch
+from bench.harness import Section, at_most, median_of
 from reports.filters import ReportFilter
 from reports.funnel import funnel
 
 LIMIT_S = 1.0
+RUNS = 3  # each figure is the median of three runs, the baseline's too
 VARIANTS = (("funnel, total", None, ReportFilter()), ("funnel --by week", "week", ReportFilter()),
             ("funnel --by event", "event", ReportFilter()), ("funnel --tier A", None, ReportFilter(tier="A")))
 
@@ -26,9 +27,7 @@ def run(section: Section, ctx: Context) -> None:
     tz, on_sqlite = ctx.settings.tz, ctx.target.is_sqlite
     with ctx.target.engine().connect() as conn:
         for name, by, filt in VARIANTS:
-            with stopwatch() as elapsed:
-                report = funnel(conn, filt, by, tz)
-            seconds = elapsed()
+            seconds, report = median_of(RUNS, lambda: funnel(conn, filt, by, tz))
             section.add(name, seconds, "s", baseline=bare_s if not filt.tier else None,
                         target=f"≤ {LIMIT_S:.0f} s" if on_sqlite else "",
                         passed=at_most(seconds, LIMIT_S) if on_sqlite else None,
@@ -48,9 +47,7 @@ def _build(ctx: Context) -> dict[str, int]:
 def _bare(ctx: Context) -> tuple[float, dict]:
     conn = ctx.target.connect_jinli_raw()
     try:
-        with stopwatch() as elapsed:
-            totals = funnel_totals(conn)
-        return elapsed(), totals
+        return median_of(RUNS, lambda: funnel_totals(conn))
     finally:
         conn.close()
 
