@@ -226,12 +226,15 @@ def select_limited(conn: Connection, campaign: Campaign, occurrence: Occurrence,
     already = _invited_here(occurrence)
     found = _candidates(conn.execute(base.where(c.id.in_(already)).order_by(c.id)), len(COLUMNS), names)
     last = select(func.max(invitations_t.c.invited_at)).where(invitations_t.c.customer_id == c.id).scalar_subquery()
+    ever_invited = exists().where(invitations_t.c.customer_id == c.id)
     for tier in sorted(_targeted_tiers(campaign, occurrence), key=TIER_ORDER.get):
-        wanted = occurrence.limit - len(found)
-        if wanted <= 0:
-            break
-        query = (base.where(c.tier == tier, c.id.not_in(already)).order_by(last.is_not(None), last, c.id).limit(wanted))
-        found += _candidates(conn.execute(query), len(COLUMNS), names)
+        in_tier = base.where(c.tier == tier, c.id.not_in(already))
+        # Never invited first, in id order: an index walk that stops at the places left, no sort.
+        for query in (in_tier.where(~ever_invited).order_by(c.id), in_tier.where(ever_invited).order_by(last, c.id)):
+            wanted = occurrence.limit - len(found)
+            if wanted <= 0:
+                return found
+            found += _candidates(conn.execute(query.limit(wanted)), len(COLUMNS), names)
     return found[: occurrence.limit]
 
 
