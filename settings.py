@@ -45,6 +45,7 @@ class SmsSettings:
     cost_per_segment: float = 0.05
     rate_per_second: float = 10.0
     concurrency: int = 8
+    claim_size: int = 200
     max_attempts: int = 5
     retry_base_seconds: int = 30
 
@@ -223,6 +224,8 @@ def _check_semantics(settings: Settings) -> None:
         raise ConfigError(f"{where}: [sms] quiet_hours: expected two HH:MM times, got {settings.sms.quiet_hours!r}") from None
     if settings.sms.gateway not in {"console", "file", "twilio"}:
         raise ConfigError(f"{where}: [sms] gateway: expected console, file or twilio, got {settings.sms.gateway!r}")
+    if settings.sms.claim_size < 1:
+        raise ConfigError(f"{where}: [sms] claim_size: expected a positive number of messages, got {settings.sms.claim_size!r}")
     if settings.calendar.zodiac_boundary not in {"spring_festival", "lichun"}:
         raise ConfigError(f"{where}: [calendar] zodiac_boundary: expected spring_festival or lichun, got {settings.calendar.zodiac_boundary!r}")
     if settings.calendar.feb29_in_common_years not in {"feb28", "mar1"}:

@@ -1,9 +1,16 @@
-"""send_due_messages: claim the due messages, send them in parallel at the allowed rate, record each outcome."""
+"""send_due_messages: claim the due messages, send them in parallel at the allowed rate, record each outcome.
+
+The pipeline: claim a batch (committed as 'sending'), hand it to the pool, record outcomes in chunks as
+they come back, claim the next batch while the pool still has work.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
+import queue
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
@@ -14,15 +21,17 @@ from sqlalchemy import Engine
 
 from errors import GatewayError
 from messaging.gateways import OutgoingSms, SmsGateway
-from messaging.outbox import Claim, Outcome, claim_batch, count_due, decide, due_query, record_outcomes
+from messaging.outbox import Outcome, claim_batch, count_due, decide, due_query, record_outcomes, release
 from messaging.phone import mask, mask_in_text
 from messaging.ratelimit import TokenBucket, Unlimited, limiter_for
 from messaging.suppression import SendPolicy
 from records.transactions import write_transaction
-from settings import Settings
+from settings import Settings, SmsSettings
 
 log = logging.getLogger("jinli.outbox")
 STATUS_CALLBACK_PATH = "/twilio/status"  # served by messaging.webhooks
+RECORD_EVERY, RECORD_AFTER_S = 50, 0.5  # outcomes are recorded this many at a time, or this long after coming back
+CLAIM_SECONDS = 2.0  # under a rate limit, a claim holds at most about this many seconds of sends
 Progress = Callable[[int, int], None]
 
 
@@ -56,30 +65,35 @@ def send_due_messages(engine: Engine, gateway: SmsGateway, settings: Settings, n
                       stop: Callable[[], bool] | None = None) -> DispatchSummary:
     """Send each message due at ``now`` once (at most ``limit`` handled); a dry run claims and sends nothing.
 
-    ``stop`` is asked between batches: a stopping daemon finishes and records the batch in flight and
-    claims no other, so a clean stop leaves nothing in 'sending'.
+    Messages are claimed ``[sms] claim_size`` at a time (``batch_size`` overrides it) and committed as
+    'sending' before any is sent; the pool sends them while their outcomes are recorded in chunks as
+    they come back, and the next claim is made before the pool runs dry.
+
+    ``stop`` is asked before each claim and before each send: a stopping daemon claims no more, lets
+    the sends already under way finish and records them, and puts the claimed messages that never
+    reached the gateway back to 'planned', so a clean stop leaves nothing in 'sending'.
     """
     policy = SendPolicy.from_settings(settings)
     if dry_run:
         return preview(engine, now, policy, limit)
-    run = _Run(engine, gateway, settings, now, worker, limiter or limiter_for(settings.sms.rate_per_second))
+    limiter = limiter or limiter_for(settings.sms.rate_per_second)
+    run = _Run(engine, gateway, settings, now, worker, limiter, stop)
     with engine.connect() as conn:
         total = min(count_due(conn, now), limit if limit is not None else math.inf)
-    size = batch_size or max(settings.sms.concurrency, 1)
-    with ThreadPoolExecutor(max(settings.sms.concurrency, 1), thread_name_prefix="jinli-send") as pool:
-        while (wanted := min(size, _left(limit, run.tally))) > 0 and not (stop and stop()):
-            claim = claim_batch(engine, now, worker, wanted, policy)
-            if not claim.taken:
-                break
-            run.record(claim, list(pool.map(run.send, claim.to_send)))
-            if on_progress:
-                on_progress(run.tally.handled, max(total, run.tally.handled))
+    run.dispatch(policy, batch_size or claim_size(settings.sms, limiter), limit,
+                 (lambda: on_progress(run.tally.handled, max(total, run.tally.handled))) if on_progress else None)
     log.info("%s at %s: %s", worker, now.isoformat(), run.tally)
     return run.tally
 
 
-def _left(limit: int | None, done: DispatchSummary) -> int | float:
-    return math.inf if limit is None else limit - done.handled
+def claim_size(sms: SmsSettings, limiter: TokenBucket | Unlimited) -> int:
+    """Messages claimed per transaction: ``[sms] claim_size``, but under a rate limit no more than about
+    CLAIM_SECONDS' worth (at least ``concurrency``), so a crash strands few messages in 'sending'."""
+    size = sms.claim_size
+    rate = getattr(limiter, "rate", None)
+    if rate:
+        size = min(size, max(sms.concurrency, math.ceil(rate * CLAIM_SECONDS)))
+    return max(size, 1)
 
 
 def preview(engine: Engine, now: datetime, policy: SendPolicy, limit: int | None = None) -> DispatchSummary:
@@ -97,38 +111,136 @@ def status_callback_url(settings: Settings) -> str | None:
     return base + STATUS_CALLBACK_PATH if base else None
 
 
-class _Run:
-    """One run's collaborators and running totals."""
+class _Unsent:
+    """A claimed message the pool never handed to the gateway (the run was stopping)."""
 
-    def __init__(self, engine: Engine, gateway: SmsGateway, settings: Settings, now: datetime, worker: str, limiter):
+    __slots__ = ("message",)
+
+    def __init__(self, message: Mapping):
+        self.message = message
+
+
+class _Run:
+    """One run's collaborators, its pipeline of claimed messages and its running totals.
+
+    The calling thread claims and records (every database write); the pool's threads only send.
+    Each send puts its Outcome (or _Unsent) on ``done``; the calling thread records them in chunks
+    of RECORD_EVERY, or RECORD_AFTER_S after the oldest unrecorded one came back, whichever first.
+    """
+
+    def __init__(self, engine: Engine, gateway: SmsGateway, settings: Settings, now: datetime, worker: str, limiter,
+                 stop: Callable[[], bool] | None = None):
         self.engine, self.gateway, self.sms, self.now, self.worker = engine, gateway, settings.sms, now, worker
         self.limiter = limiter
         self.callback = status_callback_url(settings)
+        self.stop = stop or (lambda: False)
+        self.halt = threading.Event()  # the calling thread failed: send nothing more
+        self.done: queue.SimpleQueue = queue.SimpleQueue()
         self.tally = DispatchSummary()
 
-    def send(self, message: Mapping) -> Outcome:
-        """Send one claimed message (in a pool thread); any exception becomes the outcome."""
-        self.limiter.acquire()
-        sms = OutgoingSms(message["id"], message["phone"], message["body"], self.callback)
-        try:
-            return Outcome(message, result=self.gateway.send(sms))
-        except Exception as exc:  # noqa: BLE001 - even a bug must be recorded: the text may have left
-            return Outcome(message, error=exc)
+    def dispatch(self, policy: SendPolicy, size: int, limit: int | None, progress: Callable[[], None] | None) -> None:
+        threads = max(self.sms.concurrency, 1)
+        # Claim again when no more than this is in flight, so the pool never waits for a claim; never
+        # more than one claim ahead, so at most size + low_water messages are in 'sending' at once.
+        low_water = min(size - 1, max(2 * threads, size // 4))
+        taken, in_flight, drained = 0, 0, False
+        back: list[Outcome | _Unsent] = []  # came back, not yet recorded
+        oldest = 0.0
+        with ThreadPoolExecutor(threads, thread_name_prefix="jinli-send") as pool:
+            try:
+                while True:
+                    wanted = size if limit is None else min(size, limit - taken)
+                    if not drained and wanted > 0 and in_flight <= low_water and not self.stop():
+                        claim = claim_batch(self.engine, self.now, self.worker, wanted, policy)
+                        taken, drained = taken + claim.taken, claim.taken == 0
+                        for message in claim.to_send:
+                            pool.submit(self.send, message)
+                            in_flight += 1
+                        if claim.deferred or claim.suppressed:
+                            self.tally += DispatchSummary(deferred=claim.deferred, suppressed=claim.suppressed)
+                            if progress:
+                                progress()
+                        continue
+                    if not in_flight:
+                        break
+                    wait = None if not back else max(0.0, oldest + RECORD_AFTER_S - time.monotonic())
+                    try:
+                        item = self.done.get(timeout=wait)
+                    except queue.Empty:
+                        item = None
+                    if item is not None:
+                        if not back:
+                            oldest = time.monotonic()
+                        back.append(item)
+                        in_flight -= 1
+                        while in_flight and len(back) < RECORD_EVERY:
+                            try:
+                                back.append(self.done.get_nowait())
+                            except queue.Empty:
+                                break
+                            in_flight -= 1
+                    if back and (len(back) >= RECORD_EVERY or not in_flight
+                                 or time.monotonic() - oldest >= RECORD_AFTER_S):
+                        self.record(back)
+                        back = []
+                        if progress:
+                            progress()
+            except BaseException:
+                self.halt.set()  # the sends not yet started come back unsent
+                self._settle(back, in_flight)
+                raise
 
-    def record(self, claim: Claim, outcomes: list[Outcome]) -> None:
-        """Write the batch's outcomes in one transaction and add them to the totals."""
+    def _settle(self, back: list, in_flight: int) -> None:
+        """After a failure in the calling thread: wait for the sends under way and record what came back."""
+        while in_flight:
+            back.append(self.done.get())
+            in_flight -= 1
+        try:
+            self.record(back)
+        except Exception:  # noqa: BLE001 - the first error is the one raised; this one is logged
+            log.exception("%s: could not record %s outcomes after an error; they stay in 'sending'", self.worker, len(back))
+
+    def send(self, message: Mapping) -> None:
+        """Send one claimed message (in a pool thread) and hand back its outcome; never raises."""
+        outcome: Outcome | _Unsent = _Unsent(message)
+        try:
+            if self.halt.is_set() or self.stop():
+                return
+            self.limiter.acquire()
+            if self.halt.is_set() or self.stop():  # stopped while waiting for a token
+                return
+            sms = OutgoingSms(message["id"], message["phone"], message["body"], self.callback)
+            try:
+                outcome = Outcome(message, result=self.gateway.send(sms))
+            except Exception as exc:  # noqa: BLE001 - even a bug must be recorded: the text may have left
+                outcome = Outcome(message, error=exc)
+        except Exception:  # noqa: BLE001 - before the gateway was called: nothing left, put it back
+            log.exception("message %s: not sent", message["id"])
+        finally:
+            self.done.put(outcome)
+
+    def record(self, back: list[Outcome | _Unsent]) -> None:
+        """Write these outcomes in one transaction (and put unsent messages back), adding them to the totals."""
+        outcomes = [x for x in back if isinstance(x, Outcome)]
+        unsent = [x.message for x in back if isinstance(x, _Unsent)]
+        if not outcomes and not unsent:
+            return
         with write_transaction(self.engine) as conn:
             labels = record_outcomes(conn, outcomes, self.now, self.sms)
+            release(conn, unsent, self.now)
+        if unsent:
+            log.info("%s: %s claimed messages put back to planned, unsent", self.worker, len(unsent))
         for outcome in outcomes:
             _log(outcome)
         self.tally += DispatchSummary(sent=labels["sent"], failed=labels["failed"], retried=labels["retried"],
-                                      stuck=labels["stuck"], deferred=claim.deferred, suppressed=claim.suppressed)
+                                      stuck=labels["stuck"])
 
 
 def _log(outcome: Outcome) -> None:
     message = outcome.message
     if outcome.result is not None:
-        log.debug("message %s to %s: sent as %s", message["id"], mask(message["phone"]), outcome.result.provider_id)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("message %s to %s: sent as %s", message["id"], mask(message["phone"]), outcome.result.provider_id)
         return
     error = outcome.error
     log.warning("message %s to %s (attempt %s): %s", message["id"], mask(message["phone"]), message["attempts"],

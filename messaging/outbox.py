@@ -114,6 +114,21 @@ def _apply(conn: Connection, decided: list[tuple[Mapping, Verdict]], now: dateti
     return Claim(to_send, len(deferred), Counter(s["why"] for s in suppressed))
 
 
+def release(conn: Connection, messages: Sequence[Mapping], now: datetime) -> None:
+    """Put claimed messages that never reached the gateway back to 'planned', as they were before the claim.
+
+    ``messages`` are the claim's rows (attempts already counted, the rest as read before the claim).
+    """
+    if not messages:
+        return
+    o = outbox_t.c
+    conn.execute(update(outbox_t).where(o.id == bindparam("mid"), o.state == "sending").values(
+        state="planned", attempts=bindparam("was_attempts"), sending_at=bindparam("was_sending_at"),
+        claimed_by=bindparam("was_claimed_by"), updated_at=now),
+        [{"mid": m["id"], "was_attempts": m["attempts"] - 1, "was_sending_at": m["sending_at"],
+          "was_claimed_by": m["claimed_by"]} for m in messages])
+
+
 def record_outcomes(conn: Connection, outcomes: Sequence[Outcome], now: datetime, sms: SmsSettings) -> Counter:
     """Write what the gateway said about each message; counts them as 'sent', 'retried', 'failed' or 'stuck'."""
     sent = [{"mid": x.message["id"], "sid": x.result.provider_id} for x in outcomes if x.result is not None]

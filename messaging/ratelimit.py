@@ -20,6 +20,7 @@ class TokenBucket:
                  sleep: Callable[[float], None] = time.sleep):
         if rate <= 0 or burst < 1:
             raise ConfigError(f"rate limit: expected a positive rate and a burst of at least 1, got {rate!r}/{burst!r}")
+        self.rate = rate
         self.interval = 1.0 / rate
         self._allowance = (burst - 1) * self.interval
         self._next = float("-inf")  # when the next token is due, in monotonic seconds

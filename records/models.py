@@ -205,7 +205,7 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_state_due", "state", "due_at"),
+        Index("ix_outbox_state_due_id", "state", "due_at", "id"),  # the claim: ORDER BY due_at, id (0002)
         Index("ix_outbox_customer_class_due", "customer_id", "message_class", "due_at"),
         Index("ix_outbox_step_event_tier_state", "step", "event_id", "tier", "state"),
         Index("ix_outbox_phone_sent_at", "phone", "sent_at"),

@@ -24,9 +24,10 @@ REPO = Path(__file__).resolve().parents[2]
 JINLI = [sys.executable, "-c", "from cli import main; main()"]
 
 
-def twilio_site(site: Path, server: CountingTwilio, concurrency: int) -> Path:
+def twilio_site(site: Path, server: CountingTwilio, concurrency: int, claim_size: int = 200) -> Path:
     text = site.read_text(encoding="utf-8").replace('gateway = "file"', 'gateway = "twilio"')
-    text = text.replace("[sms]\n", f"[sms]\nconcurrency = {concurrency}\nrate_per_second = 5000.0\nweekly_cap = 1000\n"
+    text = text.replace("[sms]\n", f"[sms]\nconcurrency = {concurrency}\nclaim_size = {claim_size}\n"
+                                   "rate_per_second = 5000.0\nweekly_cap = 1000\n"
                                    "quiet_hours = [\"00:00\", \"00:00\"]\n")
     text += f'\n[twilio]\nfrom_number = "+15005550006"\napi_base_url = "{server.base_url}"\n'
     site.write_text(text, encoding="utf-8")
@@ -53,9 +54,24 @@ def plan_messages(app: App, count: int) -> None:
         conn.execute(insert(models.OutboxMessage.__table__), rows)
 
 
+STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def no_daemon_outlives_its_test():
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 def daemon(site: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([*JINLI, "--config", str(site), "daemon", "--dispatch-seconds", "1", *args],
+    proc = subprocess.Popen([*JINLI, "--config", str(site), "daemon", "--dispatch-seconds", "1", *args],
                             env=env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    STARTED.append(proc)
+    return proc
 
 
 def states(app: App) -> Counter:
@@ -76,7 +92,7 @@ def test_two_daemons_on_postgresql_send_every_message_exactly_once_and_share_the
         pytest.skip("several daemons need PostgreSQL (SQLite has one writer)")
     server = CountingTwilio(delay=0.002)
     try:
-        app = App(load_settings(twilio_site(site, server, concurrency=4)))
+        app = App(load_settings(twilio_site(site, server, concurrency=4, claim_size=50)))
         plan_messages(app, 2000)
         daemons = [daemon(site, "--worker", f"daemon-{n}") for n in (1, 2)]
         wait_for(lambda: states(app)["sent"] == 2000)
@@ -99,12 +115,15 @@ def test_two_daemons_on_postgresql_send_every_message_exactly_once_and_share_the
 def test_a_daemon_killed_mid_send_leaves_one_message_to_review_and_no_duplicate(site, cli, monkeypatch):
     server = CountingTwilio(hang_first=120)
     try:
-        app = App(load_settings(twilio_site(site, server, concurrency=1)))
+        # A SIGKILL strands the dispatcher's claim in 'sending': with claim_size 1, just the message in flight.
+        app = App(load_settings(twilio_site(site, server, concurrency=1, claim_size=1)))
         plan_messages(app, 20)
         first = daemon(site, "--worker", "doomed")
-        wait_for(lambda: len(server.received) == 1 and states(app)["sending"] == 1)
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
+        try:
+            wait_for(lambda: len(server.received) == 1 and states(app)["sending"] == 1)
+        finally:  # killed in any case: a failed wait must not leave a daemon running
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=30)
         in_flight = server.received[0][1]
         restarted = subprocess.run([*JINLI, "--config", str(site), "daemon", "--once", "--worker", "again"],
                                    env=env(), cwd=REPO, capture_output=True, text=True, timeout=120)

@@ -122,7 +122,7 @@ def test_progress_limit_and_dry_run(app):
     seen = []
     summary = dispatch(app, gateway, limit=3, batch_size=2, on_progress=lambda done, total: seen.append((done, total)))
     assert summary.sent == 3 and len(gateway.sent) == 3
-    assert seen == [(2, 3), (3, 3)]
+    assert seen[-1] == (3, 3) and seen == sorted(seen) and {total for _, total in seen} == {3}
     assert sorted(row(app, i)["state"] for i in ids) == ["planned", "planned", "sent", "sent", "sent"]
 
 
@@ -133,6 +133,122 @@ def test_the_rate_limit_spaces_the_sends(app):
     limiter = TokenBucket(10, monotonic=lambda: 0.0, sleep=slept.append)  # a clock that never moves
     assert dispatch(app, RecordingGateway(), limiter=limiter).sent == 5
     assert sorted(slept) == pytest.approx([0.1, 0.2, 0.3, 0.4])
+
+
+# --- claims, and outcomes recorded as they come back ------------------------------------------------
+
+def test_limit_is_honoured_exactly_across_claims(app):
+    ids = _many_planned(app, 100)
+    gateway = RecordingGateway()
+    summary = dispatch(app, gateway, settings=tweak(app, claim_size=20), limit=45)
+    assert summary.sent == len(gateway.sent) == 45
+    assert sorted(s.message_id for s in gateway.sent) == ids[:45]  # oldest first
+    states = [row(app, i)["state"] for i in ids]
+    assert states.count("sent") == 45 and states.count("planned") == 55
+
+
+class BlockFirstGateway(RecordingGateway):
+    """Holds its first send until the test lets it go."""
+
+    def __init__(self):
+        super().__init__()
+        self.entered, self.go = threading.Event(), threading.Event()
+        self._first = True
+
+    def send(self, sms):
+        with self._lock:
+            first, self._first = self._first, False
+        if first:
+            self.entered.set()
+            assert self.go.wait(20)
+        return super().send(sms)
+
+
+def _states(app) -> dict[str, int]:
+    from collections import Counter
+
+    with app.engine.connect() as conn:
+        t = models.OutboxMessage.__table__
+        return dict(Counter(conn.execute(select(t.c.state)).scalars()))
+
+
+def test_claim_size_bounds_the_messages_committed_as_sending_ahead_of_the_gateway(app):
+    ids = _many_planned(app, 30)
+    gateway = BlockFirstGateway()
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(dispatch, app, gateway, settings=tweak(app, claim_size=7, concurrency=1))
+        try:
+            assert gateway.entered.wait(20)
+            assert _states(app) == {"sending": 7, "planned": 23}  # one claim, committed before the first send
+        finally:
+            gateway.go.set()
+        summary = running.result(timeout=30)
+    assert summary.sent == 30 and sorted(s.message_id for s in gateway.sent) == ids
+    assert _states(app) == {"sent": 30}
+
+
+class FailsOnThird(RecordingGateway):
+    """Raises ``error`` on its third send, whichever message that is."""
+
+    def __init__(self, error: Exception):
+        super().__init__()
+        self.error, self.calls, self.failed_id = error, 0, None
+
+    def send(self, sms):
+        with self._lock:
+            self.calls += 1
+            if self.calls == 3:
+                self.failed_id = sms.message_id
+                raise self.error
+        return super().send(sms)
+
+
+@pytest.mark.parametrize("error, state, label", [
+    (RuntimeError("a bug after the request may have left"), "sending", "stuck"),
+    (SendError("twilio: Twilio error 21617", kind=FailureKind.PERMANENT, code="21617"), "failed", "failed"),
+], ids=["unexpected exception", "refused"])
+def test_one_failing_send_in_a_claim_leaves_every_other_outcome_recorded(app, error, state, label):
+    ids = _many_planned(app, 120)
+    gateway = FailsOnThird(error)
+    summary = dispatch(app, gateway, settings=tweak(app, claim_size=200, concurrency=4))
+    assert (summary.sent, getattr(summary, label), summary.handled) == (119, 1, 120)
+    assert row(app, gateway.failed_id)["state"] == state
+    assert sorted(s.message_id for s in gateway.sent) == sorted(set(ids) - {gateway.failed_id})
+    assert _states(app) == {"sent": 119, state: 1}
+
+
+def test_stop_mid_claim_finishes_the_sends_under_way_and_puts_the_rest_back(app):
+    ids = _many_planned(app, 100)
+    gateway = RecordingGateway()
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(gateway.sent) >= 10
+
+    summary = dispatch(app, gateway, settings=tweak(app, claim_size=100, concurrency=3), stop=stop)
+    sent_ids = {s.message_id for s in gateway.sent}
+    assert 10 <= summary.sent == len(sent_ids) < 100 and summary.handled == summary.sent
+    after = {i: row(app, i) for i in ids}
+    assert {i for i, r in after.items() if r["state"] == "sent"} == sent_ids
+    assert {r["state"] for i, r in after.items() if i not in sent_ids} == {"planned"}  # nothing left in 'sending'
+    assert {(r["attempts"], r["claimed_by"], r["sending_at"]) for i, r in after.items() if i not in sent_ids} \
+        == {(0, None, None)}  # as they were before the claim
+
+    rest = RecordingGateway()
+    assert dispatch(app, rest).sent == 100 - summary.sent
+    assert sorted([*sent_ids, *(s.message_id for s in rest.sent)]) == sorted(ids)  # each exactly once
+
+
+def test_cap_and_repeats_count_messages_of_earlier_claims_still_in_flight(app):
+    busy, twin = customer(app), customer(app)
+    capped = [plan(app, busy, f"第{n}条") for n in range(3)]
+    twins = [plan(app, twin, "同一条", step=f"s{n}") for n in range(2)]
+    gateway = RecordingGateway()
+    summary = dispatch(app, gateway, settings=tweak(app, claim_size=1, weekly_cap=2))
+    assert [row(app, i)["state"] for i in capped] == ["sent", "sent", "suppressed"]
+    assert [row(app, i)["state"] for i in twins] == ["sent", "suppressed"]
+    assert (summary.sent, dict(summary.suppressed)) == (3, {"cap": 1, "duplicate_text": 1})
 
 
 # --- suppressed at send time ----------------------------------------------------------------------
@@ -370,10 +486,11 @@ def test_three_dispatchers_on_one_database_send_each_message_exactly_once(app):
     engines = [make_engine(app.settings.database_url) for _ in range(3)]
     gateways = [RecordingGateway() for _ in engines]
     start = threading.Barrier(len(engines))
+    settings = tweak(app, claim_size=20)  # a hundred claims: each dispatcher gets turns, even on SQLite's one writer
 
     def run(i: int):
         start.wait()
-        return send_due_messages(engines[i], gateways[i], app.settings, NOW, worker=f"d{i}", limiter=Unlimited())
+        return send_due_messages(engines[i], gateways[i], settings, NOW, worker=f"d{i}", limiter=Unlimited())
 
     with ThreadPoolExecutor(len(engines)) as pool:
         summaries = [f.result() for f in [pool.submit(run, i) for i in range(len(engines))]]
