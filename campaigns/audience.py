@@ -163,6 +163,11 @@ def stream_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence
         raise ValueError("stream_audience: a capacity-limited occurrence needs select_limited")
     columns = customer_columns(fields)
     query, extra = _audience_query(campaign, occurrence, policy, boundary_default, columns, ordered=False)
+    if conn.dialect.name == "postgresql":
+        # A server-side cursor is planned for its first 10% of rows by default (a nested loop that
+        # re-counts the week's messages per customer: 4 s instead of 0.2 s for a lucky day); every
+        # row will be read, so plan for all of them. SET LOCAL ends with the transaction.
+        conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
     result = conn.execute(query, execution_options={"yield_per": page})
     try:
         for rows in result.partitions():

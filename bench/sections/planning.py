@@ -80,6 +80,8 @@ def _replay(conn, call):
     """
     seconds, count, kept = 0.0, 0, []
     for statement, parameters in call.statements:
+        if not statement.lstrip().upper().startswith(("SELECT", "WITH")):  # e.g. SET LOCAL before a stream
+            continue
         took, rows, found = replay(conn.connection.dbapi_connection, statement, parameters,
                                    _recipient if call.label == "/".join(MONTHLY) else None)
         seconds, count, kept = seconds + took, count + rows, kept + found
