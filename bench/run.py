@@ -49,12 +49,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="also run against this PostgreSQL server (default: $JINLI_BENCH_PG_URL or $JINLI_TEST_PG_URL); "
                              "databases jinli_bench and jinli_bench_baseline are dropped and re-created")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only, even when a server is configured")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (with --postgres or its variables)")
     parser.add_argument("--out", type=Path, help="results JSON (default bench/results.json; --quick bench/results/quick.json)")
     parser.add_argument("--data", type=Path, default=BENCH / "data", help="where CSV files and databases go (git-ignored)")
     parser.add_argument("--sections", help="comma-separated subset, e.g. csv_import,tier_recompute (import always runs)")
     args = parser.parse_args(argv)
     args.customers = args.customers or (QUICK if args.quick else FULL)
     args.out = args.out or (BENCH / "results" / "quick.json" if args.quick else BENCH / "results.json")
+    if args.no_sqlite and args.no_postgres:
+        parser.error("--no-sqlite and --no-postgres leave nothing to measure")
     if not args.no_postgres:
         args.postgres = args.postgres or os.environ.get("JINLI_BENCH_PG_URL") or os.environ.get("JINLI_TEST_PG_URL")
     else:
@@ -76,7 +79,7 @@ def synthetic_files(data: Path, customers: int) -> tuple[dict[str, Path], float]
 
 
 def targets(args: argparse.Namespace) -> list[Target]:
-    found = [sqlite_target(args.data / f"sqlite-{args.customers}")]
+    found = [] if args.no_sqlite else [sqlite_target(args.data / f"sqlite-{args.customers}")]
     if args.postgres:
         found.append(postgres_target(args.postgres))
     return found
