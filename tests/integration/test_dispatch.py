@@ -481,7 +481,7 @@ def test_a_dispatcher_killed_mid_send_never_sends_twice_and_leaves_the_message_f
 
 # --- several dispatchers on one PostgreSQL --------------------------------------------------------
 
-def test_three_dispatchers_on_one_database_send_each_message_exactly_once(app):
+def test_three_dispatchers_on_one_database_send_each_message_exactly_once(app, backend):
     ids = _many_planned(app, 2000)
     engines = [make_engine(app.settings.database_url) for _ in range(3)]
     gateways = [RecordingGateway() for _ in engines]
@@ -499,11 +499,13 @@ def test_three_dispatchers_on_one_database_send_each_message_exactly_once(app):
 
     sent = [[sms.message_id for sms in g.sent] for g in gateways]
     assert sorted(sum(sent, [])) == sorted(ids)  # every message once: none twice, none missed
-    assert [s.sent for s in summaries] == [len(s) for s in sent] and all(sent), [len(s) for s in sent]
+    assert [s.sent for s in summaries] == [len(s) for s in sent]  # each counts what it sent
     with app.engine.connect() as conn:
         t = models.OutboxMessage.__table__
         claimed = {by for (by,) in conn.execute(select(t.c.claimed_by).where(t.c.state == "sent"))}
-    assert claimed == {"d0", "d1", "d2"}
+    assert claimed == {f"d{i}" for i, mine in enumerate(sent) if mine}
+    if backend == "postgresql":  # SKIP LOCKED shares the work; SQLite's one writer may serve one process throughout
+        assert all(sent), [len(s) for s in sent]
 
 
 def test_on_postgresql_a_dispatcher_skips_messages_another_is_claiming(app, backend):
