@@ -79,12 +79,9 @@ class Planner:
         start, end = self.settings.quiet_hours
         return next_allowed(occurrence.send_at, start, end, self.settings.tz)
 
-    def text(self, campaign: Campaign, occurrence: Occurrence, candidate: Candidate, extra: dict | None = None) -> str:
-        """The final SMS text for one recipient: template, then signature and unsubscribe hint."""
-        return self.texts(campaign, occurrence)(candidate, extra)
-
     def texts(self, campaign: Campaign, occurrence: Occurrence) -> Callable[[Candidate, dict | None], str]:
-        """``text`` for many recipients of one occurrence: what they share is prepared once."""
+        """The final SMS text of each recipient of one occurrence (template, then signature and
+        unsubscribe hint); what the recipients share is prepared once."""
         boundary = getattr(campaign.spec, "boundary", None) or self.calendar.zodiac_boundary
         make_context = ContextMaker(campaign, occurrence, self.settings.site.brand, boundary, self.calendar.feb29,
                                     self.renderer.attributes_read(occurrence.template, "occurrence"))

@@ -56,13 +56,14 @@ def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -
     found = []
     for occurrence in day_occurrences(conn, planner, campaign, day):
         item = PreviewOccurrence(occurrence, planner.due_at(occurrence))
+        texts = planner.texts(campaign, occurrence)
         for candidate in select_audience(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary):
             who = _who(candidate.customer, occurrence.on)
             if candidate.reason:
                 item.excluded.append({**who, "reason": candidate.reason})
                 continue
             extra = {"checkin_code": candidate.extra.get("checkin_code") or PREVIEW_CODE}
-            text = planner.text(campaign, occurrence, candidate, extra)
+            text = texts(candidate, extra)
             segments = count_segments(text)
             item.recipients.append({**who, "text": text, "segments": segments.count, "encoding": segments.encoding,
                                     "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4)})

@@ -80,11 +80,6 @@ def count_segments(text: str) -> Segments:
     return Segments(encoding, units, _parts([_units(char, encoding) for char in text], single, per_part))
 
 
-def encoding_of(text: str) -> str:
-    """GSM-7 when every character is in the GSM 03.38 basic or extension table, else UCS-2."""
-    return UCS2 if _NOT_GSM7.search(text) else GSM7
-
-
 def _units(char: str, encoding: str) -> int:
     if encoding == GSM7:
         return 2 if char in GSM7_EXTENSION else 1

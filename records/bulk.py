@@ -11,7 +11,7 @@ dropped without error.
 from __future__ import annotations
 
 import operator
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -63,10 +63,6 @@ class BulkInserter:
         self._pending.append(self._shape(row))
         if len(self._pending) >= self.batch:
             self.flush()
-
-    def extend(self, rows: Iterable[Sequence[Any]]) -> None:
-        for row in rows:
-            self.add(row)
 
     def flush(self) -> None:
         if self._pending:
