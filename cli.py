@@ -1,35 +1,79 @@
-"""The `jinli` command: parses arguments, calls one use case, prints. Errors become one line, exit 1."""
+"""The `jinli` command: parses arguments, calls one use case, prints. Errors become one line, exit 1.
+
+Sub-commands are imported on first use (``COMMANDS``): `jinli --help` must not pay for SQLAlchemy,
+the models, Twilio, Flask or matplotlib, which only the commands that use them import.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-import cli_format as output
-from cli_params import as_date, pass_app
-from app import App, ManualClock, SystemClock
-from errors import InvalidValue, JinliError
-from records import db, importing, referrals, tiers
-from records.lookup import find_customer
-from settings import load_settings
+from errors import JinliError
+
+# name -> ("module:attribute", one-line help shown by `jinli --help` without importing the module).
+# tests/cli/test_cli_startup.py checks each line against the command's own docstring.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "campaigns": ("campaigns.commands:campaigns_group",
+        "Campaign files: validate, list, preview."),
+    "checkin": ("records.commands:checkin_command",
+        "Record attendance by invitation code or phone; print name, visits, gift step and referrer."),
+    "customers": ("records.data_commands:customers_group",
+        "Look at customer records."),
+    "daemon": ("schedules.commands:daemon_command",
+        "Plan every campaign at its send time, send what is due, reconcile delivery reports."),
+    "db": ("records.data_commands:db_group",
+        "Database schema (migrations)."),
+    "events": ("records.commands:events_group",
+        "Events (salons, banquets): list a day's, close one (no-shows)."),
+    "import": ("records.data_commands:import_group",
+        "Import the shop's spreadsheets (CSV, UTF-8 with or without BOM)."),
+    "optout": ("messaging.commands:optout_group",
+        "Opt-outs recorded by staff (a phone call, a provider's report): honoured like a 退订 reply."),
+    "outbox": ("messaging.commands:outbox",
+        "The outbox: what is planned, sent, failed or stuck."),
+    "referrals": ("records.commands:referrals_group",
+        "Referrals (转介绍): add one by hand, list them."),
+    "report": ("reports.commands:report_group",
+        "Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list."),
+    "run": ("campaigns.commands:run_command",
+        "Plan the due occurrences and dispatch what is due; print a summary."),
+    "serve": ("messaging.commands:serve",
+        "Serve Twilio's webhooks (delivery reports, replies) until interrupted."),
+    "tiers": ("records.data_commands:tiers_group",
+        "A/B/C tiers: recompute, explain, pin."),
+}
 
 
 class JinliGroup(click.Group):
-    """A click group that reports jinli's errors as one line and a non-zero exit, never a traceback."""
+    """The top-level group: imports sub-commands on first use, and reports jinli's errors as one line
+    and a non-zero exit, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            module, attribute = COMMANDS[name][0].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from COMMANDS' help lines: listing them must not import them."""
+        rows = [(name, COMMANDS[name][1] if name in COMMANDS else self.commands[name].get_short_help_str())
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except JinliError as exc:
             _fail(str(exc), exc.exit_code)
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            _fail(f"database error: {reason}", 1)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except BrokenPipeError:  # `jinli … | head`: the reader left, nothing to report
@@ -37,17 +81,24 @@ class JinliGroup(click.Group):
             sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
-        except Exception as exc:  # a bug: still one line, the traceback on request
-            if os.environ.get("JINLI_DEBUG"):
+        except Exception as exc:
+            if _is_database_error(exc):
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                _fail(f"database error: {reason}", 1)
+            if os.environ.get("JINLI_DEBUG"):  # a bug: still one line, the traceback on request
                 raise
             _fail(f"internal error: {type(exc).__name__}: {exc} (set JINLI_DEBUG=1 for the traceback)", 70)
+
+
+def _is_database_error(exc: Exception) -> bool:
+    """An SQLAlchemy error, told without importing SQLAlchemy (it is loaded if the command used it)."""
+    module = sys.modules.get("sqlalchemy.exc")
+    return module is not None and isinstance(exc, module.SQLAlchemyError)
 
 
 def _fail(message: str, code: int):
     click.echo(f"jinli: error: {message}", err=True)
     sys.exit(code)
-
-
 
 
 @click.group(cls=JinliGroup)
@@ -57,11 +108,16 @@ def _fail(message: str, code: int):
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
     """锦鲤 jinli: campaigns, SMS outreach and referral tracking for a gold & wealth shop."""
+    from app import App
+    from settings import load_settings
+
     ctx.obj = App(load_settings(config_path), clock=_clock())
 
 
 def _clock():
     """The system clock; JINLI_NOW (an ISO instant with offset) pins it, for demos and back-dated entry."""
+    from app import ManualClock, SystemClock
+
     pinned = os.environ.get("JINLI_NOW")
     if not pinned:
         return SystemClock()
@@ -73,154 +129,6 @@ def _clock():
         raise click.UsageError(f"JINLI_NOW {pinned!r} needs a UTC offset, e.g. +08:00")
     return ManualClock(at)
 
-
-# ---------------------------------------------------------------- db
-@main.group("db")
-def db_group() -> None:
-    """Database schema (migrations)."""
-
-
-@db_group.command("upgrade")
-@pass_app
-def db_upgrade(app: App) -> None:
-    """Bring the database schema up to date (never drops data)."""
-    before, after = db.upgrade(app.raw_engine)
-    click.echo(f"schema: {before or 'empty'} -> {after}" if before != after else f"schema already at {after}")
-
-
-@db_group.command("current")
-@pass_app
-def db_current(app: App) -> None:
-    """Show the database's schema revision and the one this jinli expects."""
-    current = db._checked(lambda: db.current_revision(app.raw_engine), app.raw_engine)
-    click.echo(f"database: {current or 'empty'}; this jinli: {db.head_revision()}")
-
-
-# ---------------------------------------------------------------- import
-@main.group("import")
-def import_group() -> None:
-    """Import the shop's spreadsheets (CSV, UTF-8 with or without BOM)."""
-
-
-def _import_command(kind: str):
-    @import_group.command(kind)
-    @click.argument("file", type=click.Path(dir_okay=False))
-    @click.option("--json", "as_json", is_flag=True, help='print {"imported": n, "updated": n, "rejected": n}')
-    @click.option("--rejects", type=click.Path(dir_okay=False), help="rejects CSV (default: FILE.rejects.csv)")
-    @click.option("--encoding", default="utf-8", show_default=True, help="e.g. gb18030 for an ANSI Excel export")
-    @pass_app
-    def command(app: App, file: str, as_json: bool, rejects: str | None, encoding: str) -> None:
-        options = importing.ImportOptions(
-            region=app.settings.site.phone_region, encoding=encoding,
-            rejects_path=Path(rejects) if rejects else None, today=app.today(), now=app.now(),
-        )
-        with output.progress(f"importing {kind}", quiet=as_json) as advance:
-            summary = importing.import_file(app.engine, kind, Path(file), options, advance)
-        if kind == "customers":  # referrals named in the file go to the referrer's latest event
-            with app.engine.begin() as conn:
-                referrals.attribute_unattributed(conn, app.settings.events.attribution_days, app.settings.tz)
-        output.import_summary(summary, file, as_json)
-
-    command.__doc__ = f"Import {kind} from a CSV file (columns in the README)."
-    return command
-
-
-for _kind in ("customers", "holdings", "movements"):
-    _import_command(_kind)
-
-
-# ---------------------------------------------------------------- tiers
-@main.group("tiers")
-def tiers_group() -> None:
-    """A/B/C tiers: recompute, explain, pin."""
-
-
-@tiers_group.command("recompute")
-@click.option("--as-of", callback=as_date, help="score as of this date (default: today)")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-def tiers_recompute(app: App, as_of: date | None, as_json: bool) -> None:
-    """Score every customer and print the count per tier."""
-    as_of = as_of or app.today()
-    with app.engine.begin() as conn:
-        counts = tiers.recompute(conn, app.settings.tiers, as_of, app.settings.tz, app.now())
-    output.tier_counts(counts, as_of, as_json)
-
-
-@tiers_group.command("explain")
-@click.argument("customer")
-@click.option("--as-of", callback=as_date, help="explain as of this date (default: today)")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-def tiers_explain(app: App, customer: str, as_of: date | None, as_json: bool) -> None:
-    """Show each indicator's value and points, and the resulting tier."""
-    as_of = as_of or app.today()
-    with app.engine.connect() as conn:
-        person = find_customer(conn, customer, app.settings.site.phone_region)
-        breakdown = tiers.explain(conn, app.settings.tiers, person["id"], as_of, app.settings.tz)
-    output.explain(person, breakdown, app.settings.tiers, as_json)
-
-
-@tiers_group.command("pin")
-@click.argument("customer")
-@click.argument("tier", type=click.Choice(tiers.TIERS, case_sensitive=False))
-@click.option("--reason", required=True, help="why staff pin this tier (kept in the history)")
-@pass_app
-def tiers_pin(app: App, customer: str, tier: str, reason: str) -> None:
-    """Pin a customer's tier by hand; a pinned tier wins over the score."""
-    _set_pin(app, customer, tier.upper(), reason)
-
-
-@tiers_group.command("unpin")
-@click.argument("customer")
-@click.option("--reason", default="", help="optional note for the history")
-@pass_app
-def tiers_unpin(app: App, customer: str, reason: str) -> None:
-    """Remove a pin: the score decides again."""
-    _set_pin(app, customer, None, reason)
-
-
-def _set_pin(app: App, customer: str, tier: str | None, reason: str) -> None:
-    if tier and not reason.strip():
-        raise InvalidValue("--reason must not be empty")
-    with app.engine.begin() as conn:
-        person = find_customer(conn, customer, app.settings.site.phone_region)
-        result = tiers.set_pin(conn, app.settings.tiers, person["id"], tier, reason, app.today(), app.settings.tz, app.now())
-    verb = f"pinned to {tier}" if tier else f"unpinned; tier by score: {result.tier}"
-    click.echo(f"{person['name']} ({output.mask(person['phone'])}): {verb}")
-
-
-# ---------------------------------------------------------------- customers
-@main.group("customers")
-def customers_group() -> None:
-    """Look at customer records."""
-
-
-@customers_group.command("show")
-@click.argument("customer")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-def customers_show(app: App, customer: str, as_json: bool) -> None:
-    """Show one customer: contact, birthday, tier and tier history."""
-    with app.engine.connect() as conn:
-        person = find_customer(conn, customer, app.settings.site.phone_region)
-        history = tiers.history(conn, person["id"])
-    output.customer(person, history, as_json)
-
-
-def _register() -> None:
-    from campaigns.commands import campaigns_group, run_command
-    from messaging.commands import optout_group, outbox as outbox_group, serve as serve_command
-    from records.commands import checkin_command, events_group, referrals_group
-    from reports.commands import report_group
-    from schedules.commands import daemon_command
-
-    for command in (campaigns_group, run_command, daemon_command, outbox_group, optout_group, serve_command, checkin_command,
-                    referrals_group, events_group, report_group):
-        main.add_command(command)
-
-
-_register()
 
 if __name__ == "__main__":
     main()

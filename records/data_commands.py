@@ -1,0 +1,149 @@
+"""The data commands: database schema, spreadsheet import, tiers and customer records."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+import cli_format as output
+from app import App
+from cli_params import as_date, pass_app
+from errors import InvalidValue
+from records import db, importing, referrals, tiers
+from records.lookup import find_customer
+
+
+# ---------------------------------------------------------------- db
+@click.group("db")
+def db_group() -> None:
+    """Database schema (migrations)."""
+
+
+@db_group.command("upgrade")
+@pass_app
+def db_upgrade(app: App) -> None:
+    """Bring the database schema up to date (never drops data)."""
+    before, after = db.upgrade(app.raw_engine)
+    click.echo(f"schema: {before or 'empty'} -> {after}" if before != after else f"schema already at {after}")
+
+
+@db_group.command("current")
+@pass_app
+def db_current(app: App) -> None:
+    """Show the database's schema revision and the one this jinli expects."""
+    current = db._checked(lambda: db.current_revision(app.raw_engine), app.raw_engine)
+    click.echo(f"database: {current or 'empty'}; this jinli: {db.head_revision()}")
+
+
+# ---------------------------------------------------------------- import
+@click.group("import")
+def import_group() -> None:
+    """Import the shop's spreadsheets (CSV, UTF-8 with or without BOM)."""
+
+
+def _import_command(kind: str):
+    @import_group.command(kind)
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--json", "as_json", is_flag=True, help='print {"imported": n, "updated": n, "rejected": n}')
+    @click.option("--rejects", type=click.Path(dir_okay=False), help="rejects CSV (default: FILE.rejects.csv)")
+    @click.option("--encoding", default="utf-8", show_default=True, help="e.g. gb18030 for an ANSI Excel export")
+    @pass_app
+    def command(app: App, file: str, as_json: bool, rejects: str | None, encoding: str) -> None:
+        options = importing.ImportOptions(
+            region=app.settings.site.phone_region, encoding=encoding,
+            rejects_path=Path(rejects) if rejects else None, today=app.today(), now=app.now(),
+        )
+        with output.progress(f"importing {kind}", quiet=as_json) as advance:
+            summary = importing.import_file(app.engine, kind, Path(file), options, advance)
+        if kind == "customers":  # referrals named in the file go to the referrer's latest event
+            with app.engine.begin() as conn:
+                referrals.attribute_unattributed(conn, app.settings.events.attribution_days, app.settings.tz)
+        output.import_summary(summary, file, as_json)
+
+    command.__doc__ = f"Import {kind} from a CSV file (columns in the README)."
+    return command
+
+
+for _kind in ("customers", "holdings", "movements"):
+    _import_command(_kind)
+
+
+# ---------------------------------------------------------------- tiers
+@click.group("tiers")
+def tiers_group() -> None:
+    """A/B/C tiers: recompute, explain, pin."""
+
+
+@tiers_group.command("recompute")
+@click.option("--as-of", callback=as_date, help="score as of this date (default: today)")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def tiers_recompute(app: App, as_of: date | None, as_json: bool) -> None:
+    """Score every customer and print the count per tier."""
+    as_of = as_of or app.today()
+    with app.engine.begin() as conn:
+        counts = tiers.recompute(conn, app.settings.tiers, as_of, app.settings.tz, app.now())
+    output.tier_counts(counts, as_of, as_json)
+
+
+@tiers_group.command("explain")
+@click.argument("customer")
+@click.option("--as-of", callback=as_date, help="explain as of this date (default: today)")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def tiers_explain(app: App, customer: str, as_of: date | None, as_json: bool) -> None:
+    """Show each indicator's value and points, and the resulting tier."""
+    as_of = as_of or app.today()
+    with app.engine.connect() as conn:
+        person = find_customer(conn, customer, app.settings.site.phone_region)
+        breakdown = tiers.explain(conn, app.settings.tiers, person["id"], as_of, app.settings.tz)
+    output.explain(person, breakdown, app.settings.tiers, as_json)
+
+
+@tiers_group.command("pin")
+@click.argument("customer")
+@click.argument("tier", type=click.Choice(tiers.TIERS, case_sensitive=False))
+@click.option("--reason", required=True, help="why staff pin this tier (kept in the history)")
+@pass_app
+def tiers_pin(app: App, customer: str, tier: str, reason: str) -> None:
+    """Pin a customer's tier by hand; a pinned tier wins over the score."""
+    _set_pin(app, customer, tier.upper(), reason)
+
+
+@tiers_group.command("unpin")
+@click.argument("customer")
+@click.option("--reason", default="", help="optional note for the history")
+@pass_app
+def tiers_unpin(app: App, customer: str, reason: str) -> None:
+    """Remove a pin: the score decides again."""
+    _set_pin(app, customer, None, reason)
+
+
+def _set_pin(app: App, customer: str, tier: str | None, reason: str) -> None:
+    if tier and not reason.strip():
+        raise InvalidValue("--reason must not be empty")
+    with app.engine.begin() as conn:
+        person = find_customer(conn, customer, app.settings.site.phone_region)
+        result = tiers.set_pin(conn, app.settings.tiers, person["id"], tier, reason, app.today(), app.settings.tz, app.now())
+    verb = f"pinned to {tier}" if tier else f"unpinned; tier by score: {result.tier}"
+    click.echo(f"{person['name']} ({output.mask(person['phone'])}): {verb}")
+
+
+# ---------------------------------------------------------------- customers
+@click.group("customers")
+def customers_group() -> None:
+    """Look at customer records."""
+
+
+@customers_group.command("show")
+@click.argument("customer")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def customers_show(app: App, customer: str, as_json: bool) -> None:
+    """Show one customer: contact, birthday, tier and tier history."""
+    with app.engine.connect() as conn:
+        person = find_customer(conn, customer, app.settings.site.phone_region)
+        history = tiers.history(conn, person["id"])
+    output.customer(person, history, as_json)
