@@ -51,3 +51,9 @@ def test_listed_help_is_the_commands_own(name):
     command = getattr(importlib.import_module(module), attribute)
     assert command.name == name
     assert listed == command.get_short_help_str(limit=300)
+
+
+def test_the_head_revision_constant_is_alembics_own():
+    from records import db
+
+    assert db.head_revision() == db.scripts_head_revision()
