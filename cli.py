@@ -18,6 +18,8 @@ from errors import JinliError
 # name -> ("module:attribute", one-line help shown by `jinli --help` without importing the module).
 # tests/cli/test_cli_startup.py checks each line against the command's own docstring.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("records.data_commands:audit_command",
+        "The audit trail: who changed what, when and why, newest first."),
     "campaigns": ("campaigns.commands:campaigns_group",
         "Campaign files: validate, list, preview."),
     "checkin": ("records.commands:checkin_command",

@@ -134,6 +134,20 @@ def customer(person, history: list[dict], as_json: bool) -> None:
         click.echo(f"  {change['as_of']} {change['tier']} score {change['score']} ({change['reason']}{': ' + change['note'] if change['note'] else ''})")
 
 
+def audit_entries(rows, tz, as_json: bool) -> None:
+    if as_json:
+        print_json([{**dict(row), "at": row["at"].isoformat()} for row in rows])
+        return
+    if not rows:
+        click.echo("审计记录：无")
+        return
+    table = Table("时间", "操作人", "操作", "对象", "原因", "详情")
+    for row in rows:
+        table.add_row(row["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M"), row["actor"], row["action"],
+                      f"{row['subject']} {row['subject_id']}".strip(), row["reason"], row["detail"])
+    console().print(table)
+
+
 REASON_LABELS = {
     "opted_out": "已退订 opted out", "invalid_phone": "号码无效 invalid phone", "tier": "等级不符 tier",
     "store": "门店不符 store", "not_new": "非新客户 not new", "not_old": "非老客户 not old",

@@ -135,12 +135,15 @@ def optout_group() -> None:
 
 
 def _record_optout(app: App, customer: str, reason: str, action) -> None:
+    from records import audit
     from records.lookup import find_customer
     from records.transactions import write_transaction
 
     with write_transaction(app.engine) as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region)
         action(conn, person["id"], person["phone"], "staff", app.now(), reason)
+        audit.record(conn, actor=audit.os_actor(), action=f"optout.{'add' if action.__name__ == 'opt_out' else 'remove'}",
+                     subject="customer", subject_id=person["id"], customer_id=person["id"], reason=reason, now=app.now())
     click.echo(f"{person['name']} ({mask(person['phone'])}): {'opted out' if action.__name__ == 'opt_out' else 'opted back in'}")
 
 

@@ -11,7 +11,7 @@ import cli_format as output
 from app import App
 from cli_params import as_date, pass_app
 from errors import InvalidValue
-from records import db, importing, referrals, tiers
+from records import audit, db, importing, referrals, tiers
 from records.lookup import find_customer
 
 
@@ -127,6 +127,9 @@ def _set_pin(app: App, customer: str, tier: str | None, reason: str) -> None:
     with app.engine.begin() as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region)
         result = tiers.set_pin(conn, app.settings.tiers, person["id"], tier, reason, app.today(), app.settings.tz, app.now())
+        audit.record(conn, actor=audit.os_actor(), action="tiers.pin" if tier else "tiers.unpin", subject="customer",
+                     subject_id=person["id"], customer_id=person["id"], reason=reason, now=app.now(),
+                     detail={"tier": tier} if tier else None)
     verb = f"pinned to {tier}" if tier else f"unpinned; tier by score: {result.tier}"
     click.echo(f"{person['name']} ({output.mask(person['phone'])}): {verb}")
 
@@ -147,3 +150,17 @@ def customers_show(app: App, customer: str, as_json: bool) -> None:
         person = find_customer(conn, customer, app.settings.site.phone_region)
         history = tiers.history(conn, person["id"])
     output.customer(person, history, as_json)
+
+
+# ---------------------------------------------------------------- audit
+@click.command("audit")
+@click.option("--customer", "who", help="only entries about this customer (phone, id or referral code)")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def audit_command(app: App, who: str | None, limit: int, as_json: bool) -> None:
+    """The audit trail: who changed what, when and why, newest first."""
+    with app.engine.connect() as conn:
+        customer_id = find_customer(conn, who, app.settings.site.phone_region)["id"] if who else None
+        rows = audit.entries(conn, customer_id=customer_id, limit=limit)
+    output.audit_entries(rows, app.settings.tz, as_json)

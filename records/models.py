@@ -279,3 +279,23 @@ class PlanningRun(SQLModel, table=True):
     planned: int = 0
     ran_at: Optional[datetime] = _at(nullable=False)
     worker: str = Field(default="", max_length=64)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when and why: one trail for every command and page that changes state.
+
+    ``customer_id`` is a plain column, not a foreign key: the trail outlives an erased customer.
+    """
+
+    __tablename__ = "audit_trail"
+    __table_args__ = (Index("ix_audit_trail_customer", "customer_id"), Index("ix_audit_trail_subject", "subject", "subject_id"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: Optional[datetime] = _at(nullable=False, index=True)
+    actor: str = Field(max_length=80)  # "os:alice" from the command line, "staff:王芳" from the web
+    action: str = Field(max_length=40)  # e.g. tiers.pin, optout.add, campaign.pause, outbox.resolve
+    subject: str = Field(max_length=20)  # customer | campaign | event | outbox | ...
+    subject_id: str = Field(default="", max_length=64)
+    customer_id: Optional[int] = None
+    reason: str = ""
+    detail: str = ""  # JSON: what changed
