@@ -213,10 +213,11 @@ def _register() -> None:
     from messaging.commands import optout_group, outbox as outbox_group, serve as serve_command
     from records.commands import checkin_command, events_group, referrals_group
     from reports.commands import report_group
+    from schedules.calendar_commands import calendar_group
     from schedules.commands import daemon_command
 
     for command in (campaigns_group, run_command, daemon_command, outbox_group, optout_group, serve_command, checkin_command,
-                    referrals_group, events_group, report_group):
+                    referrals_group, events_group, report_group, calendar_group):
         main.add_command(command)
 
 

@@ -193,3 +193,9 @@ def month_name(month: int) -> str:
 def day_name(day: int) -> str:
     """The Chinese name of a lunar day of the month: 初一 … 初十, 十一 … 二十, 廿一 … 三十."""
     return LunarUtil.DAY[day]
+
+
+def lunar_label(d: date) -> str:
+    """Solar day d as a lunar month and day the way calendars print it: 八月十五, 闰六月初七, 腊月三十."""
+    found = to_lunar(d)
+    return f"{'闰' if found.leap else ''}{month_name(found.month)}{day_name(found.day)}"

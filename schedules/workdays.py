@@ -53,6 +53,12 @@ class WorkCalendar:
         """The years of ``days`` whose official holidays neither the library nor the file knows."""
         return {year for year in {d.year for d in days} if not self.knows(year)}
 
+    def warnings(self, days: Iterable[date]) -> list[str]:
+        """The loud line (or none) naming the unknown years of ``days``; the calendar then stops logging them."""
+        years = self.unknown_years(days)
+        self._reported.update(years)
+        return [unknown_years_warning(years, self.schedule.source)] if years else []
+
     def is_statutory_holiday(self, d: date) -> bool:
         """Whether d is an official day off (法定节假日), weekend days of the break included."""
         return self.holiday_name(d) is not None
@@ -106,5 +112,4 @@ def campaign_calendar_warnings(calendar: WorkCalendar, campaigns: Iterable[_Date
     """The warning line (or none) for years the campaigns would plan into within ``horizon_days``."""
     campaigns = list(campaigns)
     days = (today + timedelta(days=n) for n in range(horizon_days))
-    years = calendar.unknown_years(d for d in days if any(c.runs_on(d) for c in campaigns))
-    return [unknown_years_warning(years, calendar.schedule.source)] if years else []
+    return calendar.warnings(d for d in days if any(c.runs_on(d) for c in campaigns))
