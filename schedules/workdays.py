@@ -43,7 +43,7 @@ class WorkCalendar:
     """The shop's calendar: the library's published years, overridden and extended by a holiday file."""
 
     schedule: HolidaySchedule = field(default_factory=HolidaySchedule)
-    _reported: set[int] = field(default_factory=set, repr=False)  # unknown years already logged
+    _reported: set[int] = field(default_factory=set, init=False, repr=False)  # unknown years already logged
 
     def knows(self, year: int) -> bool:
         """Whether the official schedule of ``year`` is known (library or a complete year of the file)."""
