@@ -20,6 +20,8 @@ from errors import JinliError
 COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("records.data_commands:audit_command",
         "The audit trail: who changed what, when and why, newest first."),
+    "calendar": ("schedules.calendar_commands:calendar_group",
+        "The shop's calendar: festivals, solar terms, holidays."),
     "campaigns": ("campaigns.commands:campaigns_group",
         "Campaign files: validate, list, preview."),
     "checkin": ("records.commands:checkin_command",

@@ -30,6 +30,7 @@ class SiteSettings:
     campaigns_dir: str = "campaigns"
     templates_dir: str = "templates"
     brand: str = "金福金行"
+    holidays_file: str = ""  # official holidays and closing days (TOML); empty: the library's years only
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from campaigns.run import plan_day, preview, preview_json
 from campaigns.validation import validate_all
 from errors import CampaignError, NotFound
 from records.transactions import write_transaction
+from schedules.workdays import campaign_calendar_warnings
 
 
 
@@ -30,7 +31,9 @@ def campaigns_group() -> None:
 @pass_app
 def validate(app: App) -> None:
     """Check every campaign file and template; one line per problem, exit 1 if any."""
-    campaigns, problems = validate_all(Planner.from_settings(app.settings), app.today())
+    planner = Planner.from_settings(app.settings)
+    campaigns, problems = validate_all(planner, app.today())
+    _warn_unknown_years(planner, campaigns, app.today())
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
@@ -47,6 +50,7 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
     planner = Planner.from_settings(app.settings)
     campaigns, problems = load_campaigns(app.settings.campaigns_path)
     today = app.today()
+    _warn_unknown_years(planner, campaigns, today)
     rows = []
     for campaign in campaigns:
         upcoming = [o for d in range(days) for o in occurrences(campaign, today + timedelta(days=d), planner.calendar)]
@@ -59,6 +63,11 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
                      "tiers": "".join(sorted(campaign.audience.tiers)),
                      "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]]})
     fmt.campaign_list(rows, problems, as_json)
+
+
+def _warn_unknown_years(planner: Planner, campaigns, today: date) -> None:
+    for warning in campaign_calendar_warnings(planner.calendar.workdays, campaigns, today):
+        click.echo(f"warning: {warning}", err=True)
 
 
 @campaigns_group.command("preview")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from campaigns.definitions import BirthdaySpec, Campaign, FollowupSpec, NoticeSpec, SalonSpec, ZodiacSpec
 from records.event_config import invitation_quota
 from records.terms import Term, parse_term
-from schedules import workdays
+from schedules.workdays import WorkCalendar
 from schedules.birthdays import birthday_keys_on
 from schedules.starsigns import sign_name, star_sign
 from schedules.zodiac import BRANCHES, animal_name, lucky_branches
@@ -115,6 +115,7 @@ class CalendarOptions:
     zodiac_boundary: str = "spring_festival"
     feb29: str = "feb28"
     overbooking: float = 1.0  # invitations per seat when the campaign file sets none
+    workdays: WorkCalendar = field(default_factory=WorkCalendar)
 
 
 def occurrences(campaign: Campaign, day: date, options: CalendarOptions) -> list[Occurrence]:
@@ -186,7 +187,7 @@ def planner_birthdays(term: Term, lead_days: int, day: date) -> list[date]:
     return [b for b in candidates if term.subtract_from(b) - timedelta(days=lead_days) == day]
 
 
-def salon_on(spec: SalonSpec, day: date):
+def salon_on(spec: SalonSpec, day: date, workdays: WorkCalendar):
     """The salon held on ``day``: none on holidays and ordinary Sundays; a 调休 Sunday holds the make-up salon."""
     if not workdays.is_working_day(day):
         return None
@@ -195,7 +196,7 @@ def salon_on(spec: SalonSpec, day: date):
 
 
 def salon_event(campaign: Campaign, spec: SalonSpec, day: date, options: CalendarOptions) -> EventSpec | None:
-    salon = salon_on(spec, day)
+    salon = salon_on(spec, day, options.workdays)
     if salon is None:
         return None
     return EventSpec(f"{campaign.id}·{day.isoformat()}", "salon", f"「{salon.slogan}」沙龙",

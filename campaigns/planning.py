@@ -25,6 +25,7 @@ from messaging.segments import count_segments
 from records import models
 from records.bulk import BulkInserter
 from records.codes import new_code
+from schedules.holiday_file import work_calendar
 from settings import Settings
 
 outbox_t = models.OutboxMessage.__table__
@@ -62,7 +63,7 @@ class Planner:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Planner":
         calendar = CalendarOptions(settings.tz, settings.calendar.zodiac_boundary, settings.calendar.feb29_in_common_years,
-                                   settings.events.overbooking_ratio)
+                                   settings.events.overbooking_ratio, work_calendar(settings))
         policy = AudiencePolicy(settings.sms.weekly_cap, settings.tiers.new_customer_days, settings.tiers.old_customer_days)
         return cls(settings, TemplateRenderer(settings.templates_path), calendar, policy)
 

@@ -18,6 +18,9 @@ LABELS = {
         "mean_visits": "平均到访", "three_or_more": "三次及以上", "checked_in_at": "签到时间", "hours_left": "剩余小时",
         "referrer": "推荐人", "referrer_phone": "推荐人手机", "opted_out": "已退订", "filters": "筛选", "none": "无",
         "generated": "生成时间", "first_deposit_on": "首次入金",
+        "festival_calendar": "节日日历", "date": "日期", "weekday": "星期", "festival": "节日", "lunar_date": "农历",
+        "statutory_holiday": "法定节假日", "shop": "门店", "shop_open": "营业", "shop_closed": "休息",
+        "makeup_workday": "调休上班",
     },
     "en": {
         "funnel": "Event funnel", "referrals_report": "Referrals", "visits_report": "Visits before conversion",
@@ -35,8 +38,14 @@ LABELS = {
         "checked_in_at": "checked in", "hours_left": "hours left", "referrer": "referrer",
         "referrer_phone": "referrer phone", "opted_out": "opted out", "filters": "filters", "none": "none",
         "generated": "generated", "first_deposit_on": "first deposit",
+        "festival_calendar": "Festival calendar", "date": "date", "weekday": "weekday", "festival": "festival",
+        "lunar_date": "lunar date", "statutory_holiday": "statutory holiday", "shop": "shop", "shop_open": "open",
+        "shop_closed": "closed", "makeup_workday": "make-up working day",
     },
 }
+
+WEEKDAYS = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+            "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
 
 def labels(language: str) -> dict[str, str]:

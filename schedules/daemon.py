@@ -24,6 +24,8 @@ from campaigns.definitions import Campaign
 from campaigns.planning import Planner
 from schedules.campaign_store import CampaignStore
 from schedules import planning_runs
+from schedules.holiday_file import work_calendar
+from schedules.workdays import campaign_calendar_warnings
 
 log = logging.getLogger("jinli.daemon")
 
@@ -95,8 +97,15 @@ class Daemon:
     def start(self, now: datetime) -> None:
         """What a (re)start does first: plan what was missed, then send what is due."""
         self.started_at = now
+        self.warn_unknown_years(now)
         self.plan_due(now)
         self.dispatch(now)
+
+    def warn_unknown_years(self, now: datetime) -> None:
+        """Log loudly the years the campaigns would plan into that have no official holiday schedule."""
+        calendar = work_calendar(self.app.settings)
+        for warning in campaign_calendar_warnings(calendar, self.store.campaigns(), local_day(now, self.app)):
+            log.warning(warning)
 
     def tick(self, now: datetime) -> list[str]:
         """Run every job due at ``now`` once (missed fire times coalesce); returns the ids run."""

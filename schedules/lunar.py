@@ -9,6 +9,7 @@ from datetime import date
 from functools import lru_cache
 
 from lunar_python import Lunar, LunarYear, Solar
+from lunar_python.util import LunarUtil
 
 from errors import InvalidValue
 
@@ -21,6 +22,12 @@ _JULIAN_DAY_OF_ORDINAL_0 = 1721425
 # The library's day cycle starts (甲子) at Julian day 11: branch = (julian_day - 11) % 12.
 _DAY_BRANCH_SHIFT = (_JULIAN_DAY_OF_ORDINAL_0 - 11) % 12
 _LICHUN_INDEX = Lunar.JIE_QI_IN_USE.index("立春")
+# The 24 solar terms (节气) in the order they fall in a solar year, 小寒 in early January first.
+SOLAR_TERMS = ("小寒", "大寒", "立春", "雨水", "惊蛰", "春分", "清明", "谷雨", "立夏", "小满", "芒种", "夏至",
+               "小暑", "大暑", "立秋", "处暑", "白露", "秋分", "寒露", "霜降", "立冬", "小雪", "大雪", "冬至")
+# The library names the terms outside its year's own span in pinyin ("DONG_ZHI" is next December's 冬至).
+_TERM_OF_PINYIN = {"DONG_ZHI": "冬至", "XIAO_HAN": "小寒", "DA_HAN": "大寒", "LI_CHUN": "立春", "YU_SHUI": "雨水",
+                   "JING_ZHE": "惊蛰", "DA_XUE": "大雪"}
 
 
 @dataclass(frozen=True)
@@ -164,3 +171,31 @@ def lichun(solar_year: int) -> date:
 def day_branch(d: date) -> int:
     """The earthly branch of day d (日支): 0 子 .. 11 亥, counted the library's way."""
     return (d.toordinal() + _DAY_BRANCH_SHIFT) % 12
+
+
+@lru_cache(maxsize=None)
+def solar_terms(solar_year: int) -> dict[str, date]:
+    """The civil date in China (UTC+8) of each of the 24 solar terms of a solar year, by Chinese name."""
+    _check_year(solar_year)
+    found = {}
+    for name, julian_day in zip(Lunar.JIE_QI_IN_USE, _library_year(solar_year).getJieQiJulianDays()):
+        moment = Solar.fromJulianDay(julian_day)  # the library's instants are Beijing time
+        if moment.getYear() == solar_year:
+            found[_TERM_OF_PINYIN.get(name, name)] = date(moment.getYear(), moment.getMonth(), moment.getDay())
+    return {term: found[term] for term in SOLAR_TERMS}
+
+
+def month_name(month: int) -> str:
+    """The Chinese name of a lunar month: 正月, 二月 … 十月, 冬月, 腊月."""
+    return LunarUtil.MONTH[month] + "月"
+
+
+def day_name(day: int) -> str:
+    """The Chinese name of a lunar day of the month: 初一 … 初十, 十一 … 二十, 廿一 … 三十."""
+    return LunarUtil.DAY[day]
+
+
+def lunar_label(d: date) -> str:
+    """Solar day d as a lunar month and day the way calendars print it: 八月十五, 闰六月初七, 腊月三十."""
+    found = to_lunar(d)
+    return f"{'闰' if found.leap else ''}{month_name(found.month)}{day_name(found.day)}"

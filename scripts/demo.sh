@@ -10,6 +10,7 @@ rm -rf "$DEMO" && mkdir -p "$DEMO"
 # The packaged config.toml, with the database and the file gateway's output inside var/demo.
 sed -e 's|^url = .*|url = "sqlite:///jinli.sqlite3"|' -e 's|^file_path = .*|file_path = "sent.jsonl"|' \
     -e "s|^campaigns_dir = .*|campaigns_dir = \"$PWD/campaigns\"|" -e "s|^templates_dir = .*|templates_dir = \"$PWD/templates\"|" \
+    -e "s|^holidays_file = .*|holidays_file = \"$PWD/calendar/holidays.toml\"|" \
     config.toml > "$DEMO/config.toml"
 export JINLI_CONFIG="$PWD/$DEMO/config.toml"
 unset JINLI_DATABASE_URL

@@ -1,4 +1,4 @@
-"""schedules.workdays: the shop works Monday to Saturday, statutory holidays off, 调休 days on."""
+"""schedules.workdays without a holiday file: the shop works Monday to Saturday, statutory holidays off, 调休 days on."""
 
 import logging
 from datetime import date
@@ -8,17 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schedules import workdays
+from schedules.workdays import WorkCalendar
 
 known_dates = st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 12, 31))
-
-
-@pytest.fixture
-def fresh_warnings():
-    """Forget which unknown years were already reported, so a test sees its own warning."""
-    workdays._warn_unknown_year.cache_clear()
-    yield
-    workdays._warn_unknown_year.cache_clear()
+workdays = WorkCalendar()  # the library alone: no holiday file
 
 
 @pytest.mark.parametrize(
@@ -75,8 +68,9 @@ def test_an_unknown_year_falls_back_to_monday_to_saturday(day, working):
     assert workdays.holiday_name(day) is None
 
 
-def test_an_unknown_year_is_reported_once_by_name(fresh_warnings, caplog):
+def test_an_unknown_year_is_reported_once_by_name(caplog):
     caplog.set_level(logging.WARNING, logger="jinli.calendar")
+    workdays = WorkCalendar()
     for day in (date(2031, 1, 4), date(2031, 1, 5), date(2031, 10, 1), date(2031, 12, 31)):
         workdays.is_working_day(day)
         workdays.holiday_name(day)
@@ -86,7 +80,8 @@ def test_an_unknown_year_is_reported_once_by_name(fresh_warnings, caplog):
     assert "2031" in messages[0] and "2032" in messages[1]
 
 
-def test_a_known_year_is_not_reported(fresh_warnings, caplog):
+def test_a_known_year_is_not_reported(caplog):
     caplog.set_level(logging.WARNING, logger="jinli.calendar")
+    workdays = WorkCalendar()
     workdays.is_working_day(date(2025, 10, 1))
     assert caplog.records == []
