@@ -64,7 +64,7 @@ class Planner:
         calendar = CalendarOptions(settings.tz, settings.calendar.zodiac_boundary, settings.calendar.feb29_in_common_years,
                                    settings.events.overbooking_ratio)
         policy = AudiencePolicy(settings.sms.weekly_cap, settings.tiers.new_customer_days, settings.tiers.old_customer_days)
-        return cls(settings, TemplateRenderer(settings.templates_path), calendar, policy)
+        return cls(settings, TemplateRenderer(settings.templates_path, settings.sms.max_render_chars), calendar, policy)
 
     def calendar_send_at(self, campaign: Campaign, day) -> datetime:
         return datetime.combine(day, campaign.send_time, self.calendar.tz)
