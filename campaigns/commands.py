@@ -16,6 +16,7 @@ from campaigns.planning import Planner
 from campaigns.run import plan_day, preview, preview_json
 from campaigns.validation import validate_all
 from errors import CampaignError, NotFound
+from records import planning_errors
 from records.transactions import write_transaction
 
 
@@ -47,6 +48,8 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
     planner = Planner.from_settings(app.settings)
     campaigns, problems = load_campaigns(app.settings.campaigns_path)
     today = app.today()
+    with app.engine.connect() as conn:
+        failures = planning_errors.last_errors(conn)
     rows = []
     for campaign in campaigns:
         upcoming = [o for d in range(days) for o in occurrences(campaign, today + timedelta(days=d), planner.calendar)]
@@ -57,7 +60,8 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
                 steps.append(o.step)
         rows.append({"id": campaign.id, "name": campaign.name, "kind": campaign.kind, "enabled": campaign.enabled,
                      "tiers": "".join(sorted(campaign.audience.tiers)),
-                     "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]]})
+                     "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]],
+                     "last_planning_error": _failure(failures.get(campaign.id))})
     fmt.campaign_list(rows, problems, as_json)
 
 
@@ -74,6 +78,13 @@ def preview_command(app: App, campaign_id: str, day: date | None, as_json: bool)
     with app.engine.connect() as conn:
         data = preview_json(campaign, day, preview(conn, planner, campaign, day))
     fmt.preview(data, as_json)
+
+
+def _failure(found: dict | None) -> dict | None:
+    """The campaign's last planning failure as `campaigns list` shows it (None: the last planning succeeded)."""
+    if found is None:
+        return None
+    return {"day": found["day"].isoformat(), "error": found["error"], "failed_at": found["failed_at"].isoformat()}
 
 
 def _one_campaign(app: App, campaign_id: str):
@@ -107,7 +118,7 @@ def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | No
     now = app.now() if day is None else _end_of_sending(planner, campaigns, day)
     day = day or app.today()
     with write_transaction(app.engine) as conn:
-        planned = plan_day(conn, planner, campaigns, day, now)
+        planned = plan_day(conn, planner, campaigns, day, now, worker=f"run@{socket.gethostname()}")
         if dry_run:
             conn.rollback()
     dispatched = None if dry_run else _dispatch(app, now)

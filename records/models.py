@@ -279,3 +279,15 @@ class PlanningRun(SQLModel, table=True):
     planned: int = 0
     ran_at: Optional[datetime] = _at(nullable=False)
     worker: str = Field(default="", max_length=64)
+
+
+class CampaignPlanningError(SQLModel, table=True):
+    """A campaign's last planning failure (one line, no personal data); deleted when planning it next succeeds."""
+
+    __tablename__ = "campaign_planning_errors"
+
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    day: date
+    error: str = Field(max_length=500)
+    failed_at: Optional[datetime] = _at(nullable=False)
+    worker: str = Field(default="", max_length=64)
