@@ -14,7 +14,7 @@ from campaigns.definitions import load_campaigns
 from campaigns.occurrences import occurrences
 from campaigns.planning import Planner
 from campaigns.run import plan_day, preview, preview_json
-from campaigns.validation import validate_all
+from campaigns.validation import missing_templates, validate_all
 from errors import CampaignError, NotFound
 from records import planning_errors
 from records.transactions import write_transaction
@@ -111,10 +111,12 @@ def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | No
         raise click.UsageError("--date and --now exclude each other")
     planner = Planner.from_settings(app.settings)
     campaigns, problems = load_campaigns(app.settings.campaigns_path)
-    for problem in problems:
-        click.echo(f"skipped: {problem}", err=True)
     if campaign_id:
         campaigns = [_one_campaign(app, campaign_id)]
+    missing = {c.id: missing_templates(planner, c) for c in campaigns}
+    campaigns = [c for c in campaigns if not missing[c.id]]  # planning them could only fail
+    for problem in problems + [line for lines in missing.values() for line in lines]:
+        click.echo(f"skipped: {problem}", err=True)
     now = app.now() if day is None else _end_of_sending(planner, campaigns, day)
     day = day or app.today()
     with write_transaction(app.engine) as conn:

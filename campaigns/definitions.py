@@ -187,6 +187,15 @@ def _term(value: Any) -> Term:
     return term
 
 
+def _template_name(r: Reader, step: str) -> str:
+    """A template name: the file NAME.j2 in the templates folder (a subfolder may be named: salon/invite)."""
+    name = r.str(step)
+    parts = name.split("/")
+    if not name or len(name) > 100 or any(not p or p.startswith(".") for p in parts) or "\\" in name:
+        raise r.error(step, f"{name[:100]!r}: expected a template name like \"salon_invitation\" (at most 100 characters)")
+    return name
+
+
 def _terms(r: Reader) -> tuple[Term, ...]:
     values = r.strings("terms", ["2m", "98d", "6m", "1y"])
     try:
@@ -199,7 +208,7 @@ def _templates(r: Reader, kind: str) -> dict[str, str]:
     table = r.table("templates", required=kind in REQUIRED_STEPS)
     if table is None:
         return {}
-    templates = {step: table.str(step) for step in STEPS[kind] if step in table.data}
+    templates = {step: _template_name(table, step) for step in STEPS[kind] if step in table.data}
     for step in REQUIRED_STEPS.get(kind, ()):
         table.str(step)
     table.finish()

@@ -151,3 +151,16 @@ def test_a_followup_of_an_unknown_salon_campaign_is_refused_by_name(tmp_path):
     assert sorted(c.id for c in campaigns) == ["salon-followups", "salons"]
     assert problems == [f"{tmp_path / 'bad.toml'}: post_event_followup.events_of: 'salonz' is not the id of any "
                         f"weekday_salons campaign in {tmp_path}"]
+
+
+def test_a_birthday_file_without_terms_gets_the_default_terms_parsed(tmp_path):
+    campaign = load_campaign(write(tmp_path, MINIMAL["birthday_maturity"]))
+    assert [str(t) for t in campaign.spec.terms] == ["2m", "98d", "6m", "1y"]
+    assert campaign.spec.terms[0].nominal_days == 60
+
+
+@pytest.mark.parametrize("name", ["", "长" * 3000, "../secret", "salon//x"])
+def test_a_template_name_that_cannot_be_a_file_is_refused_at_load(tmp_path, name):
+    text = MINIMAL["holding_notice"].replace('maturity = "maturity_reminder"', f'maturity = "{name}"')
+    with pytest.raises(CampaignError, match=r"templates\.maturity: .*expected a template name"):
+        load_campaign(write(tmp_path, text))
