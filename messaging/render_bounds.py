@@ -132,7 +132,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def produced(self, chunk: Any) -> Any:
         budget = _budget.get()
-        if budget is not None and isinstance(chunk, str):
+        if budget is not None:  # chunks are str (Jinja converts each output with str() first)
             budget.chars -= len(chunk)
             if budget.chars < 0:
                 raise TextTooLong(f"template produced more than {self.max_chars * PRODUCED_PER_OUTPUT} characters")
@@ -227,7 +227,8 @@ def _bounded_filter(env: BoundedSandbox, name: str, func: Callable) -> Callable:
 
     @functools.wraps(func)
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        env.check_widths(args[skip:], kwargs.values())
+        if len(args) > skip or kwargs:  # most filters take only the value: nothing to check before
+            env.check_widths(args[skip:], kwargs.values())
         if name == "format" and len(args) >= skip:
             env.check_format(args[skip - 1], _PERCENT)
         return env.checked(func(*args, **kwargs))
