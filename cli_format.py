@@ -152,6 +152,7 @@ REASON_LABELS = {
     "opted_out": "已退订 opted out", "invalid_phone": "号码无效 invalid phone", "tier": "等级不符 tier",
     "store": "门店不符 store", "not_new": "非新客户 not new", "not_old": "非老客户 not old",
     "cap": "本周已达上限 weekly cap", "capacity": "名额已满 capacity", "duplicate_text": "重复短信 duplicate text",
+    "too_long": "短信过长 too long",
 }
 
 
@@ -164,6 +165,9 @@ def campaign_list(rows: list[dict], problems: list[str], as_json: bool) -> None:
         click.echo(f"{row['id']:<16} {row['kind']:<20} tiers {row['tiers']:<5} {row['name']}{state}")
         for line in row["next"] or ["no occurrence in the period"]:
             click.echo(f"{'':<18}{line}")
+        failure = row.get("last_planning_error")
+        if failure:
+            click.echo(f"{'':<18}last planning failed ({failure['day']}, skipped): {failure['error']}")
     for problem in problems:
         click.echo(f"invalid: {problem}", err=True)
 
@@ -197,6 +201,10 @@ def run_summary(day: date, planned, dispatched, dry_run: bool) -> None:
         click.echo(f"  suppressed {REASON_LABELS.get(reason, reason)}: {count}")
     for reason, count in sorted(planned.excluded.items()):
         click.echo(f"  not targeted {REASON_LABELS.get(reason, reason)}: {count}")
+    if planned.failed:
+        click.echo(f"  campaigns failed at planning, skipped: {len(planned.failed)}")
+    for campaign_id, error in sorted(planned.failed.items()):
+        click.echo(f"planning failed, skipped: {campaign_id}: {error}", err=True)
     if dispatched is not None:
         click.echo(f"  sent {dispatched.sent}, deferred {dispatched.deferred}, retried {dispatched.retried}, "
                    f"failed {dispatched.failed}")

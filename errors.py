@@ -38,6 +38,10 @@ class TemplateError(JinliError):
     """An SMS template is missing, unsafe or does not render."""
 
 
+class TemplateTooLong(TemplateError):
+    """A template's text is over the render limit ([sms] max_render_chars): the message is too long to send."""
+
+
 class GatewayError(JinliError):
     """An SMS gateway failed in a way the outbox records (retryable or not)."""
 

@@ -43,6 +43,7 @@ class SmsSettings:
     notices_ignore_quiet_hours: bool = False
     weekly_cap: int = 3
     max_segments: int = 3
+    max_render_chars: int = 2000
     cost_per_segment: float = 0.05
     rate_per_second: float = 10.0
     concurrency: int = 8
@@ -225,6 +226,10 @@ def _check_semantics(settings: Settings) -> None:
         raise ConfigError(f"{where}: [sms] quiet_hours: expected two HH:MM times, got {settings.sms.quiet_hours!r}") from None
     if settings.sms.gateway not in {"console", "file", "twilio"}:
         raise ConfigError(f"{where}: [sms] gateway: expected console, file or twilio, got {settings.sms.gateway!r}")
+    if not 70 <= settings.sms.max_render_chars <= 100_000:
+        raise ConfigError(f"{where}: [sms] max_render_chars: expected 70 to 100000 characters, got {settings.sms.max_render_chars!r}")
+    if settings.sms.max_segments < 1:
+        raise ConfigError(f"{where}: [sms] max_segments: expected at least 1, got {settings.sms.max_segments!r}")
     if settings.sms.claim_size < 1:
         raise ConfigError(f"{where}: [sms] claim_size: expected a positive number of messages, got {settings.sms.claim_size!r}")
     if settings.calendar.zodiac_boundary not in {"spring_festival", "lichun"}:

@@ -14,8 +14,9 @@ from campaigns.definitions import load_campaigns
 from campaigns.occurrences import occurrences
 from campaigns.planning import Planner
 from campaigns.run import plan_day, preview, preview_json
-from campaigns.validation import validate_all
+from campaigns.validation import missing_templates, validate_all
 from errors import CampaignError, NotFound
+from records import planning_errors
 from records.transactions import write_transaction
 from schedules.workdays import campaign_calendar_warnings
 
@@ -51,6 +52,8 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
     campaigns, problems = load_campaigns(app.settings.campaigns_path)
     today = app.today()
     _warn_unknown_years(planner, campaigns, today)
+    with app.engine.connect() as conn:
+        failures = planning_errors.last_errors(conn)
     rows = []
     for campaign in campaigns:
         upcoming = [o for d in range(days) for o in occurrences(campaign, today + timedelta(days=d), planner.calendar)]
@@ -61,7 +64,8 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
                 steps.append(o.step)
         rows.append({"id": campaign.id, "name": campaign.name, "kind": campaign.kind, "enabled": campaign.enabled,
                      "tiers": "".join(sorted(campaign.audience.tiers)),
-                     "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]]})
+                     "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]],
+                     "last_planning_error": _failure(failures.get(campaign.id))})
     fmt.campaign_list(rows, problems, as_json)
 
 
@@ -83,6 +87,13 @@ def preview_command(app: App, campaign_id: str, day: date | None, as_json: bool)
     with app.engine.connect() as conn:
         data = preview_json(campaign, day, preview(conn, planner, campaign, day))
     fmt.preview(data, as_json)
+
+
+def _failure(found: dict | None) -> dict | None:
+    """The campaign's last planning failure as `campaigns list` shows it (None: the last planning succeeded)."""
+    if found is None:
+        return None
+    return {"day": found["day"].isoformat(), "error": found["error"], "failed_at": found["failed_at"].isoformat()}
 
 
 def _one_campaign(app: App, campaign_id: str):
@@ -109,14 +120,16 @@ def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | No
         raise click.UsageError("--date and --now exclude each other")
     planner = Planner.from_settings(app.settings)
     campaigns, problems = load_campaigns(app.settings.campaigns_path)
-    for problem in problems:
-        click.echo(f"skipped: {problem}", err=True)
     if campaign_id:
         campaigns = [_one_campaign(app, campaign_id)]
+    missing = {c.id: missing_templates(planner, c) for c in campaigns}
+    campaigns = [c for c in campaigns if not missing[c.id]]  # planning them could only fail
+    for problem in problems + [line for lines in missing.values() for line in lines]:
+        click.echo(f"skipped: {problem}", err=True)
     now = app.now() if day is None else _end_of_sending(planner, campaigns, day)
     day = day or app.today()
     with write_transaction(app.engine) as conn:
-        planned = plan_day(conn, planner, campaigns, day, now)
+        planned = plan_day(conn, planner, campaigns, day, now, worker=f"run@{socket.gethostname()}")
         if dry_run:
             conn.rollback()
     dispatched = None if dry_run else _dispatch(app, now)

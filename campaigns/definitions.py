@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from campaigns.schema import Reader
-from errors import CampaignError
+from errors import CampaignError, InvalidValue
 from records.terms import Term, parse_term
 
 TIERS = ("A", "B", "C", "P")
@@ -26,6 +26,14 @@ STEPS = {
     "holding_notice": ("maturity", "monthly_return"),
     "post_event_followup": ("followup",),
 }
+# Upper bounds: far beyond what a shop means, low enough that date arithmetic and loops stay small.
+MAX_DAYS = 366  # lead and notice days: at most a year ahead
+MAX_WINDOW_DAYS = 31
+MAX_HOURS = 30 * 24
+MAX_FOLLOWUP_AFTER_HOURS = 9 * 24  # follow-ups look at the events of the last 10 days
+MAX_CAPACITY = 10_000
+MAX_OVERBOOKING = 10.0
+MAX_TERM_DAYS = 10 * 365
 REQUIRED_STEPS = {"zodiac_lucky_day": ("lucky_day",), "weekday_salons": ("invitation",), "post_event_followup": ("followup",)}
 
 
@@ -123,6 +131,8 @@ def load_campaign(path: Path) -> Campaign:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CampaignError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise CampaignError(f"{path}: invalid TOML: nested too deeply") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CampaignError(f"{path}: cannot read: {exc}") from None
     return campaign_from_dict(data, str(path), default_id=Path(path).stem)
@@ -155,19 +165,50 @@ def _identifier(r: Reader, default: str) -> str:
 def _audience(r: Reader | None) -> Audience:
     if r is None:
         return Audience()
-    tiers = frozenset(t.upper() for t in r.list("tiers", list(TIERS)))
-    for tier in tiers - set(TIERS):
-        raise r.error("tiers", f"unknown tier {tier!r}: expected A, B, C or P")
-    audience = Audience(tiers, r.choice("customers", ("all", "new", "old"), "all"), frozenset(r.list("stores", [])))
+    tiers = _tiers(r, "tiers", list(TIERS))
+    audience = Audience(tiers, r.choice("customers", ("all", "new", "old"), "all"), frozenset(r.strings("stores", [])))
     r.finish()
     return audience
+
+
+def _tiers(r: Reader, key: str, default: list[str]) -> frozenset[str]:
+    """A list of tier letters (any case), each one of A, B, C, P."""
+    tiers = frozenset(t.upper() for t in r.strings(key, default))
+    for tier in sorted(tiers - set(TIERS)):
+        raise r.error(key, f"unknown tier {tier!r}: expected A, B, C or P")
+    return tiers
+
+
+def _term(value: Any) -> Term:
+    """A product term of at most ten years (longer ones would overflow the calendar)."""
+    term = parse_term(value)
+    if term.nominal_days > MAX_TERM_DAYS:
+        raise InvalidValue(f"term {value!r} is longer than 10 years")
+    return term
+
+
+def _template_name(r: Reader, step: str) -> str:
+    """A template name: the file NAME.j2 in the templates folder (a subfolder may be named: salon/invite)."""
+    name = r.str(step)
+    parts = name.split("/")
+    if not name or len(name) > 100 or any(not p or p.startswith(".") for p in parts) or "\\" in name:
+        raise r.error(step, f"{name[:100]!r}: expected a template name like \"salon_invitation\" (at most 100 characters)")
+    return name
+
+
+def _terms(r: Reader) -> tuple[Term, ...]:
+    values = r.strings("terms", ["2m", "98d", "6m", "1y"])
+    try:
+        return tuple(_term(t) for t in values)
+    except InvalidValue as exc:
+        raise r.error("terms", str(exc)) from None
 
 
 def _templates(r: Reader, kind: str) -> dict[str, str]:
     table = r.table("templates", required=kind in REQUIRED_STEPS)
     if table is None:
         return {}
-    templates = {step: table.str(step) for step in STEPS[kind] if step in table.data}
+    templates = {step: _template_name(table, step) for step in STEPS[kind] if step in table.data}
     for step in REQUIRED_STEPS.get(kind, ()):
         table.str(step)
     table.finish()
@@ -191,11 +232,12 @@ def _zodiac(r: Reader) -> ZodiacSpec:
 
 def _birthday(r: Reader) -> BirthdaySpec:
     spec = BirthdaySpec(
-        terms=tuple(r.parsed("terms", lambda ts: [parse_term(t) for t in ts], ["2m", "98d", "6m", "1y"])),
-        lead_days=r.int("lead_days", 7, minimum=0), maturity_window_days=r.int("maturity_window_days", 3, minimum=0),
-        banquet_tiers=frozenset(t.upper() for t in r.list("banquet_tiers", ["A"])),
+        terms=_terms(r),
+        lead_days=r.int("lead_days", 7, minimum=0, maximum=MAX_DAYS),
+        maturity_window_days=r.int("maturity_window_days", 3, minimum=0, maximum=MAX_WINDOW_DAYS),
+        banquet_tiers=_tiers(r, "banquet_tiers", ["A"]),
         banquet_time=r.time("banquet_time", time(18, 0)), banquet_venue=r.str("banquet_venue", ""),
-        banquet_capacity=r.int("banquet_capacity", 0, minimum=0),
+        banquet_capacity=r.int("banquet_capacity", 0, minimum=0, maximum=MAX_CAPACITY),
     )
     r.finish()
     return spec
@@ -203,16 +245,16 @@ def _birthday(r: Reader) -> BirthdaySpec:
 
 def _salons(r: Reader) -> SalonSpec:
     default_time, default_venue = r.time("start_time", time(14, 0)), r.str("venue", "")
-    default_capacity = r.int("capacity", 30, minimum=1)
+    default_capacity = r.int("capacity", 30, minimum=1, maximum=MAX_CAPACITY)
     salons = tuple(_salon(s, default_time, default_venue, default_capacity) for s in r.tables("salon"))
     weekdays = [s.weekday for s in salons]
     if len(set(weekdays)) != len(weekdays):
         raise r.error("salon", "two salons on the same weekday")
     spec = SalonSpec(
-        salons=salons, lead_days=r.int("lead_days", 3, minimum=0), reminder=r.bool("reminder", True),
-        followup_hours=r.int("followup_hours", 72, minimum=1),
+        salons=salons, lead_days=r.int("lead_days", 3, minimum=0, maximum=MAX_DAYS), reminder=r.bool("reminder", True),
+        followup_hours=r.int("followup_hours", 72, minimum=1, maximum=MAX_HOURS),
         makeup_sunday_weekday=r.weekday("makeup_sunday_salon", "mon"),
-        overbooking=r.number("overbooking", None, minimum=1.0),
+        overbooking=r.number("overbooking", None, minimum=1.0, maximum=MAX_OVERBOOKING),
     )
     if spec.salon_on_weekday(spec.makeup_sunday_weekday) is None:
         raise r.error("makeup_sunday_salon", "names a weekday that has no salon")
@@ -222,9 +264,9 @@ def _salons(r: Reader) -> SalonSpec:
 
 def _salon(r: Reader, default_time: time, default_venue: str, default_capacity: int) -> Salon:
     salon = Salon(
-        weekday=r.weekday("weekday"), slogan=r.str("slogan"), term=r.parsed("term", parse_term),
+        weekday=r.weekday("weekday"), slogan=r.str("slogan"), term=r.parsed("term", _term),
         start_time=r.time("start_time", default_time), venue=r.str("venue", default_venue),
-        capacity=r.int("capacity", default_capacity, minimum=1),
+        capacity=r.int("capacity", default_capacity, minimum=1, maximum=MAX_CAPACITY),
     )
     if salon.weekday == 6:
         raise r.error("weekday", "the shop does not hold salons on Sunday (a 调休 Sunday uses makeup_sunday_salon)")
@@ -233,16 +275,17 @@ def _salon(r: Reader, default_time: time, default_venue: str, default_capacity: 
 
 
 def _notice(r: Reader) -> NoticeSpec:
-    days = r.list("maturity_days_before", [7])
-    if any(not isinstance(d, int) or isinstance(d, bool) or d < 0 for d in days):
-        raise r.error("maturity_days_before", f"expected whole numbers of days, got {days!r}")
+    days = r.ints("maturity_days_before", [7], minimum=0, maximum=MAX_DAYS)
+    if len(set(days)) != len(days):
+        raise r.error("maturity_days_before", f"names a day twice: {days!r}")
     spec = NoticeSpec(tuple(days), r.bool("monthly_return", True))
     r.finish()
     return spec
 
 
 def _followup(r: Reader) -> FollowupSpec:
-    spec = FollowupSpec(r.str("events_of"), r.int("after_hours", 24, minimum=0), r.int("window_hours", 72, minimum=1))
+    spec = FollowupSpec(r.str("events_of"), r.int("after_hours", 24, minimum=0, maximum=MAX_FOLLOWUP_AFTER_HOURS),
+                        r.int("window_hours", 72, minimum=1, maximum=MAX_HOURS))
     r.finish()
     return spec
 
@@ -266,4 +309,13 @@ def load_campaigns(folder: Path) -> tuple[list[Campaign], list[str]]:
         if campaign.id in seen:
             errors.append(f"{campaign.source}: id: {campaign.id!r} is also the id of {seen[campaign.id]}")
         seen.setdefault(campaign.id, campaign.source)
-    return campaigns, errors
+    unknown = [c for c in campaigns if _follows_unknown(c, campaigns)]
+    errors += [f"{c.source}: post_event_followup.events_of: {c.spec.events_of!r} is not the id of any weekday_salons "
+               f"campaign in {folder}" for c in unknown]
+    return [c for c in campaigns if c not in unknown], errors
+
+
+def _follows_unknown(campaign: Campaign, campaigns: list[Campaign]) -> bool:
+    """A follow-up campaign whose ``events_of`` names no loaded salon campaign (it would never send)."""
+    salons = {c.id for c in campaigns if c.kind == "weekday_salons"}
+    return campaign.kind == "post_event_followup" and campaign.spec.events_of not in salons

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Callable
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,6 +24,7 @@ from messaging.render import TemplateRenderer, compose_sms
 from messaging.segments import count_segments
 from records import models
 from records.bulk import BulkInserter
+from errors import TemplateTooLong
 from records.codes import new_code
 from schedules.holiday_file import work_calendar
 from settings import Settings
@@ -32,6 +33,7 @@ outbox_t = models.OutboxMessage.__table__
 events_t = models.Event.__table__
 invitations_t = models.Invitation.__table__
 SUPPRESSING = ("opted_out", "invalid_phone", "cap")  # recorded as suppressed rows; other reasons only counted
+TOO_LONG = "too_long"  # the rendered text is over [sms] max_segments (or max_render_chars): suppressed, never sent
 CHECKIN_CODE_LENGTH = 6
 
 
@@ -42,8 +44,10 @@ class PlanSummary:
     suppressed: Counter = field(default_factory=Counter)
     excluded: Counter = field(default_factory=Counter)
     occurrences: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # campaign id -> why its planning failed (skipped)
 
     def add(self, other: "PlanSummary") -> None:
+        self.failed.update(other.failed)
         self.planned += other.planned
         self.already_planned += other.already_planned
         self.suppressed.update(other.suppressed)
@@ -65,7 +69,7 @@ class Planner:
         calendar = CalendarOptions(settings.tz, settings.calendar.zodiac_boundary, settings.calendar.feb29_in_common_years,
                                    settings.events.overbooking_ratio, work_calendar(settings))
         policy = AudiencePolicy(settings.sms.weekly_cap, settings.tiers.new_customer_days, settings.tiers.old_customer_days)
-        return cls(settings, TemplateRenderer(settings.templates_path), calendar, policy)
+        return cls(settings, TemplateRenderer(settings.templates_path, settings.sms.max_render_chars), calendar, policy)
 
     def calendar_send_at(self, campaign: Campaign, day) -> datetime:
         return datetime.combine(day, campaign.send_time, self.calendar.tz)
@@ -124,16 +128,38 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
                     outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], "", 0,
                                 "suppressed", candidate.reason, now))
                 else:
-                    extra = {}
-                    if occurrence.step == "invitation" or (occurrence.event and occurrence.step == "banquet"):
-                        extra["checkin_code"] = ensure_invitation(conn, event_id, customer, now)
-                    body = texts(candidate, extra)
-                    summary.planned += 1
-                    outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], body,
-                                count_segments(body).count, "planned", None, None))
+                    body, segments = _message(conn, planner, texts, occurrence, event_id, candidate, now)
+                    state, reason = ("planned", None) if body else ("suppressed", TOO_LONG)
+                    if body:
+                        summary.planned += 1
+                    else:
+                        summary.suppressed[TOO_LONG] += 1
+                    outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], body or "",
+                                segments, state, reason, None if body else now))
             if progress:
                 progress(len(page))
     return summary
+
+
+def _message(conn: Connection, planner: Planner, texts, occurrence: Occurrence, event_id: int | None,
+             candidate: Candidate, now: datetime) -> tuple[str | None, int]:
+    """The recipient's text and its segments; None (and no invitation kept) when it is too long to send."""
+    invites = occurrence.step == "invitation" or (occurrence.event and occurrence.step == "banquet")
+    code = ensure_invitation(conn, event_id, candidate.customer, now) if invites else None
+    body, segments = checked_text(planner, texts, candidate, {"checkin_code": code} if invites else {})
+    if body is None and invites:
+        forget_invitation(conn, event_id, candidate.customer, code, now)
+    return body, segments
+
+
+def checked_text(planner: Planner, texts, candidate: Candidate, extra: dict) -> tuple[str | None, int]:
+    """The text and its segment count, or (None, segments) when over [sms] max_segments or max_render_chars."""
+    try:
+        body = texts(candidate, extra)
+    except TemplateTooLong:
+        return None, 0
+    segments = count_segments(body).count
+    return (body if segments <= planner.settings.sms.max_segments else None), segments
 
 
 ROW_COLUMNS = ("key", "customer_id", "phone", "tier", "body", "segments", "state", "reason", "final_at")
@@ -187,6 +213,13 @@ def ensure_invitation(conn: Connection, event_id: int, customer: dict, now: date
     conn.execute(insert(invitations_t).values(event_id=event_id, customer_id=customer["id"], code=code, state="invited",
                                               tier=customer["tier"], invited_at=now))
     return code
+
+
+def forget_invitation(conn: Connection, event_id: int, customer: dict, code: str, now: datetime) -> None:
+    """Drop the invitation made for a text that is not sent (only one made in this planning run)."""
+    i = invitations_t.c
+    conn.execute(delete(invitations_t).where(i.event_id == event_id, i.customer_id == customer["id"], i.code == code,
+                                             i.invited_at == now))
 
 
 def _free_code(conn: Connection) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -10,11 +11,12 @@ from sqlalchemy import Connection, select
 from campaigns.audience import select_audience
 from campaigns.definitions import Campaign
 from campaigns.occurrences import Occurrence, PastEvent, followup_occurrences, occurrences
-from campaigns.planning import PlanSummary, Planner, plan_occurrence
+from campaigns.planning import TOO_LONG, PlanSummary, Planner, checked_text, plan_occurrence
 from messaging.phone import mask
 from messaging.segments import count_segments
-from records import models
+from records import models, planning_errors
 
+log = logging.getLogger("jinli.planning")
 events_t = models.Event.__table__
 PREVIEW_CODE = "XXXXXX"  # stands in for a check-in code, which only planning creates
 
@@ -34,12 +36,30 @@ def _recent_events(conn: Connection, campaign_id: str, day: date, tz) -> list[Pa
     return [PastEvent(r.key, r.starts_at, r.slogan, r.term) for r in rows]
 
 
-def plan_day(conn: Connection, planner: Planner, campaigns: list[Campaign], day: date, now: datetime) -> PlanSummary:
-    """Plan every occurrence of every campaign on ``day`` (idempotent)."""
+def plan_day(conn: Connection, planner: Planner, campaigns: list[Campaign], day: date, now: datetime,
+             worker: str = "run") -> PlanSummary:
+    """Plan every occurrence of every campaign on ``day`` (idempotent). A campaign whose planning fails is
+    rolled back, logged, recorded (``campaigns list``) and counted in ``failed``; the others still plan."""
     total = PlanSummary()
     for campaign in campaigns:
-        for occurrence in day_occurrences(conn, planner, campaign, day):
-            total.add(plan_occurrence(conn, planner, campaign, occurrence, now))
+        try:
+            with conn.begin_nested():  # a savepoint: the failing campaign's rows go, the others' stay
+                found = plan_campaign_day(conn, planner, campaign, day, now)
+        except Exception as exc:  # noqa: BLE001 (any failure of one campaign must not stop the others)
+            total.failed[campaign.id] = planning_errors.describe(exc)
+            log.error("campaign %s: planning %s failed, skipped: %s", campaign.id, day, total.failed[campaign.id])
+            planning_errors.record(conn, campaign.id, day, total.failed[campaign.id], now, worker)
+            continue
+        total.add(found)
+        planning_errors.clear(conn, campaign.id)
+    return total
+
+
+def plan_campaign_day(conn: Connection, planner: Planner, campaign: Campaign, day: date, now: datetime) -> PlanSummary:
+    """Plan every occurrence of one campaign on ``day``, inside the caller's transaction."""
+    total = PlanSummary()
+    for occurrence in day_occurrences(conn, planner, campaign, day):
+        total.add(plan_occurrence(conn, planner, campaign, occurrence, now))
     return total
 
 
@@ -63,7 +83,10 @@ def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -
                 item.excluded.append({**who, "reason": candidate.reason})
                 continue
             extra = {"checkin_code": candidate.extra.get("checkin_code") or PREVIEW_CODE}
-            text = texts(candidate, extra)
+            text, count = checked_text(planner, texts, candidate, extra)
+            if text is None:
+                item.excluded.append({**who, "reason": TOO_LONG, "segments": count})
+                continue
             segments = count_segments(text)
             item.recipients.append({**who, "text": text, "segments": segments.count, "encoding": segments.encoding,
                                     "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4)})

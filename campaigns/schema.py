@@ -6,6 +6,7 @@ Every key read is remembered, so ``finish()`` can reject the keys nobody asked f
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Callable, TypeVar
 
 from errors import CampaignError, InvalidValue
@@ -50,17 +51,43 @@ class Reader:
     def bool(self, key: str, default: Any = _MISSING) -> bool:
         return self._typed(key, (bool,), "true or false", default)
 
-    def int(self, key: str, default: Any = _MISSING, minimum: int | None = None) -> int:
+    def int(self, key: str, default: Any = _MISSING, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self._typed(key, (int,), "an integer", default)
+        return self.bounded(key, value, minimum, maximum)
+
+    def number(self, key: str, default: Any = _MISSING, minimum: float | None = None,
+               maximum: float | None = None) -> float:
+        value = self._typed(key, (int, float), "a number", default)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.error(key, f"expected a finite number, got {value!r}")
+        value = self.bounded(key, value, minimum, maximum)
+        return float(value) if value is not None else None
+
+    def bounded(self, key: str, value: Any, minimum: float | None, maximum: float | None) -> Any:
+        """``value`` unless it is below ``minimum`` or above ``maximum`` (None passes)."""
         if minimum is not None and value is not None and value < minimum:
             raise self.error(key, f"must be at least {minimum}, got {value!r}")
+        if maximum is not None and value is not None and value > maximum:
+            raise self.error(key, f"must be at most {maximum}, got {value!r}")
         return value
 
-    def number(self, key: str, default: Any = _MISSING, minimum: float | None = None) -> float:
-        value = self._typed(key, (int, float), "a number", default)
-        if minimum is not None and value is not None and value < minimum:
-            raise self.error(key, f"must be at least {minimum}, got {value!r}")
-        return float(value) if value is not None else None
+    def ints(self, key: str, default: Any = _MISSING, minimum: int = 0, maximum: int | None = None) -> list[int]:
+        """A list of whole numbers, each within [minimum, maximum]."""
+        values = self.list(key, default)
+        for value in values:
+            whole = isinstance(value, int) and not isinstance(value, bool)
+            if not whole or value < minimum or (maximum is not None and value > maximum):
+                upto = f" to {maximum}" if maximum is not None else " or more"
+                raise self.error(key, f"expected whole numbers from {minimum}{upto}, got {value!r}")
+        return values
+
+    def strings(self, key: str, default: Any = _MISSING) -> list[str]:
+        """A list of strings."""
+        values = self.list(key, default)
+        for value in values:
+            if not isinstance(value, str):
+                raise self.error(key, f"expected a list of strings, got {value!r}")
+        return values
 
     def date(self, key: str, default: Any = None) -> dt.date | None:
         value = self._get(key, default)
@@ -74,15 +101,18 @@ class Reader:
         raise self.error(key, f"expected a date like 2025-01-01, got {value!r}")
 
     def time(self, key: str, default: Any = _MISSING) -> dt.time:
+        """A shop-local time of day to the minute: no UTC offset, no seconds."""
         value = self._get(key, default)
-        if isinstance(value, dt.time):
-            return value
         if isinstance(value, str):
             try:
-                return dt.time.fromisoformat(value)
+                value = dt.time.fromisoformat(value)
             except ValueError:
                 pass
-        raise self.error(key, f"expected a time like \"10:00\", got {value!r}")
+        if not isinstance(value, dt.time):
+            raise self.error(key, f"expected a time like \"10:00\", got {value!r}")
+        if value.tzinfo is not None or value.second or value.microsecond:
+            raise self.error(key, f"expected a shop-local time like \"10:00\" (no seconds, no UTC offset), got {value.isoformat()!r}")
+        return value
 
     def list(self, key: str, default: Any = _MISSING) -> list:
         return self._typed(key, (list,), "a list", default)

@@ -21,12 +21,18 @@ def validate_all(planner: Planner, today: date) -> tuple[list[Campaign], list[st
     return campaigns, problems
 
 
+def missing_templates(planner: Planner, campaign: Campaign) -> list[str]:
+    """One line per template the campaign names that is not a file in the templates folder."""
+    return [f"{campaign.source}: templates.{step}: unknown template {name!r} "
+            f"(no {planner.renderer.templates_dir / (name + '.j2')})"
+            for step, name in campaign.templates.items() if not planner.renderer.exists(name)]
+
+
 def template_problems(planner: Planner, campaign: Campaign, today: date) -> list[str]:
-    problems = []
+    problems = missing_templates(planner, campaign)
     for step, name in campaign.templates.items():
         where = f"{campaign.source}: templates.{step}"
         if not planner.renderer.exists(name):
-            problems.append(f"{where}: unknown template {name!r} (no {planner.renderer.templates_dir / (name + '.j2')})")
             continue
         try:
             text = _sample_text(planner, campaign, step, name, today)

@@ -3,7 +3,8 @@
 A template is the file ``<templates_dir>/NAME.j2`` (UTF-8) and is called ``NAME``; a subfolder
 gives ``folder/NAME``. Templates are data written by staff, so they run in Jinja's sandbox
 (no ``__class__``, no mutation of the context) and every undefined variable is an error: a
-half-rendered "您好 ," is never sent.
+half-rendered "您好 ," is never sent. Rendering is bounded (messaging.render_bounds): a template
+that loops, computes or writes too much is a TemplateError, a text over ``max_chars`` a TemplateTooLong.
 """
 
 from __future__ import annotations
@@ -15,19 +16,21 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.runtime import new_context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from errors import TemplateError
+from errors import TemplateError, TemplateTooLong
+from messaging.render_bounds import BoundExceeded, BoundedSandbox, TextTooLong, end_budget, start_budget
 
 SUFFIX = ".j2"
+DEFAULT_MAX_CHARS = 2_000
 
 
 class TemplateRenderer:
     """Renders ``NAME.j2`` templates from one folder; each template is compiled once and reused."""
 
-    def __init__(self, templates_dir: Path):
+    def __init__(self, templates_dir: Path, max_chars: int = DEFAULT_MAX_CHARS):
         self.templates_dir = Path(templates_dir)
-        self._env = _sandbox(self.templates_dir)
+        self.max_chars = max_chars
+        self._env = _sandbox(self.templates_dir, max_chars)
         # Filled lazily; a race only compiles a template twice. Edits made after the first render
         # need a new renderer (the daemon builds one per run).
         self._compiled: dict[str, jinja2.Template] = {}
@@ -46,19 +49,34 @@ class TemplateRenderer:
         return (self.templates_dir / f"{name}{SUFFIX}").is_file()
 
     def render(self, name: str, context: dict[str, Any]) -> str:
-        """The rendered text with surrounding whitespace trimmed; any failure is one TemplateError line."""
+        """The rendered text with surrounding whitespace trimmed; any failure is one TemplateError line
+        (a TemplateTooLong when the text, or a text built on the way, is over ``max_chars``)."""
         template, globals_ = self._template(name), self._globals[name]
+        token = start_budget(self.max_chars)
         try:
             # Template.render, without merging the globals into every recipient's context again.
             found = new_context(self._env, template.name, template.blocks, {**globals_, **context}, True, globals_)
-            return self._env.concat(template.root_render_func(found)).strip()
+            return self._collect(template.root_render_func(found)).strip()
         # Staff templates can raise anything (a TypeError from `'a' + 1`, a ZeroDivisionError...);
         # the contract is one TemplateError naming the template, never a traceback.
         except Exception:  # noqa: BLE001
             try:
                 self._env.handle_exception()  # re-raises with the template's own lines in the traceback
             except Exception as exc:  # noqa: BLE001
-                raise TemplateError(_describe(name, template.filename, exc)) from None
+                error = TemplateTooLong if isinstance(exc, TextTooLong) else TemplateError
+                raise error(_describe(name, template.filename, exc)) from None
+        finally:
+            end_budget(token)
+
+    def _collect(self, chunks) -> str:
+        """The output, refused as soon as it passes ``max_chars`` (the rest is never computed)."""
+        parts, size = [], 0
+        for chunk in chunks:
+            size += len(chunk)
+            if size > self.max_chars:
+                raise TextTooLong(f"output longer than {self.max_chars} characters")
+            parts.append(chunk)
+        return "".join(parts)
 
     def variables(self, name: str) -> set[str]:
         """The top-level variables a template reads, for checking a campaign's context up front."""
@@ -110,10 +128,10 @@ def month_day(value: Any) -> str:
     return f"{value.month}月{value.day}日" if hasattr(value, "month") else str(value)
 
 
-def _sandbox(templates_dir: Path) -> ImmutableSandboxedEnvironment:
+def _sandbox(templates_dir: Path, max_chars: int) -> BoundedSandbox:
     # Immutable: a template must not change the lists and dicts the campaign passes in.
     # trim/lstrip_blocks: {% if %} lines leave no blank lines behind in a multi-line SMS.
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=jinja2.FileSystemLoader(templates_dir, encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -121,8 +139,10 @@ def _sandbox(templates_dir: Path) -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        max_chars=max_chars,
     )
     env.filters["md"] = month_day
+    env.bound_filters()
     return env
 
 
@@ -132,6 +152,8 @@ def _describe(name: str, filename: str | None, exc: Exception) -> str:
 
 
 def _problem(exc: Exception) -> str:
+    if isinstance(exc, BoundExceeded):
+        return f"over a rendering bound: {_one_line(str(exc))}"
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return f"unsafe: {_one_line(str(exc))}"
     if isinstance(exc, jinja2.UndefinedError):

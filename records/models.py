@@ -299,3 +299,13 @@ class AuditEntry(SQLModel, table=True):
     customer_id: Optional[int] = None
     reason: str = ""
     detail: str = ""  # JSON: what changed
+class CampaignPlanningError(SQLModel, table=True):
+    """A campaign's last planning failure (one line, no personal data); deleted when planning it next succeeds."""
+
+    __tablename__ = "campaign_planning_errors"
+
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    day: date
+    error: str = Field(max_length=500)
+    failed_at: Optional[datetime] = _at(nullable=False)
+    worker: str = Field(default="", max_length=64)

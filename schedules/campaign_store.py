@@ -11,6 +11,7 @@ from pathlib import Path
 
 from campaigns.definitions import Campaign, load_campaign
 from errors import CampaignError
+from records.planning_errors import describe
 
 log = logging.getLogger("jinli.daemon")
 
@@ -43,7 +44,8 @@ class CampaignStore:
         self._seen[path] = mtime
         try:
             campaign = load_campaign(path)
-        except CampaignError as exc:
+        except Exception as exc:  # noqa: BLE001 (CampaignError, or a bug: either way the file is not scheduled)
+            exc = exc if isinstance(exc, CampaignError) else CampaignError(f"{path}: cannot load: {describe(exc)}")
             self._errors[path] = str(exc)
             kept = "keeping the last good definition" if path in self._good else "not scheduled"
             log.error("invalid campaign file, %s: %s", kept, exc)

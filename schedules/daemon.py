@@ -80,6 +80,10 @@ class Daemon:
         for campaign in campaigns:
             outcomes += planning_runs.plan_missing_days(self.app.engine, planner, campaign, now, self.options.catchup,
                                                         self.options.worker)
+        failed = sorted({o.campaign_id for o in outcomes if o.outcome == "failed"})
+        if failed:
+            log.warning("planning: %d campaign(s) failed and were skipped (%s); the others were planned",
+                        len(failed), ", ".join(failed))
         return outcomes
 
     def dispatch(self, now: datetime):

@@ -17,9 +17,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from campaigns.definitions import Campaign
-from campaigns.planning import Planner, plan_occurrence
-from campaigns.run import day_occurrences
-from records import models
+from campaigns.planning import Planner
+from campaigns.run import plan_campaign_day
+from records import models, planning_errors
 from records.transactions import write_transaction
 
 log = logging.getLogger("jinli.daemon")
@@ -30,8 +30,9 @@ runs_t = models.PlanningRun.__table__
 class DayOutcome:
     campaign_id: str
     day: date
-    outcome: str  # planned | caught_up | skipped
+    outcome: str  # planned | caught_up | skipped | failed
     planned: int = 0
+    error: str = ""  # why planning failed (outcome "failed": no run recorded, so the day is tried again)
 
 
 def plan_missing_days(engine: Engine, planner: Planner, campaign: Campaign, now: datetime, catchup: timedelta,
@@ -50,8 +51,24 @@ def plan_missing_days(engine: Engine, planner: Planner, campaign: Campaign, now:
             log.warning("campaign %s: %s was missed by %s, beyond the catch-up window: skipped, not sent late",
                         campaign.id, day, late)
             continue
-        outcomes.append(_plan(engine, planner, campaign, day, now, worker, "caught_up" if day < today else "planned"))
+        try:
+            outcomes.append(_plan(engine, planner, campaign, day, now, worker, "caught_up" if day < today else "planned"))
+        except Exception as exc:  # noqa: BLE001 (one campaign's failure must not stop the daemon or the others)
+            outcomes.append(_failed(engine, campaign.id, day, exc, now, worker))
+            break  # the later days wait: the failed day is tried first at the next run
     return [o for o in outcomes if o is not None]
+
+
+def _failed(engine: Engine, campaign_id: str, day: date, exc: Exception, now: datetime, worker: str) -> DayOutcome:
+    """Log the failure and record it for `campaigns list` (best effort: the database may be what failed)."""
+    error = planning_errors.describe(exc)
+    log.error("campaign %s: planning %s failed, skipped: %s", campaign_id, day, error)
+    try:
+        with write_transaction(engine) as conn:
+            planning_errors.record(conn, campaign_id, day, error, now, worker)
+    except Exception as again:  # noqa: BLE001
+        log.error("campaign %s: could not record the planning failure: %s", campaign_id, planning_errors.describe(again))
+    return DayOutcome(campaign_id, day, "failed", error=error)
 
 
 def _days_to_consider(engine: Engine, campaign_id: str, today: date, catchup: timedelta) -> list[date]:
@@ -67,8 +84,9 @@ def _plan(engine: Engine, planner: Planner, campaign: Campaign, day: date, now: 
     with write_transaction(engine) as conn:
         if _already(conn, campaign.id, day):
             return None
-        planned = sum(plan_occurrence(conn, planner, campaign, o, now).planned for o in day_occurrences(conn, planner, campaign, day))
+        planned = plan_campaign_day(conn, planner, campaign, day, now).planned
         _insert_run(conn, campaign.id, day, outcome, planned, now, worker)
+        planning_errors.clear(conn, campaign.id)
     if outcome == "caught_up":
         log.info("campaign %s: caught up %s (%d planned)", campaign.id, day, planned)
     return DayOutcome(campaign.id, day, outcome, planned)

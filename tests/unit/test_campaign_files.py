@@ -32,6 +32,9 @@ def test_the_seed_playbook_loads():
 
 
 SALONS = REPO / "campaigns" / "salons.toml"
+BIRTHDAY = (REPO / "campaigns" / "birthday.toml").read_text(encoding="utf-8")
+NOTICES = (REPO / "campaigns" / "holding_notices.toml").read_text(encoding="utf-8")
+FOLLOWUPS = (REPO / "campaigns" / "salon_followups.toml").read_text(encoding="utf-8")
 
 
 def write(tmp_path: Path, text: str, name: str = "c.toml") -> Path:
@@ -92,6 +95,36 @@ def test_a_minimal_file_of_each_kind_loads(tmp_path, kind):
     ('name = "x"\nkind = "zodiac_lucky_day"\n[templates]\nlucky_day = "x"\nbirthday = "y"\n[zodiac_lucky_day]\n',
      ("templates.birthday", "unknown key")),
     ('name = "x"\nkind = ', ("invalid TOML",)),
+    # Values that used to load and then crash planning (or every command) with exit 70.
+    (edited('tiers = ["A", "B", "C", "P"]', 'tiers = [1]'), ("audience.tiers", "expected a list of strings, got 1")),
+    (edited('tiers = ["A", "B", "C", "P"]', 'tiers = ["A"]\nstores = [1]'), ("audience.stores", "list of strings")),
+    (BIRTHDAY.replace('banquet_tiers = ["A"]', 'banquet_tiers = [1]'), ("birthday_maturity.banquet_tiers", "list of strings")),
+    (BIRTHDAY.replace('banquet_tiers = ["A"]', 'banquet_tiers = ["Z"]'), ("birthday_maturity.banquet_tiers", "unknown tier 'Z'")),
+    (BIRTHDAY.replace('lead_days = 7', 'lead_days = 999999999'), ("birthday_maturity.lead_days", "at most 366")),
+    (BIRTHDAY.replace('maturity_window_days = 3', 'maturity_window_days = 1000'), ("maturity_window_days", "at most 31")),
+    (BIRTHDAY.replace('banquet_capacity = 20', 'banquet_capacity = 10000000'), ("banquet_capacity", "at most 10000")),
+    (BIRTHDAY.replace('terms = ["2m", "98d", "6m", "1y"]', 'terms = ["9999y"]'), ("birthday_maturity.terms", "longer than 10 years")),
+    (BIRTHDAY.replace('terms = ["2m", "98d", "6m", "1y"]', 'terms = 5'), ("birthday_maturity.terms", "expected a list")),
+    (BIRTHDAY.replace('banquet_time = "18:00"', 'banquet_time = 18:00:30'), ("banquet_time", "no seconds")),
+    (edited('lead_days = 3', 'lead_days = 999999999'), ("weekday_salons.lead_days", "at most 366")),
+    (edited('overbooking = 1.2', 'overbooking = nan'), ("weekday_salons.overbooking", "finite number, got nan")),
+    (edited('overbooking = 1.2', 'overbooking = inf'), ("weekday_salons.overbooking", "finite number, got inf")),
+    (edited('overbooking = 1.2', 'overbooking = 1e300'), ("weekday_salons.overbooking", "at most 10.0")),
+    (edited('overbooking = 1.2', 'overbooking = true'), ("weekday_salons.overbooking", "expected a number, got True")),
+    (edited('capacity = 30', 'capacity = 99999999'), ("weekday_salons.capacity", "at most 10000")),
+    (edited('term = "1y"', 'term = "9999y"'), ("weekday_salons.salon[6].term", "longer than 10 years")),
+    (edited('send_time = "10:00"', 'send_time = "10:00+05:00"'), ("send_time", "no UTC offset", "10:00:00+05:00")),
+    (edited('send_time = "10:00"', 'send_time = "10:00:30.5"'), ("send_time", "no seconds")),
+    (edited('send_time = "10:00"', 'send_time = 10:00:01'), ("send_time", "no seconds")),
+    (edited('followup_hours = 72', 'followup_hours = 100000'), ("weekday_salons.followup_hours", "at most 720")),
+    (NOTICES.replace('maturity_days_before = [7, 1]', 'maturity_days_before = [999999999]'),
+     ("holding_notice.maturity_days_before", "from 0 to 366, got 999999999")),
+    (NOTICES.replace('maturity_days_before = [7, 1]', 'maturity_days_before = [7, 7]'), ("maturity_days_before", "twice")),
+    (NOTICES.replace('maturity_days_before = [7, 1]', 'maturity_days_before = [true]'), ("maturity_days_before", "whole numbers")),
+    (NOTICES.replace('maturity_days_before = [7, 1]', 'maturity_days_before = ["7"]'), ("maturity_days_before", "got '7'")),
+    (FOLLOWUPS.replace('after_hours = 20', 'after_hours = 1000'), ("post_event_followup.after_hours", "at most 216")),
+    (FOLLOWUPS.replace('window_hours = 72', 'window_hours = 99999999999'), ("post_event_followup.window_hours", "at most 720")),
+    ("a = " + "[" * 3000 + "]" * 3000 + "\n", ("invalid TOML", "nested too deeply")),
 ], ids=lambda v: v[0] if isinstance(v, tuple) else None)
 def test_every_mistake_is_one_line_naming_file_key_and_value(tmp_path, text, fragments):
     path = write(tmp_path, text)
@@ -108,3 +141,26 @@ def test_duplicate_ids_across_files_are_reported(tmp_path):
     write(tmp_path, MINIMAL["birthday_maturity"].replace('name = "x"', 'id = "same"\nname = "x"'), "b.toml")
     campaigns, problems = load_campaigns(tmp_path)
     assert len(campaigns) == 2 and len(problems) == 1 and "'same' is also the id of" in problems[0]
+
+
+def test_a_followup_of_an_unknown_salon_campaign_is_refused_by_name(tmp_path):
+    write(tmp_path, SALONS.read_text(encoding="utf-8"), "salons.toml")
+    write(tmp_path, FOLLOWUPS, "good.toml")
+    write(tmp_path, FOLLOWUPS.replace('id = "salon-followups"', 'id = "other"').replace('"salons"', '"salonz"'), "bad.toml")
+    campaigns, problems = load_campaigns(tmp_path)
+    assert sorted(c.id for c in campaigns) == ["salon-followups", "salons"]
+    assert problems == [f"{tmp_path / 'bad.toml'}: post_event_followup.events_of: 'salonz' is not the id of any "
+                        f"weekday_salons campaign in {tmp_path}"]
+
+
+def test_a_birthday_file_without_terms_gets_the_default_terms_parsed(tmp_path):
+    campaign = load_campaign(write(tmp_path, MINIMAL["birthday_maturity"]))
+    assert [str(t) for t in campaign.spec.terms] == ["2m", "98d", "6m", "1y"]
+    assert campaign.spec.terms[0].nominal_days == 60
+
+
+@pytest.mark.parametrize("name", ["", "长" * 3000, "../secret", "salon//x"])
+def test_a_template_name_that_cannot_be_a_file_is_refused_at_load(tmp_path, name):
+    text = MINIMAL["holding_notice"].replace('maturity = "maturity_reminder"', f'maturity = "{name}"')
+    with pytest.raises(CampaignError, match=r"templates\.maturity: .*expected a template name"):
+        load_campaign(write(tmp_path, text))

@@ -1,6 +1,6 @@
 import pytest
 
-from errors import TemplateError
+from errors import TemplateError, TemplateTooLong
 from messaging.render import TemplateRenderer, compose_sms
 
 TEMPLATES = {
@@ -148,3 +148,79 @@ SIG, HINT = "【金福金行】", "回T退订"
 )
 def test_compose_sms(body, marketing, signature, expected):
     assert compose_sms(body, marketing=marketing, signature=signature, unsubscribe_hint=HINT) == expected
+
+
+# ---- bounds: a template must not hang or exhaust memory; each case is a quick, one-line TemplateError
+BOUNDED = {
+    "nested_ranges": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "nested_silent_loops": "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+    "nested_text_loops": "{% for a in s %}{% for b in s %}{% for c in s %}{% endfor %}{% endfor %}{% endfor %}",
+    "power": "{{ 10**100000 }}",
+    "power_chain": "{{ (10**100)**100 }}",
+    "squaring": "{% set ns = namespace(v=3) %}{% for i in range(64) %}{% set ns.v = ns.v * ns.v %}{% endfor %}{{ 1 }}",
+    "huge_string": "{{ 'x' * 100000000 }}",
+    "huge_list": "{{ ([1] * 100000000)|length }}",
+    "doubling_concat": "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "doubling_plus": "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+    "doubling_replace": "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s|replace('a', 'aa') %}{% endfor %}",
+    "center_filter": "{{ 'x'|center(1000000000) }}",
+    "center_method": "{{ 'x'.center(1000000000) }}",
+    "format_width": "{{ '{:>1000000000}'.format(1) }}",
+    "percent_width": "{{ '%01000000000d' % 1 }}",
+    "format_filter": "{{ '%01000000000d'|format(1) }}",
+    "slice_filter": "{{ [1]|slice(1000000000)|list|length }}",
+    "macro_recursion": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+    "block_set": "{% set t %}{% for i in range(10000) %}{{ s }}{% endfor %}{% endset %}{{ t|length }}",
+    "long_output": "{% for i in range(10000) %}好{% endfor %}",
+}
+
+
+@pytest.fixture
+def bounded(tmp_path):
+    for name, text in BOUNDED.items():
+        (tmp_path / f"{name}.j2").write_text(text, encoding="utf-8")
+    return TemplateRenderer(tmp_path, max_chars=2000)
+
+
+@pytest.mark.timeout(5)
+@pytest.mark.parametrize("name", sorted(BOUNDED))
+def test_a_template_over_a_bound_is_one_template_error_naming_the_file(bounded, tmp_path, name):
+    with pytest.raises(TemplateError) as caught:
+        bounded.render(name, {"s": "x" * 2000})
+    message = str(caught.value)
+    assert message.startswith(f"template {name!r} ({tmp_path / name}.j2:") and "\n" not in message
+    assert "over a rendering bound" in message, message
+
+
+@pytest.mark.parametrize("name, too_long", [("long_output", True), ("huge_string", True), ("block_set", True),
+                                            ("power", False), ("nested_silent_loops", False)])
+def test_texts_over_the_limit_are_template_too_long(bounded, name, too_long):
+    with pytest.raises(TemplateError) as caught:
+        bounded.render(name, {"s": "x" * 2000})
+    assert isinstance(caught.value, TemplateTooLong) is too_long
+
+
+def test_what_a_bounded_template_may_still_do(tmp_path):
+    (tmp_path / "fine.j2").write_text(
+        "{% for i in range(100) %}{% for j in range(100) %}{% endfor %}{% endfor %}{{ 2**64 }} {{ 'ab' * 3 }} "
+        "{{ '%05.1f'|format(3.14159) }} {{ '{:>4}'.format(7) }} {{ ('x' * 1990)|length }} {{ [1, 2] + [3] }}",
+        encoding="utf-8")
+    assert TemplateRenderer(tmp_path, max_chars=2000).render("fine", {}) == \
+        "18446744073709551616 ababab 003.1    7 1990 [1, 2, 3]"
+
+
+def test_the_output_limit_is_the_renderers_max_chars(tmp_path):
+    (tmp_path / "name.j2").write_text("{{ name }}您好", encoding="utf-8")
+    assert TemplateRenderer(tmp_path, max_chars=12).render("name", {"name": "张" * 10}) == "张" * 10 + "您好"
+    with pytest.raises(TemplateTooLong, match="longer than 12 characters"):
+        TemplateRenderer(tmp_path, max_chars=12).render("name", {"name": "张" * 11})
+
+
+def test_max_render_chars_is_read_from_config_and_bounded(tmp_path):
+    from errors import ConfigError
+    from settings import settings_from_dict
+
+    assert settings_from_dict({"sms": {"max_render_chars": 500}}, base_dir=tmp_path).sms.max_render_chars == 500
+    assert settings_from_dict({}, base_dir=tmp_path).sms.max_render_chars == 2000
+    with pytest.raises(ConfigError, match=r"\[sms\] max_render_chars: expected 70 to 100000 characters, got 0"):
+        settings_from_dict({"sms": {"max_render_chars": 0}}, base_dir=tmp_path)
