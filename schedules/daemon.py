@@ -51,6 +51,7 @@ class Daemon:
         self.stopping = threading.Event()
         self._next: dict[str, datetime | None] = {}
         self.started_at: datetime | None = None
+        self.catchup_pending = True  # until the start-up catch-up has run once without error
 
     # ---- jobs
     def jobs(self) -> list[Job]:
@@ -83,20 +84,45 @@ class Daemon:
     def dispatch(self, now: datetime):
         from messaging.dispatch import send_due_messages
 
+        if self.catchup_pending:
+            self.catch_up(now)
         return send_due_messages(self.app.engine, self.gateway, self.app.settings, now, worker=self.options.worker,
                                  stop=self.stopping.is_set)
 
     def reconcile(self, now: datetime):
-        from messaging.reconcile import reconcile
+        """Ask the provider about messages stuck in 'sending', then about sent ones never reported."""
+        from messaging.reconcile import reconcile, reconcile_stuck
 
+        reconcile_stuck(self.app.engine, self.gateway, now, self.app.settings.sms)
         return reconcile(self.app.engine, self.gateway, now)
+
+    def catch_up(self, now: datetime) -> bool:
+        """Settle what a crash left in 'sending' and plan what was missed; an error is logged, and the next
+        dispatch tries again (a daemon started during a database outage must not exit)."""
+        from messaging.reconcile import reconcile_stuck
+
+        try:
+            reconcile_stuck(self.app.engine, self.gateway, now, self.app.settings.sms)
+            self.plan_due(now)
+        except Exception as exc:  # noqa: BLE001 - a daemon outlives its database's outages
+            log.error("daemon %s: start-up catch-up failed, tried again at the next dispatch: %s",
+                      self.options.worker, _describe(exc))
+            return False
+        self.catchup_pending = False
+        return True
 
     # ---- driving the jobs
     def start(self, now: datetime) -> None:
-        """What a (re)start does first: plan what was missed, then send what is due."""
+        """What a (re)start does first: settle stuck messages, plan what was missed, send what is due.
+
+        Never raises: what fails is logged and retried by the scheduler (the catch-up at the next dispatch).
+        """
         self.started_at = now
-        self.plan_due(now)
-        self.dispatch(now)
+        try:
+            self.dispatch(now)  # catches up first
+        except Exception as exc:  # noqa: BLE001 - the dispatch job runs again in dispatch_every
+            log.error("daemon %s: start-up dispatch failed, tried again at the next dispatch: %s",
+                      self.options.worker, _describe(exc))
 
     def tick(self, now: datetime) -> list[str]:
         """Run every job due at ``now`` once (missed fire times coalesce); returns the ids run."""
@@ -143,6 +169,12 @@ class Daemon:
 
     def stop(self) -> None:
         self.stopping.set()
+
+
+def _describe(exc: Exception) -> str:
+    from messaging.reconcile import describe_error
+
+    return describe_error(exc)
 
 
 def _with_clock(run: Callable[[datetime], object], clock: Callable[[], datetime]) -> Callable[[], object]:
