@@ -1,4 +1,4 @@
-"""`jinli daemon`: APScheduler runs planning per campaign, the dispatcher and the reconciler.
+"""`jinli daemon`: APScheduler runs planning per campaign, the dispatcher and the reconcilers.
 
 Jobs are values (id, APScheduler trigger, function of ``now``), so the same jobs run under a real
 BackgroundScheduler in production and under ``tick(now)`` with a manual clock in tests: APScheduler's
@@ -34,6 +34,7 @@ class DaemonOptions:
     catchup: timedelta = timedelta(days=1)
     dispatch_every: timedelta = timedelta(seconds=30)
     reconcile_every: timedelta = timedelta(minutes=15)
+    settle_every: timedelta = timedelta(minutes=5)  # stuck messages: cheap when there are none
     sync_every: timedelta = timedelta(minutes=1)
 
 
@@ -55,12 +56,14 @@ class Daemon:
 
     # ---- jobs
     def jobs(self) -> list[Job]:
-        """A planning job per campaign at its send time, then the dispatcher, reconciler and file sync."""
+        """A planning job per campaign at its send time, then the dispatcher, the two reconcilers and file sync."""
         tz = self.app.settings.tz
         found = [Job(f"plan:{c.id}", CronTrigger(hour=c.send_time.hour, minute=c.send_time.minute, timezone=tz),
                      partial(self.plan_campaign, c.id)) for c in self.store.campaigns() if c.enabled]
         o, since = self.options, self.started_at  # interval jobs count from the start, not from the wall clock
         return found + [
+            Job("settle", IntervalTrigger(seconds=o.settle_every.total_seconds(), start_date=since, timezone=tz),
+                self.settle_stuck),
             Job("dispatch", IntervalTrigger(seconds=o.dispatch_every.total_seconds(), start_date=since, timezone=tz),
                 self.dispatch),
             Job("reconcile", IntervalTrigger(seconds=o.reconcile_every.total_seconds(), start_date=since, timezone=tz),
@@ -89,20 +92,23 @@ class Daemon:
         return send_due_messages(self.app.engine, self.gateway, self.app.settings, now, worker=self.options.worker,
                                  stop=self.stopping.is_set)
 
-    def reconcile(self, now: datetime):
-        """Ask the provider about messages stuck in 'sending', then about sent ones never reported."""
-        from messaging.reconcile import reconcile, reconcile_stuck
+    def settle_stuck(self, now: datetime):
+        """Ask the provider what became of messages stuck in 'sending' (messaging.reconcile)."""
+        from messaging.reconcile import reconcile_stuck
 
-        reconcile_stuck(self.app.engine, self.gateway, now, self.app.settings.sms)
+        return reconcile_stuck(self.app.engine, self.gateway, now, self.app.settings.sms)
+
+    def reconcile(self, now: datetime):
+        """Ask the provider about sent messages whose delivery report never came."""
+        from messaging.reconcile import reconcile
+
         return reconcile(self.app.engine, self.gateway, now)
 
     def catch_up(self, now: datetime) -> bool:
         """Settle what a crash left in 'sending' and plan what was missed; an error is logged, and the next
         dispatch tries again (a daemon started during a database outage must not exit)."""
-        from messaging.reconcile import reconcile_stuck
-
         try:
-            reconcile_stuck(self.app.engine, self.gateway, now, self.app.settings.sms)
+            self.settle_stuck(now)
             self.plan_due(now)
         except Exception as exc:  # noqa: BLE001 - a daemon outlives its database's outages
             log.error("daemon %s: start-up catch-up failed, tried again at the next dispatch: %s",

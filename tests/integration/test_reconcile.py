@@ -150,6 +150,18 @@ def test_the_daemon_settles_stuck_messages_when_it_starts(app):
     assert len(gateway.sent) == 2
 
 
+def test_a_running_daemon_settles_what_a_crashed_one_left_within_its_wait_and_five_minutes(app):
+    sent_before_crash, never_left = stuck(app), stuck(app)
+    gateway = RecordingGateway()
+    gateway.send(as_sms(app, sent_before_crash))
+    daemon = Daemon(app, gateway, DaemonOptions("survivor"))
+    ran = {minute: daemon.tick(at(minute)) for minute in range(0, 16)}
+    assert row(app, sent_before_crash)["state"] == "sent"
+    r = row(app, never_left)
+    assert (r["state"], r["sent_at"], r["claimed_by"]) == ("sent", at(10), "survivor")  # settled at 10 min, sent in the same tick
+    assert [m for m, jobs in ran.items() if "settle" in jobs] == [0, 5, 10, 15] and len(gateway.sent) == 2
+
+
 @pytest.mark.parametrize("backend", ["sqlite"])  # a file to break; PostgreSQL outages: test_fault_injection.py
 def test_a_daemon_whose_database_fails_at_start_logs_one_line_and_catches_up_at_the_next_dispatch(app, site, caplog):
     message_id = stuck(app)
