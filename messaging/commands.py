@@ -136,7 +136,8 @@ def print_stuck(rows, tz: ZoneInfo) -> None:
     if not rows:
         click.echo("no message is stuck in 'sending'")
         return
-    table = Table(title="stuck in sending: check, then `jinli outbox resolve ID... sent|retry`")
+    table = Table(title="stuck in sending: `jinli outbox reconcile` asks the provider; "
+                        "resolve what it cannot answer with `jinli outbox resolve ID... sent|retry`")
     for header in ("id", "phone", "campaign", "step", "since", "reason"):
         table.add_column(header, min_width=11 if header == "phone" else None)
     for r in rows:
