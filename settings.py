@@ -50,6 +50,7 @@ class SmsSettings:
     claim_size: int = 200
     max_attempts: int = 5
     retry_base_seconds: int = 30
+    reconcile_after_minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,9 @@ def _check_semantics(settings: Settings) -> None:
         raise ConfigError(f"{where}: [sms] max_segments: expected at least 1, got {settings.sms.max_segments!r}")
     if settings.sms.claim_size < 1:
         raise ConfigError(f"{where}: [sms] claim_size: expected a positive number of messages, got {settings.sms.claim_size!r}")
+    if settings.sms.reconcile_after_minutes < 1:
+        raise ConfigError(f"{where}: [sms] reconcile_after_minutes: expected a positive number of minutes, "
+                          f"got {settings.sms.reconcile_after_minutes!r}")
     if settings.calendar.zodiac_boundary not in {"spring_festival", "lichun"}:
         raise ConfigError(f"{where}: [calendar] zodiac_boundary: expected spring_festival or lichun, got {settings.calendar.zodiac_boundary!r}")
     if settings.calendar.feb29_in_common_years not in {"feb28", "mar1"}:

@@ -17,7 +17,8 @@ from cli_params import pass_app
 from messaging.dispatch import DispatchSummary, send_due_messages
 from messaging.gateways import make_gateway
 from messaging.phone import mask
-from messaging.review import list_messages, resolve, stuck_messages
+from messaging.reconcile import reconcile, reconcile_stuck
+from messaging.review import list_messages, matching_stuck, resolve_many, stuck_messages
 from records.transactions import write_transaction
 
 STATES = ("planned", "sending", "sent", "delivered", "failed", "undelivered", "suppressed")
@@ -56,14 +57,50 @@ def outbox_stuck(app: App, older_than: int) -> None:
 
 
 @outbox.command("resolve")
-@click.argument("message_id", type=int)
+@click.argument("message_ids", metavar="[ID]...", nargs=-1, type=int)
 @click.argument("decision", type=click.Choice(["sent", "retry"]))
+@click.option("--campaign", help="every stuck message of this campaign")
+@click.option("--before", metavar="TIME", help="every stuck message claimed before TIME (ISO; site time zone unless it has an offset)")
+@click.option("--all-stuck", is_flag=True, help="every message `jinli outbox stuck` lists")
 @pass_app
-def outbox_resolve(app: App, message_id: int, decision: str) -> None:
-    """Say what became of a stuck message: it was 'sent', or 'retry' it now."""
+def outbox_resolve(app: App, message_ids: tuple[int, ...], decision: str, campaign: str | None, before: str | None,
+                   all_stuck: bool) -> None:
+    """Say what became of stuck messages (IDs, or those a filter selects): 'sent', or 'retry' them now; all or none."""
+    filtered = bool(campaign or before or all_stuck)
+    if bool(message_ids) == filtered:
+        raise click.UsageError("give message IDs, or --campaign / --before / --all-stuck, not both")
+    now = app.now()
     with write_transaction(app.engine) as conn:
-        resolve(conn, message_id, decision, app.now())
-    click.echo(f"message {message_id}: " + ("marked sent" if decision == "sent" else "planned again, due now"))
+        ids = list(message_ids) or matching_stuck(conn, now, campaign=campaign, before=_instant(before, app.settings.tz))
+        count = resolve_many(conn, ids, decision, now)
+    done = "marked sent" if decision == "sent" else "planned again, due now"
+    click.echo(f"message {ids[0]}: {done}" if message_ids and count == 1 else f"{count} messages {done}")
+
+
+@outbox.command("reconcile")
+@pass_app
+def outbox_reconcile(app: App) -> None:
+    """Ask the provider about stuck messages and silent sent ones, and record what it says."""
+    gateway = make_gateway(app.settings)
+    now = app.now()
+    stuck = reconcile_stuck(app.engine, gateway, now, app.settings.sms)
+    reports = reconcile(app.engine, gateway, now)
+    click.echo("stuck in sending: " + ", ".join(f"{RECONCILE_LABELS[k]} {stuck[k]}" for k in RECONCILE_LABELS))
+    click.echo(f"delivery reports: checked {reports['checked']}, updated {reports['updated']}")
+
+
+RECONCILE_LABELS = {"sent": "found sent", "planned": "planned again", "waiting": "not found yet (asked again later)",
+                    "review": "left for staff (provider cannot answer)", "moved": "settled meanwhile"}
+
+
+def _instant(text: str | None, tz: ZoneInfo) -> datetime | None:
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO date or date-time like 2025-06-02T10:00", param_hint="--before") from None
+    return at if at.tzinfo else at.replace(tzinfo=tz)
 
 
 @outbox.command("send")
@@ -99,7 +136,8 @@ def print_stuck(rows, tz: ZoneInfo) -> None:
     if not rows:
         click.echo("no message is stuck in 'sending'")
         return
-    table = Table(title="stuck in sending: check, then `jinli outbox resolve ID sent|retry`")
+    table = Table(title="stuck in sending: `jinli outbox reconcile` asks the provider; "
+                        "resolve what it cannot answer with `jinli outbox resolve ID... sent|retry`")
     for header in ("id", "phone", "campaign", "step", "since", "reason"):
         table.add_column(header, min_width=11 if header == "phone" else None)
     for r in rows:

@@ -60,6 +60,26 @@ def resolve(conn: Connection, message_id: int, decision: Literal["sent", "retry"
         raise _why_not(conn, message_id, now - older_than)
 
 
+def resolve_many(conn: Connection, message_ids: list[int], decision: Literal["sent", "retry"], now: datetime,
+                 older_than: timedelta = STUCK_AFTER) -> int:
+    """``resolve`` each message, all or none (the caller's transaction); returns how many."""
+    for message_id in message_ids:
+        resolve(conn, message_id, decision, now, older_than)
+    return len(message_ids)
+
+
+def matching_stuck(conn: Connection, now: datetime, *, campaign: str | None = None, before: datetime | None = None,
+                   older_than: timedelta = STUCK_AFTER) -> list[int]:
+    """Ids of the stuck messages (see ``stuck_messages``) of ``campaign`` claimed before ``before``, locked for resolving."""
+    o = outbox_t.c
+    query = select(o.id).where(o.state == "sending", o.sending_at <= now - older_than).order_by(o.id)
+    if campaign:
+        query = query.where(o.campaign_id == campaign)
+    if before:
+        query = query.where(o.sending_at < before)
+    return list(conn.execute(query.with_for_update()).scalars())
+
+
 def _why_not(conn: Connection, message_id: int, cutoff: datetime) -> Exception:
     o = outbox_t.c
     row = conn.execute(select(o.state, o.sending_at).where(o.id == message_id)).first()

@@ -1,4 +1,4 @@
-"""`jinli daemon`: APScheduler runs planning per campaign, the dispatcher and the reconciler.
+"""`jinli daemon`: APScheduler runs planning per campaign, the dispatcher and the reconcilers.
 
 Jobs are values (id, APScheduler trigger, function of ``now``), so the same jobs run under a real
 BackgroundScheduler in production and under ``tick(now)`` with a manual clock in tests: APScheduler's
@@ -36,6 +36,7 @@ class DaemonOptions:
     catchup: timedelta = timedelta(days=1)
     dispatch_every: timedelta = timedelta(seconds=30)
     reconcile_every: timedelta = timedelta(minutes=15)
+    settle_every: timedelta = timedelta(minutes=5)  # stuck messages: cheap when there are none
     sync_every: timedelta = timedelta(minutes=1)
 
 
@@ -53,15 +54,18 @@ class Daemon:
         self.stopping = threading.Event()
         self._next: dict[str, datetime | None] = {}
         self.started_at: datetime | None = None
+        self.catchup_pending = True  # until the start-up catch-up has run once without error
 
     # ---- jobs
     def jobs(self) -> list[Job]:
-        """A planning job per campaign at its send time, then the dispatcher, reconciler and file sync."""
+        """A planning job per campaign at its send time, then the dispatcher, the two reconcilers and file sync."""
         tz = self.app.settings.tz
         found = [Job(f"plan:{c.id}", CronTrigger(hour=c.send_time.hour, minute=c.send_time.minute, timezone=tz),
                      partial(self.plan_campaign, c.id)) for c in self.store.campaigns() if c.enabled]
         o, since = self.options, self.started_at  # interval jobs count from the start, not from the wall clock
         return found + [
+            Job("settle", IntervalTrigger(seconds=o.settle_every.total_seconds(), start_date=since, timezone=tz),
+                self.settle_stuck),
             Job("dispatch", IntervalTrigger(seconds=o.dispatch_every.total_seconds(), start_date=since, timezone=tz),
                 self.dispatch),
             Job("reconcile", IntervalTrigger(seconds=o.reconcile_every.total_seconds(), start_date=since, timezone=tz),
@@ -89,21 +93,52 @@ class Daemon:
     def dispatch(self, now: datetime):
         from messaging.dispatch import send_due_messages
 
+        if self.catchup_pending:
+            self.catch_up(now)
         return send_due_messages(self.app.engine, self.gateway, self.app.settings, now, worker=self.options.worker,
                                  stop=self.stopping.is_set)
 
+    def settle_stuck(self, now: datetime):
+        """Ask the provider what became of messages stuck in 'sending' (messaging.reconcile)."""
+        from messaging.reconcile import reconcile_stuck
+
+        return reconcile_stuck(self.app.engine, self.gateway, now, self.app.settings.sms)
+
     def reconcile(self, now: datetime):
+        """Ask the provider about sent messages whose delivery report never came."""
         from messaging.reconcile import reconcile
 
         return reconcile(self.app.engine, self.gateway, now)
 
+    def catch_up(self, now: datetime) -> bool:
+        """Settle what a crash left in 'sending' and plan what was missed; an error is logged, and the next
+        dispatch tries again (a daemon started during a database outage must not exit)."""
+        try:
+            self.settle_stuck(now)
+            self.plan_due(now)
+        except Exception as exc:  # noqa: BLE001 - a daemon outlives its database's outages
+            log.error("daemon %s: start-up catch-up failed, tried again at the next dispatch: %s",
+                      self.options.worker, _describe(exc))
+            return False
+        self.catchup_pending = False
+        return True
+
     # ---- driving the jobs
     def start(self, now: datetime) -> None:
-        """What a (re)start does first: plan what was missed, then send what is due."""
+        """What a (re)start does first: settle stuck messages, plan what was missed, send what is due.
+
+        Never raises: what fails is logged and retried by the scheduler (the catch-up at the next dispatch).
+        """
         self.started_at = now
-        self.warn_unknown_years(now)
-        self.plan_due(now)
-        self.dispatch(now)
+        try:
+            self.warn_unknown_years(now)
+        except Exception as exc:  # noqa: BLE001 - a warning must not stop the daemon
+            log.error("daemon %s: could not check the holiday calendar: %s", self.options.worker, _describe(exc))
+        try:
+            self.dispatch(now)  # catches up first
+        except Exception as exc:  # noqa: BLE001 - the dispatch job runs again in dispatch_every
+            log.error("daemon %s: start-up dispatch failed, tried again at the next dispatch: %s",
+                      self.options.worker, _describe(exc))
 
     def warn_unknown_years(self, now: datetime) -> None:
         """Log loudly the years the campaigns would plan into that have no official holiday schedule."""
@@ -156,6 +191,12 @@ class Daemon:
 
     def stop(self) -> None:
         self.stopping.set()
+
+
+def _describe(exc: Exception) -> str:
+    from messaging.reconcile import describe_error
+
+    return describe_error(exc)
 
 
 def _with_clock(run: Callable[[datetime], object], clock: Callable[[], datetime]) -> Callable[[], object]:

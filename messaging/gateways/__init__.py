@@ -11,6 +11,7 @@ from messaging.gateways.base import (
     RecordingGateway,
     SendError,
     SendResult,
+    SentRecord,
     SmsGateway,
     failure_kind,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "RecordingGateway",
     "SendError",
     "SendResult",
+    "SentRecord",
     "SmsGateway",
     "failure_kind",
     "make_gateway",

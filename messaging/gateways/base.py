@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -31,6 +32,15 @@ class SendResult:
 
     provider_id: str
     status: str
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """One message the provider says it accepted: its id, when it left (if known), its status word."""
+
+    provider_id: str
+    sent_at: datetime | None
+    status: str | None  # the provider's own status word, if it gave one
 
 
 class FailureKind(StrEnum):
@@ -68,6 +78,11 @@ class SmsGateway(Protocol):
 
     def send(self, sms: OutgoingSms) -> SendResult: ...
 
+    # Optional, for the reconciler (messaging.reconcile); a gateway without it cannot be asked:
+    # def find_sent(self, *, message_id: int, phone: str, body: str, since: datetime,
+    #               until: datetime) -> list[SentRecord] | None:
+    #     """What the provider says it sent for this outbox message: [] = nothing found, None = cannot answer."""
+
 
 class RecordingGateway:
     """The test double: records what was sent, fakes provider ids, fails on demand; thread-safe."""
@@ -92,6 +107,13 @@ class RecordingGateway:
             self._raise_failure(sms.to)
             self.sent.append(sms)
             return SendResult(provider_id=f"FAKE{len(self.sent):06d}", status="queued")
+
+    def find_sent(self, *, message_id: int, phone: str, body: str, since: datetime,
+                  until: datetime) -> list[SentRecord] | None:
+        """What this double accepted to ``phone`` with ``body`` (times unknown: it keeps none)."""
+        with self._lock:
+            return [SentRecord(f"FAKE{n:06d}", None, "queued") for n, sms in enumerate(self.sent, 1)
+                    if (sms.to, sms.body) == (phone, body)]
 
     def _raise_failure(self, to: str) -> None:
         error, times = self._failures.get(to, (None, None))

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from messaging.gateways.base import OutgoingSms, SendResult
+from messaging.gateways.base import OutgoingSms, SendResult, SentRecord
 
 
 def utc_now() -> datetime:
@@ -38,6 +38,31 @@ class FileGateway:
                 file.write(line)
         return SendResult(provider_id=provider_id, status="sent")
 
+    def find_sent(self, *, message_id: int, phone: str, body: str, since: datetime,
+                  until: datetime) -> list[SentRecord] | None:
+        """The lines written for this outbox message (the file is the delivery, so it can always answer)."""
+        if not self.path.exists():
+            return []
+        with self._lock, self.path.open(encoding="utf-8", errors="replace") as file:
+            lines = [_parse(line) for line in file]
+        return [SentRecord(r["provider_id"], _instant(r.get("at")), "sent") for r in lines
+                if r and (r.get("id"), r.get("to"), r.get("body")) == (message_id, phone, body) and r.get("provider_id")]
+
     def _record(self, sms: OutgoingSms, provider_id: str) -> dict:
         at = self._clock().astimezone(timezone.utc).isoformat(timespec="seconds")
         return {"id": sms.message_id, "to": sms.to, "body": sms.body, "provider_id": provider_id, "at": at}
+
+
+def _parse(line: str) -> dict | None:
+    try:
+        record = json.loads(line)
+    except ValueError:  # a line cut by a crash mid-write
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _instant(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import os
 import threading
+import unicodedata
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError
 
 from errors import ConfigError
-from messaging.gateways.base import FailureKind, OutgoingSms, SendError, SendResult
+from messaging.gateways.base import FailureKind, OutgoingSms, SendError, SendResult, SentRecord
 from messaging.phone import mask, mask_in_text
 from settings import Settings
 
@@ -32,6 +34,8 @@ UNSUBSCRIBED_CODES = frozenset({21610})  # Attempt to send to unsubscribed recip
 INVALID_NUMBER_CODES = frozenset({21211, 21614})  # Invalid 'To' number; 'To' is not a mobile
 # Too many requests, internal error, service unavailable, sender's queue full: all pass.
 RETRYABLE_CODES = frozenset({20429, 20500, 20503, 21611})
+# The reconciler's list query: enough for a day's texts to one number; clocks may differ by this much.
+LIST_LIMIT, CLOCK_SKEW = 100, timedelta(minutes=5)
 
 
 class RebasedHttpClient(TwilioHttpClient):
@@ -116,6 +120,29 @@ class TwilioGateway:
         code = getattr(message, "error_code", None)
         return message.status, (str(code) if code else None)
 
+    def find_sent(self, *, message_id: int, phone: str, body: str, since: datetime,
+                  until: datetime) -> list[SentRecord] | None:
+        """Twilio's messages to ``phone`` sent on the days ``since``..``until`` with this body and sender; None on any error.
+
+        Twilio filters DateSent by whole days (UTC), so the day range is asked and the times are checked here.
+        """
+        try:
+            listed = self._client().messages.list(
+                to=phone, date_sent_after=_day(since - CLOCK_SKEW), date_sent_before=_day(until + CLOCK_SKEW),
+                limit=LIST_LIMIT, **({"from_": self._sender["from_"]} if "from_" in self._sender else {}))
+        except (TwilioException, requests.RequestException, ValueError):
+            return None
+        return [SentRecord(m.sid, m.date_sent, m.status) for m in listed if self._is_ours(m, body, since)]
+
+    def _is_ours(self, message, body: str, since: datetime) -> bool:
+        """Same text, from our number or service, not sent before the claim (a same-day earlier text)."""
+        service = self._sender.get("messaging_service_sid")
+        if service and getattr(message, "messaging_service_sid", None) not in (None, service):
+            return False
+        if message.date_sent is not None and message.date_sent < since - CLOCK_SKEW:
+            return False
+        return _same_text(message.body, body)
+
     def _params(self, sms: OutgoingSms) -> dict[str, str]:
         params = {"to": sms.to, "body": sms.body, **self._sender}
         callback = sms.status_callback or self._status_callback
@@ -135,6 +162,18 @@ class TwilioGateway:
         if self._base_url:
             return RebasedHttpClient(self._base_url, timeout=self._timeout)
         return TwilioHttpClient(timeout=self._timeout)
+
+
+def _day(at: datetime) -> str:
+    """Twilio's DateSent filter value: the UTC day, YYYY-MM-DD."""
+    return at.astimezone(timezone.utc).date().isoformat()
+
+
+def _same_text(theirs: str | None, ours: str) -> bool:
+    """Equal up to Unicode compatibility forms and spacing (Twilio may normalise what it stores)."""
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).split())
+    return theirs is not None and norm(theirs) == norm(ours)
 
 
 def _required(env: Mapping[str, str], variable: str) -> str:

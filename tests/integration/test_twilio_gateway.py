@@ -1,6 +1,8 @@
 """The real twilio client, through messaging.gateways.twilio, against Twilio's spec and canned answers."""
 
 import threading
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qsl
 
 import pytest
 from twilio.base.exceptions import TwilioException
@@ -9,6 +11,7 @@ from errors import GatewayError
 from messaging.gateways import FailureKind, OutgoingSms, SendError
 from messaging.gateways.twilio import TwilioGateway
 from settings import settings_from_dict
+from tests.integration.counting_twilio import CountingTwilio
 from tests.integration.twilio_mock import ACCOUNT_SID, AUTH_TOKEN, MESSAGES_PATH, CannedAnswer, free_port, twilio_error
 
 pytestmark = pytest.mark.integration
@@ -149,3 +152,43 @@ def test_connection_refused_is_retryable(tmp_path):
 def test_success_against_the_canned_server(tmp_path, canned_twilio):
     result = gateway(tmp_path, canned_twilio.base_url).send(SMS)
     assert (result.provider_id, result.status) == (f"SM{1:032x}", "queued")
+
+
+# --- what Twilio sent: the reconciler's list query -----------------------------------------------------
+
+def test_the_list_query_is_one_twilio_s_contract_accepts(tmp_path, twilio_mock):
+    since = datetime(2025, 6, 2, 1, 0, tzinfo=timezone.utc)
+    found = gateway(tmp_path, twilio_mock.base_url).find_sent(message_id=42, phone=SMS.to, body=BODY, since=since,
+                                                             until=since + timedelta(minutes=11))
+    request = twilio_mock.received[0]  # Prism's example page links to itself: the client reads up to its limit
+    assert (request.method, request.path.split("?")[0]) == ("GET", MESSAGES_PATH)
+    assert {(r.method, r.status) for r in twilio_mock.received} == {("GET", 200)}
+    query = dict(parse_qsl(request.path.split("?")[1]))
+    assert {k: query[k] for k in ("To", "From", "DateSent>", "DateSent<")} == {
+        "To": SMS.to, "From": FROM, "DateSent>": "2025-06-02", "DateSent<": "2025-06-02"}
+    assert isinstance(found, list)  # an answer (Prism's example messages are not ours), not "cannot say"
+
+
+def test_find_sent_finds_what_twilio_accepted_by_number_body_and_day(tmp_path):
+    server = CountingTwilio()
+    try:
+        gw = gateway(tmp_path, server.base_url)
+        since = datetime.now(timezone.utc)
+        sid = gw.send(SMS).provider_id
+        gw.send(OutgoingSms(message_id=43, to=SMS.to, body="另一条"))
+        gw.send(OutgoingSms(message_id=44, to="+8613812348001", body=BODY))
+        until = since + timedelta(minutes=10)
+        [found] = gw.find_sent(message_id=42, phone=SMS.to, body=BODY, since=since, until=until)
+        assert (found.provider_id, found.status) == (sid, "sent")
+        assert abs(found.sent_at - since) < timedelta(minutes=1)
+        assert gw.find_sent(message_id=45, phone=SMS.to, body="从未发过", since=since, until=until) == []
+        tomorrow = since + timedelta(days=1)
+        assert gw.find_sent(message_id=42, phone=SMS.to, body=BODY, since=tomorrow, until=tomorrow) == []
+    finally:
+        server.close()
+
+
+def test_find_sent_cannot_say_when_twilio_cannot_be_reached(tmp_path):
+    gw = gateway(tmp_path, f"http://127.0.0.1:{free_port()}")
+    now = datetime.now(timezone.utc)
+    assert gw.find_sent(message_id=42, phone=SMS.to, body=BODY, since=now, until=now) is None

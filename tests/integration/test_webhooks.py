@@ -238,3 +238,46 @@ def test_invitation_answers_reach_the_hooks(web, twilio, monkeypatch):
     with web.engine.connect() as conn:
         assert [i for (i,) in conn.execute(select(t.c.intent).order_by(t.c.id))] == ["confirm", "decline", "other"]
     assert person(web, customer_id) == (False, None)
+
+
+# --- malformed forms ------------------------------------------------------------------------------------
+
+SECRET_BODY = "我的私事短信内容"
+
+
+@pytest.mark.parametrize("route, form, field", [
+    ("/twilio/inbound", {"MessageSid": "SMw1", "From": "whatsapp:" + PHONE, "Body": SECRET_BODY}, "From"),
+    ("/twilio/inbound", {"MessageSid": "SM" + "a" * 4998, "From": PHONE, "Body": SECRET_BODY}, "MessageSid"),
+    ("/twilio/inbound", {"MessageSid": "SMn1", "From": PHONE, "Body": SECRET_BODY + "\x00"}, "Body"),
+    ("/twilio/inbound", {"MessageSid": "SMn2\x00", "From": PHONE, "Body": SECRET_BODY}, "MessageSid"),
+    ("/twilio/status", {"MessageSid": "SM" + "a" * 4998, "MessageStatus": "delivered"}, "MessageSid"),
+    ("/twilio/status", {"MessageSid": "SMs1\x00", "MessageStatus": "delivered"}, "MessageSid"),
+    ("/twilio/status", {"MessageSid": "SMs1", "MessageStatus": "failed", "ErrorCode": "3" * 30}, "ErrorCode"),
+], ids=["whatsapp From", "5000-char MessageSid", "NUL in Body", "NUL in MessageSid", "5000-char status sid",
+        "NUL in status sid", "30-digit ErrorCode"])
+def test_a_malformed_form_gets_400_and_one_log_line_without_personal_data(web, twilio, caplog, route, form, field):
+    customer_id = customer(web)
+    message_id = sent_message(web, customer_id, "SMs1")
+    with caplog.at_level(logging.DEBUG):
+        response = twilio.post(route, {**form, "To": "+15005550006", "AccountSid": "AC123"})
+    assert response.status_code == 400
+    refusals = [r for r in caplog.records if "refused (400)" in r.getMessage()]
+    assert len(refusals) == 1 and f"form field {field}" in refusals[0].getMessage()
+    assert PHONE not in caplog.text and SECRET_BODY not in caplog.text and "Traceback" not in caplog.text
+    assert not any(r.exc_info for r in caplog.records)
+    assert (count(web, models.InboundMessage), person(web, customer_id), events(web)) == (0, (False, None), [])
+    assert message(web, message_id) == ("sent", None, None)
+
+
+def test_a_database_outage_gets_503_for_twilio_to_retry_and_logs_no_parameters(web, twilio, caplog, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def outage(*args, **kwargs):
+        raise OperationalError("UPDATE outbox SET ...", {"phone": PHONE, "body": SECRET_BODY}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("messaging.webhooks.record_reply", outage)
+    with caplog.at_level(logging.DEBUG):
+        response = twilio.reply("SMdown", SECRET_BODY)
+    assert response.status_code == 503
+    assert "refused (503): database: Exception: server closed the connection" in caplog.text
+    assert PHONE not in caplog.text and SECRET_BODY not in caplog.text and not any(r.exc_info for r in caplog.records)

@@ -39,6 +39,7 @@ def test_the_packaged_config_loads_with_playbook_defaults():
     assert settings.tiers.deposit == ((100000, 3), (50000, 2), (10000, 1))
     assert settings.tiers.a_min_score == 15 and settings.tiers.b_min_score == 9
     assert settings.sms.signature.startswith("【")
+    assert settings.sms.reconcile_after_minutes == 10
     assert settings.sms.claim_size == 200 and settings_from_dict({"sms": {"claim_size": 20}}, base_dir=Path(".")).sms.claim_size == 20
 
 
@@ -58,6 +59,8 @@ def test_relative_sqlite_paths_are_relative_to_the_config_file(tmp_path, monkeyp
     ({"sms": {"claim_size": 0}}, r"\[sms\] claim_size: expected a positive number"),
     ({"sms": {"claim_size": 50.5}}, "claim_size: expected int"),
     ({"sms": {"claim_sise": 50}}, "unknown key 'claim_sise'"),
+    ({"sms": {"reconcile_after_minutes": 0}}, r"\[sms\] reconcile_after_minutes: expected a positive number of minutes"),
+    ({"sms": {"reconcile_after_minutes": 2.5}}, "reconcile_after_minutes: expected int"),
 ])
 def test_bad_settings_name_the_key(raw, message):
     with pytest.raises(ConfigError, match=message):
