@@ -114,8 +114,8 @@ def test_config_from_the_environment(tmp_path, make_csv):
 
 
 def test_db_upgrade_and_an_outdated_schema(cli, site):
-    assert "schema: empty -> 0002" in cli("db", "upgrade").output
-    assert "already at 0002" in cli("db", "upgrade").output
+    assert "schema: empty -> 0003e" in cli("db", "upgrade").output
+    assert "already at 0003e" in cli("db", "upgrade").output
     from sqlalchemy import create_engine, text
 
     from settings import load_settings
@@ -139,7 +139,7 @@ def test_a_database_at_0001_keeps_its_rows_and_gains_the_monthly_return_index(cl
         conn.execute(text("INSERT INTO customers (name, phone, phone_status, store, birth_leap, referral_code, opted_out, "
                           "tier, tier_score) VALUES ('王芳', '+8613800000001', 'ok', '', false, 'ABC2345', false, 'P', 0)"))
     one_line_error(cli("tiers", "recompute"), "run `jinli db upgrade`")
-    assert "schema: 0001 -> 0002" in cli("db", "upgrade").output
+    assert "schema: 0001 -> 0003e" in cli("db", "upgrade").output
     catalog = ("SELECT name FROM sqlite_master WHERE type = 'index'" if engine.dialect.name == "sqlite"
                else "SELECT indexname FROM pg_indexes")
     with engine.connect() as conn:
