@@ -34,7 +34,7 @@ class ProviderMock:
     def __init__(self):
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.thread = threading.Thread(target=self.server.serve_forever, name=type(self).__name__, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name=type(self).__name__, daemon=True)
         self.thread.start()
 
     @property
