@@ -46,7 +46,9 @@ def make_gateway(settings: Settings, *, dry_run: bool = False, stream: TextIO | 
         return DryRunGateway()
     if not settings.sms.routes:
         return single_gateway(settings, settings.sms.gateway, stream)
-    names = {settings.sms.gateway, *settings.sms.routes.values()}
+    routes = settings.sms.routes
+    # With a "default" route, [sms] gateway serves nobody: do not build it (nor ask for its credentials).
+    names = set(routes.values()) | (set() if "default" in routes else {settings.sms.gateway})
     return RoutingGateway({name: single_gateway(settings, name, stream) for name in sorted(names)},
                           lambda phone: gateway_name_for(settings, phone))
 
