@@ -56,6 +56,8 @@ def make_gateway(settings: Settings, *, dry_run: bool = False, stream: TextIO | 
 def gateway_name_for(settings: Settings, phone: str) -> str:
     """The gateway that serves ``phone`` (E.164): its country's route, else the 'default' route, else [sms] gateway."""
     routes = settings.sms.routes
+    if not routes:
+        return settings.sms.gateway
     return routes.get(region_of(phone)) or routes.get("default") or settings.sms.gateway
 
 
