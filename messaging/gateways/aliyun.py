@@ -124,7 +124,7 @@ class AliyunGateway:
             page += 1
 
     def _client(self) -> Client:
-        # One client per thread: the SDK's clients keep per-request state we do not want shared.
+        # One client object per thread, as for Twilio; underneath, the SDK pools connections per endpoint.
         client = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = Client(Config(**self._config))

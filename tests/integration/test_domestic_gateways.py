@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -89,6 +90,23 @@ def test_a_message_without_a_template_code_is_a_configuration_error_and_nothing_
     assert error.kind is FailureKind.CONFIGURATION
     assert "no template code" in str(error) and "138****8000" in str(error)
     assert mock.sent == [] and mock.refused == []
+
+
+@pytest.mark.parametrize("value", ["王 芳&=+/?%", "Zoë 100% ~ok"], ids=["cjk-and-reserved", "latin"])
+def test_aliyun_signature_holds_for_variables_with_spaces_and_reserved_characters(aliyun, value):
+    sms = OutgoingSms(1, PHONE, "…", template_code="SMS_465920001", template_params={"name": value})
+    aliyun_gateway(aliyun.url).send(sms)
+    assert [s.template_param for s in aliyun.sent] == [{"name": value}] and aliyun.refused == []
+
+
+@pytest.mark.parametrize("make, sms", [(aliyun_gateway, aliyun_sms), (tencent_gateway, tencent_sms)], ids=["aliyun", "tencent"])
+def test_concurrent_sends_from_many_threads_each_arrive_once(aliyun, tencent, make, sms):
+    mock = aliyun if make is aliyun_gateway else tencent
+    gateway = make(mock.url)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda n: gateway.send(sms(to=f"+86138123481{n:02d}", message_id=n)), range(24)))
+    ids = sorted(int(getattr(s, "out_id", None) or s.session_context) for s in mock.sent)
+    assert ids == list(range(24)) and len({r.provider_id for r in results}) == 24
 
 
 # --- error mapping ------------------------------------------------------------------------------
