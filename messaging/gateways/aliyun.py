@@ -9,6 +9,7 @@ Aliyun (read timeout, garbled answer) is UNKNOWN_OUTCOME, never sent twice blind
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
@@ -137,7 +138,8 @@ class AliyunGateway:
             status = getattr(exc, "status_code", None) or 0
             code = exc.code or ""
             kind = FailureKind.RETRYABLE if status >= 500 else error_kind(code)
-            return domestic.failure(self.name, sms, f"HTTP {status}, {code}: {exc.message}", kind, code=code or None)
+            text = re.sub(r"^code: \d+, ", "", exc.message or "")  # the SDK repeats the HTTP status
+            return domestic.failure(self.name, sms, f"HTTP {status}, {code}: {text}", kind, code=code or None)
         transport = domestic.cause(exc, requests.RequestException)
         return domestic.failure(self.name, sms, f"{type(transport or exc).__name__}: {transport or exc}",
                                 domestic.transport_kind(transport))
