@@ -184,7 +184,7 @@ def preview(data: dict, as_json: bool) -> None:
                    f"{totals['recipients']} recipients, {totals['segments']} segments, ¥{totals['cost']:.2f}; "
                    f"{totals['excluded']} excluded")
         for r in occ["recipients"]:
-            click.echo(f"  {r['name']} [{r['tier']}] {r['phone']} · {r['segments']} segment(s)\n      {r['text']}")
+            click.echo(f"  {r['name']} [{r['tier']}] {r['phone']} · {r['segments']} segment(s) · {r['gateway']}\n      {r['text']}")
         reasons: dict[str, int] = {}
         for e in occ["excluded"]:
             reasons[e["reason"]] = reasons.get(e["reason"], 0) + 1

@@ -51,6 +51,9 @@ class SmsSettings:
     max_attempts: int = 5
     retry_base_seconds: int = 30
     reconcile_after_minutes: int = 10
+    # Gateway by the destination's country: {"CN": "aliyun", "default": "twilio"}; a country not
+    # named (and no "default") goes through ``gateway``.
+    routes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,27 @@ class TwilioSettings:
     messaging_service_sid: str = ""
     public_base_url: str = ""
     api_base_url: str = ""  # empty: https://api.twilio.com; else an egress proxy or a local mock
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class AliyunSettings:
+    """Aliyun SMS (dysmsapi); credentials from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET."""
+
+    sign_name: str = ""  # the approved signature, without 【】
+    region: str = "cn-hangzhou"
+    endpoint: str = ""  # empty: dysmsapi.aliyuncs.com; else host[:port] or http(s)://host[:port]
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class TencentSettings:
+    """Tencent Cloud SMS (2021-01-11); credentials from TENCENTCLOUD_SECRET_ID / _KEY."""
+
+    sign_name: str = ""  # the approved signature, without 【】
+    sdk_app_id: str = ""  # the SmsSdkAppId of the console's application, e.g. "1400006666"
+    region: str = "ap-guangzhou"
+    endpoint: str = ""  # empty: sms.tencentcloudapi.com; else host[:port] or http(s)://host[:port]
     timeout_seconds: float = 10.0
 
 
@@ -96,6 +120,8 @@ class Settings:
     site: SiteSettings = field(default_factory=SiteSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    aliyun: AliyunSettings = field(default_factory=AliyunSettings)
+    tencent: TencentSettings = field(default_factory=TencentSettings)
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     tiers: TierSettings = field(default_factory=TierSettings)
     events: EventSettings = field(default_factory=EventSettings)
@@ -146,6 +172,8 @@ _SECTIONS = {
     "site": SiteSettings,
     "sms": SmsSettings,
     "twilio": TwilioSettings,
+    "aliyun": AliyunSettings,
+    "tencent": TencentSettings,
     "calendar": CalendarSettings,
     "tiers": TierSettings,
     "events": EventSettings,
@@ -215,6 +243,19 @@ def _coerce(default: Any, value: Any, where: str) -> Any:
     return value
 
 
+GATEWAYS = ("console", "file", "twilio", "aliyun", "tencent")
+_GATEWAY_LIST = ", ".join(GATEWAYS[:-1]) + " or " + GATEWAYS[-1]
+
+
+def _check_routes(routes: dict, where: str) -> None:
+    """Each key a two-letter country code (CN, US, ...) or 'default'; each value a gateway name."""
+    for country, gateway in routes.items():
+        if country != "default" and not (len(country) == 2 and country.isascii() and country.isupper()):
+            raise ConfigError(f"{where}: [sms] routes: {country!r} is not a country code like CN or US, nor 'default'")
+        if gateway not in GATEWAYS:
+            raise ConfigError(f"{where}: [sms] routes {country}: expected {_GATEWAY_LIST}, got {gateway!r}")
+
+
 def _check_semantics(settings: Settings) -> None:
     where = settings.source
     try:
@@ -225,8 +266,9 @@ def _check_semantics(settings: Settings) -> None:
         settings.quiet_hours
     except ValueError:
         raise ConfigError(f"{where}: [sms] quiet_hours: expected two HH:MM times, got {settings.sms.quiet_hours!r}") from None
-    if settings.sms.gateway not in {"console", "file", "twilio"}:
-        raise ConfigError(f"{where}: [sms] gateway: expected console, file or twilio, got {settings.sms.gateway!r}")
+    if settings.sms.gateway not in GATEWAYS:
+        raise ConfigError(f"{where}: [sms] gateway: expected {_GATEWAY_LIST}, got {settings.sms.gateway!r}")
+    _check_routes(settings.sms.routes, where)
     if not 70 <= settings.sms.max_render_chars <= 100_000:
         raise ConfigError(f"{where}: [sms] max_render_chars: expected 70 to 100000 characters, got {settings.sms.max_render_chars!r}")
     if settings.sms.max_segments < 1:

@@ -12,6 +12,7 @@ from campaigns.audience import select_audience
 from campaigns.definitions import Campaign
 from campaigns.occurrences import Occurrence, PastEvent, followup_occurrences, occurrences
 from campaigns.planning import TOO_LONG, PlanSummary, Planner, checked_text, plan_occurrence
+from messaging.gateways import gateway_name_for
 from messaging.phone import mask
 from messaging.segments import count_segments
 from records import models, planning_errors
@@ -89,6 +90,7 @@ def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -
                 continue
             segments = count_segments(text)
             item.recipients.append({**who, "text": text, "segments": segments.count, "encoding": segments.encoding,
+                                    "gateway": gateway_name_for(planner.settings, candidate.customer["phone"]),
                                     "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4)})
         found.append(item)
     return found

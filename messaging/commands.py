@@ -16,6 +16,7 @@ from app import App
 from cli_params import pass_app
 from messaging.dispatch import DispatchSummary, send_due_messages
 from messaging.gateways import make_gateway
+from messaging.holds import list_holds, release
 from messaging.phone import mask
 from messaging.reconcile import reconcile, reconcile_stuck
 from messaging.review import list_messages, matching_stuck, resolve_many, stuck_messages
@@ -43,7 +44,27 @@ def outbox_list(app: App, state: str | None, campaign: str | None, limit: int) -
     """The latest messages, newest first."""
     with app.engine.connect() as conn:
         rows = list_messages(conn, state=state, campaign=campaign, limit=limit)
+        holds = list_holds(conn)
     print_messages(rows, app.settings.tz)
+    print_holds(holds, app.settings.tz, quiet_if_none=True)
+
+
+@outbox.command("holds")
+@pass_app
+def outbox_holds(app: App) -> None:
+    """Campaigns whose sends a configuration error stopped (template, signature, credentials), and why."""
+    with app.engine.connect() as conn:
+        print_holds(list_holds(conn), app.settings.tz)
+
+
+@outbox.command("release")
+@click.argument("campaign_id")
+@pass_app
+def outbox_release(app: App, campaign_id: str) -> None:
+    """Let a held campaign's messages go out again, once its cause is fixed."""
+    with write_transaction(app.engine) as conn:
+        release(conn, campaign_id)
+    click.echo(f"campaign {campaign_id}: released; its planned messages go out with the next `jinli outbox send`")
 
 
 @outbox.command("stuck")
@@ -114,6 +135,9 @@ def outbox_send(app: App, limit: int | None, dry_run: bool) -> None:
         summary = send_due_messages(app.engine, gateway, app.settings, app.now(), worker=default_worker(),
                                     limit=limit, dry_run=dry_run, on_progress=advance)
     print_summary(summary, dry_run)
+    if summary.held:
+        with app.engine.connect() as conn:
+            print_holds(list_holds(conn), app.settings.tz)
 
 
 @click.command("serve")
@@ -159,10 +183,20 @@ def print_messages(rows, tz: ZoneInfo) -> None:
     cli_format.console().print(table)
 
 
+def print_holds(holds: list[dict], tz: ZoneInfo, *, quiet_if_none: bool = False) -> None:
+    if not holds:
+        if not quiet_if_none:
+            click.echo("no campaign is held")
+        return
+    for hold in holds:
+        click.echo(f"campaign {hold['campaign_id']} held since {_local(hold['since'], tz)}: {hold['reason']} "
+                   f"(fix it, then `jinli outbox release {hold['campaign_id']}`)")
+
+
 def print_summary(summary: DispatchSummary, dry_run: bool) -> None:
     verb = "would send" if dry_run else "sent"
     click.echo(f"{verb} {summary.sent}, deferred {summary.deferred}, retried {summary.retried}, "
-               f"failed {summary.failed}, stuck {summary.stuck}")
+               f"failed {summary.failed}, stuck {summary.stuck}" + (f", held {summary.held}" if summary.held else ""))
     for reason, count in sorted(summary.suppressed.items()):
         click.echo(f"  suppressed {cli_format.REASON_LABELS.get(reason, reason)}: {count}")
 

@@ -6,6 +6,7 @@ they come back, claim the next batch while the pool still has work.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import queue
@@ -20,7 +21,7 @@ from typing import Callable, Mapping
 from sqlalchemy import Engine
 
 from errors import GatewayError
-from messaging.gateways import OutgoingSms, SmsGateway
+from messaging.gateways import FailureKind, OutgoingSms, SmsGateway, failure_kind
 from messaging.outbox import Outcome, claim_batch, count_due, decide, due_query, record_outcomes, release
 from messaging.phone import mask, mask_in_text
 from messaging.ratelimit import TokenBucket, Unlimited, limiter_for
@@ -45,10 +46,12 @@ class DispatchSummary:
     retried: int = 0
     stuck: int = 0
     suppressed: Counter = field(default_factory=Counter)
+    held: int = 0  # put back to planned: their campaign is held for a configuration error
 
     @property
     def handled(self) -> int:
-        return self.sent + self.failed + self.deferred + self.retried + self.stuck + sum(self.suppressed.values())
+        return (self.sent + self.failed + self.deferred + self.retried + self.stuck + self.held
+                + sum(self.suppressed.values()))
 
     def __add__(self, other: DispatchSummary) -> DispatchSummary:
         return DispatchSummary(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -56,7 +59,7 @@ class DispatchSummary:
     def __str__(self) -> str:
         suppressed = ", ".join(f"{reason} {n}" for reason, n in sorted(self.suppressed.items())) or "none"
         return (f"sent {self.sent}, retried {self.retried}, failed {self.failed}, deferred {self.deferred}, "
-                f"stuck {self.stuck}, suppressed: {suppressed}")
+                f"stuck {self.stuck}, held {self.held}, suppressed: {suppressed}")
 
 
 def send_due_messages(engine: Engine, gateway: SmsGateway, settings: Settings, now: datetime, *, worker: str,
@@ -135,6 +138,7 @@ class _Run:
         self.callback = status_callback_url(settings)
         self.stop = stop or (lambda: False)
         self.halt = threading.Event()  # the calling thread failed: send nothing more
+        self.held: set[str] = set()  # campaigns a configuration error stopped in this run: send no more of them
         self.done: queue.SimpleQueue = queue.SimpleQueue()
         self.tally = DispatchSummary()
 
@@ -204,16 +208,19 @@ class _Run:
         """Send one claimed message (in a pool thread) and hand back its outcome; never raises."""
         outcome: Outcome | _Unsent = _Unsent(message)
         try:
-            if self.halt.is_set() or self.stop():
+            if self.halt.is_set() or self.stop() or message["campaign_id"] in self.held:
                 return
             self.limiter.acquire()
             if self.halt.is_set() or self.stop():  # stopped while waiting for a token
                 return
-            sms = OutgoingSms(message["id"], message["phone"], message["body"], self.callback)
+            sms = OutgoingSms(message["id"], message["phone"], message["body"], self.callback,
+                              message.get("template_code"), _params(message.get("template_params")))
             try:
                 outcome = Outcome(message, result=self.gateway.send(sms))
             except Exception as exc:  # noqa: BLE001 - even a bug must be recorded: the text may have left
                 outcome = Outcome(message, error=exc)
+                if isinstance(exc, GatewayError) and failure_kind(exc) is FailureKind.CONFIGURATION:
+                    self.held.add(message["campaign_id"])
         except Exception:  # noqa: BLE001 - before the gateway was called: nothing left, put it back
             log.exception("message %s: not sent", message["id"])
         finally:
@@ -233,7 +240,12 @@ class _Run:
         for outcome in outcomes:
             _log(outcome)
         self.tally += DispatchSummary(sent=labels["sent"], failed=labels["failed"], retried=labels["retried"],
-                                      stuck=labels["stuck"])
+                                      stuck=labels["stuck"], held=labels["held"])
+
+
+def _params(text: str | None) -> dict[str, str] | None:
+    """The outbox's template_params (a JSON object) for OutgoingSms."""
+    return json.loads(text) if text else None
 
 
 def _log(outcome: Outcome) -> None:

@@ -3,6 +3,7 @@
     planned ──claim──▶ sending ──accepted──▶ sent ──status report──▶ delivered | undelivered | failed
      │  │                ├──retryable──▶ planned, later (failed after max_attempts)
      │  │                ├──refused────▶ failed
+     │  │                ├──configuration error (template, signature, credentials): planned again, campaign held
      │  │                └──unknown outcome: stays in sending, for staff (messaging.review)
      │  └──quiet hours: stays planned, due at the next allowed minute
      └──opted out, invalid phone, weekly cap, same text──▶ suppressed
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, Engine, Select, bindparam, func, select, upda
 
 from errors import GatewayError
 from messaging.gateways import FailureKind, SendResult, failure_kind
+from messaging.holds import held_ids, hold_campaign
 from messaging.optouts import mark_phone_invalid, opt_out
 from messaging.phone import mask
 from messaging.suppression import SEND, SendPolicy, Verdict, load_customers, load_recent, verdict
@@ -59,14 +61,16 @@ class Outcome:
 
 
 def due_query(now: datetime, limit: int | None = None) -> Select:
-    """Planned messages due at ``now``, oldest first."""
+    """Planned messages due at ``now`` of campaigns not held, oldest first."""
     o = outbox_t.c
-    return select(outbox_t).where(o.state == "planned", o.due_at <= now).order_by(o.due_at, o.id).limit(limit)
+    return (select(outbox_t).where(o.state == "planned", o.due_at <= now, o.campaign_id.not_in(held_ids()))
+            .order_by(o.due_at, o.id).limit(limit))
 
 
 def count_due(conn: Connection, now: datetime) -> int:
     o = outbox_t.c
-    return conn.execute(select(func.count()).where(o.state == "planned", o.due_at <= now)).scalar_one()
+    return conn.execute(select(func.count()).where(o.state == "planned", o.due_at <= now,
+                                                   o.campaign_id.not_in(held_ids()))).scalar_one()
 
 
 def claim_batch(engine: Engine, now: datetime, worker: str, size: int, policy: SendPolicy) -> Claim:
@@ -142,10 +146,14 @@ def record_outcomes(conn: Connection, outcomes: Sequence[Outcome], now: datetime
 
 
 def record_failure(conn: Connection, message: Mapping, error: Exception, now: datetime, sms: SmsSettings) -> str:
-    """Retry later, fail for good, or leave in 'sending' (unknown outcome); returns which."""
+    """Retry later, fail for good, leave in 'sending' (unknown outcome) or hold the campaign; returns which."""
     kind = failure_kind(error) if isinstance(error, GatewayError) else FailureKind.UNKNOWN_OUTCOME
     code = getattr(error, "code", None)
     error_code, reason = (str(code) if code else None), str(error) or type(error).__name__
+    if kind is FailureKind.CONFIGURATION:  # not this message's fault: back to planned, as before the claim
+        _update(conn, message, now, state="planned", attempts=message["attempts"] - 1, reason=reason, error_code=error_code)
+        hold_campaign(conn, message["campaign_id"], reason, error_code, message["id"], now)
+        return "held"
     if kind is FailureKind.RETRYABLE and message["attempts"] < sms.max_attempts:
         due = retry_at(now, message["attempts"], sms.retry_base_seconds)
         _update(conn, message, now, state="planned", due_at=due, reason=reason, error_code=error_code)

@@ -51,3 +51,20 @@ def mask_in_text(text: str) -> str:
     """Mask every E.164 number and every 11-digit Chinese mobile found in a log line."""
     text = _E164.sub(lambda m: mask(m.group(0)), text)
     return re.sub(r"(?<!\d)1[3-9]\d{9}(?!\d)", lambda m: mask(m.group(0)), text)
+
+
+def region_of(phone: str) -> str:
+    """The ISO country of an E.164 number ('CN', 'US', ...), or '' when it names none."""
+    try:
+        number = phonenumbers.parse(phone or "", None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.region_code_for_number(number) or ""
+
+
+def national_digits(phone: str) -> str:
+    """The national number of an E.164 number, digits only: +8613812348000 -> 13812348000."""
+    try:
+        return str(phonenumbers.parse(phone or "", None).national_number)
+    except phonenumbers.NumberParseException:
+        return re.sub(r"\D", "", phone or "")

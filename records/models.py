@@ -226,7 +226,7 @@ class OutboxMessage(SQLModel, table=True):
     # planned sending sent delivered | failed undelivered suppressed
     state: str = Field(default="planned", max_length=12)
     reason: Optional[str] = None
-    error_code: Optional[str] = Field(default=None, max_length=20)
+    error_code: Optional[str] = Field(default=None, max_length=64)  # 64 since 0005: Tencent's codes are long
     attempts: int = 0
     provider_id: Optional[str] = Field(default=None, max_length=64, index=True)
     claimed_by: Optional[str] = Field(default=None, max_length=64)
@@ -236,6 +236,22 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: Optional[datetime] = _at()
     final_at: Optional[datetime] = _at()
     updated_at: Optional[datetime] = _at()
+    # What a domestic provider (aliyun, tencent) sends instead of ``body`` (0005): the approved
+    # template's code and its variables as a JSON object of strings.
+    template_code: Optional[str] = Field(default=None, max_length=64)
+    template_params: Optional[str] = None
+
+
+class CampaignHold(SQLModel, table=True):
+    """A campaign whose sends are stopped by a configuration error (template, signature, credentials) until staff release it."""
+
+    __tablename__ = "campaign_holds"
+
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    reason: str
+    error_code: Optional[str] = Field(default=None, max_length=64)
+    message_id: Optional[int] = None  # the message whose send revealed it
+    since: Optional[datetime] = _at(nullable=False)
 
 
 class OptOutEvent(SQLModel, table=True):

@@ -21,7 +21,7 @@ PG_URL = os.environ.get("JINLI_TEST_PG_URL")
 def _isolated_env(monkeypatch):
     """Tests never see the developer's jinli or Twilio settings."""
     for name in list(os.environ):
-        if name.startswith(("JINLI_", "TWILIO_")):
+        if name.startswith(("JINLI_", "TWILIO_", "ALIBABA_CLOUD_", "TENCENTCLOUD_")):
             monkeypatch.delenv(name)
 
 

@@ -18,12 +18,19 @@ from errors import GatewayError
 
 @dataclass(frozen=True)
 class OutgoingSms:
-    """One text to send: the outbox row it comes from, an E.164 number and the final body."""
+    """One text to send: the outbox row it comes from, an E.164 number and the final body.
+
+    Domestic Chinese gateways (aliyun, tencent) send no free text: they send ``template_code`` with
+    ``template_params`` (the variables by name, in the approved template's order) and refuse a
+    message without a template code as a configuration error.
+    """
 
     message_id: int
     to: str
     body: str
     status_callback: str | None = None
+    template_code: str | None = None
+    template_params: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,17 @@ class FailureKind(StrEnum):
     # The request left but no answer came back (a read timeout, a dropped connection): the text
     # may have been sent. Not retryable, because a duplicate text is worse than a late one.
     UNKNOWN_OUTCOME = "unknown_outcome"
+    # Our side is wrong, not this message: template or signature not approved, wrong credentials,
+    # account out of credit. Every message of the campaign would fail the same way, so the outbox
+    # puts the message back and holds the campaign until staff fix the cause and release it.
+    CONFIGURATION = "configuration"
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    provider_id: str
+    sent_at: datetime | None
+    status: str | None  # the provider's own status word, if it gave one
 
 
 class SendError(GatewayError):
@@ -78,10 +96,11 @@ class SmsGateway(Protocol):
 
     def send(self, sms: OutgoingSms) -> SendResult: ...
 
-    # Optional, for the reconciler (messaging.reconcile); a gateway without it cannot be asked:
-    # def find_sent(self, *, message_id: int, phone: str, body: str, since: datetime,
-    #               until: datetime) -> list[SentRecord] | None:
+    # Optional, where the provider can answer (twilio, aliyun, tencent):
+    # def find_sent(self, *, message_id: int, phone: str, body: str, since: datetime, until: datetime) -> list[SentRecord] | None:
     #     """What the provider says it sent for this outbox message: [] = nothing found, None = cannot answer."""
+    # def fetch_status(self, provider_id: str) -> tuple[str, str | None] | None:
+    #     """The message's current (status, error code) at the provider, or None if it cannot say now."""
 
 
 class RecordingGateway:

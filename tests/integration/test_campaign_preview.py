@@ -204,9 +204,23 @@ def test_preview_json_through_the_cli_is_stable(cli, app, playbook):
     occurrence = data["occurrences"][0]
     assert set(occurrence) == {"key", "step", "template", "message_class", "send_at", "recipients", "excluded", "totals"}
     recipient = occurrence["recipients"][0]
-    assert set(recipient) == {"customer_id", "name", "phone", "tier", "text", "segments", "encoding", "cost"}
-    assert recipient["phone"] == "138****0001" and recipient["encoding"] == "UCS-2"
+    assert set(recipient) == {"customer_id", "name", "phone", "tier", "text", "segments", "encoding", "cost", "gateway"}
+    assert recipient["phone"] == "138****0001" and recipient["encoding"] == "UCS-2" and recipient["gateway"] == "file"
     assert occurrence["totals"]["recipients"] == 1
+
+
+def test_preview_names_each_texts_gateway_by_the_destinations_country(cli, app, site, playbook):
+    site.write_text(site.read_text(encoding="utf-8").replace(
+        'gateway = "file"', 'gateway = "file"\nroutes = { CN = "aliyun", default = "twilio" }'), encoding="utf-8")
+    with app.engine.begin() as conn:
+        add_customer(conn, name="鸡双子", birthday="1993-06-01", tier="B", phone="+8613800000001")
+        add_customer(conn, name="Rooster Gemini", birthday="1993-06-02", tier="B", phone="+12025550123")
+    result = cli("campaigns", "preview", "lucky-day", "--date", "2025-06-04", "--json")
+    assert result.exit_code == 0, result.output
+    [occurrence] = json.loads(result.output)["occurrences"]
+    assert {r["name"]: r["gateway"] for r in occurrence["recipients"]} == {"鸡双子": "aliyun", "Rooster Gemini": "twilio"}
+    text = cli("campaigns", "preview", "lucky-day", "--date", "2025-06-04").output
+    assert "138****0001 · 1 segment(s) · aliyun" in text
 
 
 def test_unknown_campaign_is_one_line(cli, playbook):

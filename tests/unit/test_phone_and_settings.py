@@ -53,7 +53,11 @@ def test_relative_sqlite_paths_are_relative_to_the_config_file(tmp_path, monkeyp
 @pytest.mark.parametrize("raw, message", [
     ({"tiers": {"deposit": [[100000]]}}, "expected 2 values"),
     ({"tiers": {"deposit": "lots"}}, "expected a list"),
-    ({"sms": {"gateway": "pigeon"}}, "console, file or twilio"),
+    ({"sms": {"gateway": "pigeon"}}, "console, file, twilio, aliyun or tencent"),
+    ({"sms": {"routes": {"China": "aliyun"}}}, r"\[sms\] routes: 'China' is not a country code"),
+    ({"sms": {"routes": {"CN": "pigeon"}}}, r"\[sms\] routes CN: expected console, file, twilio, aliyun or tencent"),
+    ({"aliyun": {"sign_name": 3}}, r"\[aliyun\] sign_name: expected str"),
+    ({"tencent": {"sdk_id": "1400006666"}}, r"\[tencent\]: unknown key 'sdk_id'"),
     ({"sms": {"quiet_hours": ["25:00", "08:00"]}}, "HH:MM"),
     ({"sms": {"notices_ignore_quiet_hours": "yes"}}, "true or false"),
     ({"sms": {"claim_size": 0}}, r"\[sms\] claim_size: expected a positive number"),
