@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from app import App
-from cli_params import as_date, pass_app
+from cli_params import DB_ID, HOURS, as_date, pass_app
 from messaging.phone import mask
 from records.event_config import event_settings
 from reports import followups, funnel, funnel_output, referrals, visits
@@ -23,7 +23,7 @@ def filter_options(command):
     """--campaign --event --tier --from --to."""
     for option in reversed((
         click.option("--campaign", "campaign_id", help="only this campaign's events"),
-        click.option("--event", "event_id", type=int, help="only this event"),
+        click.option("--event", "event_id", type=DB_ID, help="only this event"),
         click.option("--tier", type=click.Choice(TIERS, case_sensitive=False), help="only this tier"),
         click.option("--from", "date_from", callback=as_date, help="events from this day (YYYY-MM-DD)"),
         click.option("--to", "date_to", callback=as_date, help="events up to this day, inclusive"),
@@ -154,8 +154,8 @@ def _pct(value) -> str:
 
 
 @report_group.command("followups")
-@click.option("--event", "event_id", type=int, help="only this event's attendees")
-@click.option("--hours", type=int, help="the window (default: [events] followup_hours, 72)")
+@click.option("--event", "event_id", type=DB_ID, help="only this event's attendees")
+@click.option("--hours", type=HOURS, help="the window (default: [events] followup_hours, 72)")
 @output_options()
 @pass_app
 def report_followups(app: App, event_id, hours, fmt, output, language) -> None:
