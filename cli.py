@@ -14,6 +14,7 @@ import cli_format as output
 from cli_params import as_date, pass_app
 from app import App, ManualClock, SystemClock
 from errors import InvalidValue, JinliError
+from redaction import install_log_redaction, redact
 from records import db, importing, referrals, tiers
 from records.lookup import find_customer
 from settings import load_settings
@@ -44,10 +45,9 @@ class JinliGroup(click.Group):
 
 
 def _fail(message: str, code: int):
-    click.echo(f"jinli: error: {message}", err=True)
+    """One line on stderr, redacted like the logs (secrets ***, phones masked), then exit ``code``."""
+    click.echo(f"jinli: error: {redact(message)}", err=True)
     sys.exit(code)
-
-
 
 
 @click.group(cls=JinliGroup)
@@ -57,6 +57,7 @@ def _fail(message: str, code: int):
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
     """锦鲤 jinli: campaigns, SMS outreach and referral tracking for a gold & wealth shop."""
+    install_log_redaction()
     ctx.obj = App(load_settings(config_path), clock=_clock())
 
 

@@ -27,6 +27,7 @@ from messaging.phone import mask
 from messaging.suppression import SEND, SendPolicy, Verdict, load_customers, load_recent, verdict
 from records import models
 from records.transactions import write_transaction
+from redaction import redact
 from settings import SmsSettings
 
 log = logging.getLogger("jinli.outbox")
@@ -145,7 +146,8 @@ def record_failure(conn: Connection, message: Mapping, error: Exception, now: da
     """Retry later, fail for good, or leave in 'sending' (unknown outcome); returns which."""
     kind = failure_kind(error) if isinstance(error, GatewayError) else FailureKind.UNKNOWN_OUTCOME
     code = getattr(error, "code", None)
-    error_code, reason = (str(code) if code else None), str(error) or type(error).__name__
+    # Provider text may echo credentials: the outbox (and `outbox list`) keeps it redacted.
+    error_code, reason = (str(code) if code else None), redact(str(error) or type(error).__name__)
     if kind is FailureKind.RETRYABLE and message["attempts"] < sms.max_attempts:
         due = retry_at(now, message["attempts"], sms.retry_base_seconds)
         _update(conn, message, now, state="planned", due_at=due, reason=reason, error_code=error_code)

@@ -89,15 +89,20 @@ def report_referrals(app: App, campaign_id, event_id, tier, date_from, date_to, 
         chains = referrals.generations(conn)
         virals = referrals.viral(conn, filt, app.settings.tz, by)
     if fmt == "json":
-        _emit(to_json({"filters": filt.describe(), "leaderboard": [x.as_dict() for x in leaders],
+        _emit(to_json({"filters": filt.describe(), "leaderboard": _masked(leaders),
                        "generations": chains, "viral": [v.as_dict() for v in virals]}), output)
         return
     tables = [_leaders_table(leaders, L), _viral_table(virals, L, by), _generations_table(chains, L)]
     _emit(_tables_out(tables, fmt, L["referrals_report"], language or app.settings.site.language), output)
 
 
+def _masked(leaders) -> list[dict]:
+    """The leaderboard as every format shows it: phones masked (only the follow-up call list shows them whole)."""
+    return [{**x.as_dict(), "phone": mask(x.phone)} for x in leaders]
+
+
 def _leaders_table(leaders, L) -> Table:
-    rows = [{**x.as_dict(), "phone": mask(x.phone)} for x in leaders]
+    rows = _masked(leaders)
     columns = [("rank", L["rank"]), ("name", L["name"]), ("phone", L["phone"]), ("referrals", L["referrals"]),
                ("converted", L["converted"]), ("deposits_fen", L["deposits_fen"]), ("downline", L["downline"]),
                ("depth", L["depth"])]

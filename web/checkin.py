@@ -19,6 +19,7 @@ from werkzeug.exceptions import BadRequest
 from app import App
 from errors import JinliError, NotFound
 from messaging.phone import mask
+from redaction import redact
 from records import checkins, events
 from records.event_config import event_settings
 from web.checkin_input import BadInput, DoorInput, door_input
@@ -98,7 +99,7 @@ class Door:
         try:
             result = _check_in(self.app, self.settings, door_input(request.form))
         except JinliError as exc:
-            return self.render(404 if isinstance(exc, NotFound) else 400, message=str(exc))
+            return self.render(404 if isinstance(exc, NotFound) else 400, message=redact(str(exc)))
         return self.render(result=_shown(result, self.app))
 
     def login(self):
@@ -122,7 +123,7 @@ class Door:
         try:
             result = _check_in(self.app, self.settings, door_input(_json_body()))
         except JinliError as exc:
-            return jsonify(error=str(exc)), 404 if isinstance(exc, NotFound) else 400
+            return jsonify(error=redact(str(exc))), 404 if isinstance(exc, NotFound) else 400
         return jsonify(_shown(result, self.app))
 
 
