@@ -15,7 +15,7 @@
 # running). Mock servers written in Python that the tests start themselves (like the Twilio
 # loopback servers in tests/integration) need nothing here.
 
-SERVICES=(postgres twilio_mock chromium)
+read -r -a SERVICES <<< "${JINLI_SERVICES:-postgres twilio_mock chromium}"  # JINLI_SERVICES: a subset
 CI_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(dirname "$CI_DIR")"
 VENV_PYTHON="${VENV_PYTHON:-$ROOT_DIR/.venv/bin/python}"
