@@ -11,7 +11,8 @@ ENV = {
     "JINLI_STAFF_TOKEN": "door-secret-2025",
     "ALIYUN_ACCESS_KEY_SECRET": "aliyun-secret-value",
     "TENCENTCLOUD_SECRET_KEY": "tencent-secret-value",
-    "PGPASSWORD": "not-a-suffix-match",  # PGPASSWORD has no underscore before PASSWORD: not a secret name
+    "PGPASSWORD": "libpq-password",  # named, though it has no underscore before PASSWORD
+    "PASSWORDLESS": "not-a-secret-name",
     "SMTP_PASSWORD": "smtp-password-1",
     "JINLI_DATABASE_URL": "postgresql+psycopg://jinli:p%40ss-word-9@db.local:5432/jinli",
     "SOME_FEATURE_KEY": "1",  # too short to be a secret; replacing "1" would garble every line
@@ -21,7 +22,7 @@ ENV = {
 
 def test_secret_values_by_name_suffix_and_url_password():
     assert secret_values(ENV) == {"0123456789abcdef0123456789abcdef", "door-secret-2025", "aliyun-secret-value",
-                                  "tencent-secret-value", "smtp-password-1", "p@ss-word-9"}
+                                  "tencent-secret-value", "smtp-password-1", "p@ss-word-9", "libpq-password"}
 
 
 @pytest.mark.parametrize("text, expected", [
