@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	bash scripts/demo.sh
 
+# Starts PostgreSQL, the Twilio contract mock and Chromium first, stops them after (.ci/services.sh).
 test: $(STAMP)
-	$(BIN)/pytest -q
+	VENV_PYTHON=$(CURDIR)/$(BIN)/python bash .ci/with-services.sh $(BIN)/pytest -q
 
+# The quick unit loop: no services.
 test-fast: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 

@@ -101,7 +101,10 @@ def _is_database_error(exc: Exception) -> bool:
 
 
 def _fail(message: str, code: int):
-    click.echo(f"jinli: error: {message}", err=True)
+    """One line on stderr, redacted like the logs (secrets ***, phones masked), then exit ``code``."""
+    from redaction import redact
+
+    click.echo(f"jinli: error: {redact(message)}", err=True)
     sys.exit(code)
 
 
@@ -113,8 +116,10 @@ def _fail(message: str, code: int):
 def main(ctx: click.Context, config_path: str | None) -> None:
     """锦鲤 jinli: campaigns, SMS outreach and referral tracking for a gold & wealth shop."""
     from app import App
+    from redaction import install_log_redaction
     from settings import load_settings
 
+    install_log_redaction()
     ctx.obj = App(load_settings(config_path), clock=_clock())
 
 

@@ -21,3 +21,8 @@ def as_date(_ctx, _param, value: str | None) -> date | None:
         return parse_date(value, "date")
     except InvalidValue as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+# Ids are 32-bit INTEGER columns on PostgreSQL; a larger number is a usage error, not a database error.
+DB_ID = click.IntRange(1, 2**31 - 1)
+HOURS = click.IntRange(1, 24 * 366)

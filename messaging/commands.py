@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 from datetime import datetime, timedelta
@@ -21,6 +20,8 @@ from messaging.phone import mask
 from messaging.reconcile import reconcile, reconcile_stuck
 from messaging.review import list_messages, matching_stuck, resolve_many, stuck_messages
 from records.transactions import write_transaction
+from redaction import redact
+from schedules.logs import configure_logging
 
 STATES = ("planned", "sending", "sent", "delivered", "failed", "undelivered", "suppressed")
 
@@ -148,7 +149,7 @@ def serve(app: App, host: str, port: int) -> None:
     """Serve Twilio's webhooks (delivery reports, replies) until interrupted."""
     from web.app import serve as serve_site  # Flask and waitress only for this command
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()  # the daemon's format and redaction (secrets ***, phones masked)
     serve_site(app, host, port)
 
 
@@ -166,7 +167,7 @@ def print_stuck(rows, tz: ZoneInfo) -> None:
         table.add_column(header, min_width=11 if header == "phone" else None)
     for r in rows:
         table.add_row(str(r["id"]), mask(r["phone"]), r["campaign_id"], r["step"], _local(r["sending_at"], tz),
-                      r["reason"] or "no answer recorded (process stopped?)")
+                      redact(r["reason"] or "no answer recorded (process stopped?)"))
     cli_format.console().print(table)
 
 
@@ -179,7 +180,7 @@ def print_messages(rows, tz: ZoneInfo) -> None:
         table.add_column(header, min_width=11 if header == "phone" else None)
     for r in rows:
         table.add_row(str(r["id"]), mask(r["phone"]), r["campaign_id"], r["step"], r["state"], _local(r["due_at"], tz),
-                      _local(r["sent_at"], tz), r["reason"] or r["error_code"] or "")
+                      _local(r["sent_at"], tz), redact(r["reason"] or r["error_code"] or ""))
     cli_format.console().print(table)
 
 

@@ -29,6 +29,7 @@ from messaging.phone import mask
 from messaging.suppression import SEND, SendPolicy, Verdict, load_customers, load_recent, verdict
 from records import models
 from records.transactions import write_transaction
+from redaction import redact
 from settings import SmsSettings
 
 log = logging.getLogger("jinli.outbox")
@@ -149,7 +150,8 @@ def record_failure(conn: Connection, message: Mapping, error: Exception, now: da
     """Retry later, fail for good, leave in 'sending' (unknown outcome) or hold the campaign; returns which."""
     kind = failure_kind(error) if isinstance(error, GatewayError) else FailureKind.UNKNOWN_OUTCOME
     code = getattr(error, "code", None)
-    error_code, reason = (str(code) if code else None), str(error) or type(error).__name__
+    # Provider text may echo credentials: the outbox (and `outbox list`) keeps it redacted.
+    error_code, reason = (str(code) if code else None), redact(str(error) or type(error).__name__)
     if kind is FailureKind.CONFIGURATION:  # not this message's fault: back to planned, as before the claim
         _update(conn, message, now, state="planned", attempts=message["attempts"] - 1, reason=reason, error_code=error_code)
         hold_campaign(conn, message["campaign_id"], reason, error_code, message["id"], now)

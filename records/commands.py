@@ -8,7 +8,7 @@ from datetime import date
 import click
 
 from app import App
-from cli_params import as_date, pass_app
+from cli_params import DB_ID, as_date, pass_app
 from cli_format import print_json
 from errors import NotFound
 from messaging.phone import mask, try_parse_mobile
@@ -23,7 +23,7 @@ from records.prospects import register_prospect
 # ---------------------------------------------------------------- checkin
 @click.command("checkin")
 @click.argument("who", required=False, metavar="CODE|PHONE")
-@click.option("--event", "event_id", type=int, help="event id (default: the guest's invitation today, else today's event)")
+@click.option("--event", "event_id", type=DB_ID, help="event id (default: the guest's invitation today, else today's event)")
 @click.option("--walk-in", "walk_in_phone", metavar="PHONE", help="a guest without invitation: registered as a prospect")
 @click.option("--name", help="the walk-in's name")
 @click.option("--referrer", metavar="CODE|PHONE", help="who sent the walk-in (records the referral)")
@@ -155,7 +155,7 @@ def events_list(app: App, on: date | None, as_json: bool) -> None:
 
 
 @events_group.command("close")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=DB_ID)
 @pass_app
 def events_close(app: App, event_id: int) -> None:
     """After an event: confirmed guests who did not come become no-shows."""

@@ -6,13 +6,15 @@ import re
 
 from sqlalchemy import Connection, RowMapping, select
 
-from errors import NotFound
+from errors import InvalidValue, NotFound
 from messaging.phone import try_parse_mobile
 from records import models
 from records.codes import normalise_code
 
 customers_t = models.Customer.__table__
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{1,20}")
+_ID = re.compile(r"(?:id:)?([0-9]+)", re.IGNORECASE)
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on PostgreSQL (SQLite stops at 2**63 - 1)
 
 
 def find_customer(conn: Connection, text: str, region: str = "CN") -> RowMapping:
@@ -22,10 +24,8 @@ def find_customer(conn: Connection, text: str, region: str = "CN") -> RowMapping
     phone = try_parse_mobile(raw, region)
     if phone:
         condition = c.phone == phone
-    elif raw.lower().startswith("id:") and raw[3:].isdigit():
-        condition = c.id == int(raw[3:])
-    elif raw.isdigit() and len(raw) < 10:
-        condition = c.id == int(raw)
+    elif (number := id_in(raw)) is not None:
+        condition = c.id == number
     elif _CODE.fullmatch(raw):  # ours avoid 0/O/1/I, but a shop's own imported codes may not
         condition = c.referral_code == normalise_code(raw)
     else:
@@ -34,3 +34,13 @@ def find_customer(conn: Connection, text: str, region: str = "CN") -> RowMapping
     if row is None:
         raise NotFound(f"customer {raw!r} not found")
     return row
+
+
+def id_in(raw: str) -> int | None:
+    """The customer id in ``id:N`` or a plain number of fewer than 10 digits; InvalidValue past MAX_ID."""
+    match = _ID.fullmatch(raw)
+    if match is None or (not raw.lower().startswith("id:") and len(raw) >= 10):
+        return None
+    if len(match.group(1)) > 10 or int(match.group(1)) > MAX_ID:
+        raise InvalidValue(f"customer {raw!r}: an id is at most {MAX_ID}")
+    return int(match.group(1))

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, insert, select
 
 from errors import InvalidValue
+from messaging.phone import mask
 from records import models
 from records.codes import new_code
 from records.importing import REFERRAL_CODE_LENGTH
@@ -26,7 +27,7 @@ def register_prospect(conn: Connection, phone: str, name: str, today: date, now:
     """A new customer of tier P with a referral code of their own; ``phone`` is E.164 and must be new."""
     name = (name or "").strip()
     if not name:
-        raise InvalidValue(f"name for {phone}: a new guest needs a name (--name)")
+        raise InvalidValue(f"name for {mask(phone)}: a new guest needs a name (--name)")
     return conn.execute(insert(customers_t).values(
         phone=phone, name=name, store="", joined_on=today, referral_code=free_referral_code(conn),
         tier="P", created_at=now, updated_at=now,

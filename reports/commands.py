@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from app import App
-from cli_params import as_date, pass_app
+from cli_params import DB_ID, HOURS, as_date, pass_app
 from messaging.phone import mask
 from records.event_config import event_settings
 from reports import followups, funnel, funnel_output, referrals, visits
@@ -23,7 +23,7 @@ def filter_options(command):
     """--campaign --event --tier --from --to."""
     for option in reversed((
         click.option("--campaign", "campaign_id", help="only this campaign's events"),
-        click.option("--event", "event_id", type=int, help="only this event"),
+        click.option("--event", "event_id", type=DB_ID, help="only this event"),
         click.option("--tier", type=click.Choice(TIERS, case_sensitive=False), help="only this tier"),
         click.option("--from", "date_from", callback=as_date, help="events from this day (YYYY-MM-DD)"),
         click.option("--to", "date_to", callback=as_date, help="events up to this day, inclusive"),
@@ -89,15 +89,20 @@ def report_referrals(app: App, campaign_id, event_id, tier, date_from, date_to, 
         chains = referrals.generations(conn)
         virals = referrals.viral(conn, filt, app.settings.tz, by)
     if fmt == "json":
-        _emit(to_json({"filters": filt.describe(), "leaderboard": [x.as_dict() for x in leaders],
+        _emit(to_json({"filters": filt.describe(), "leaderboard": _masked(leaders),
                        "generations": chains, "viral": [v.as_dict() for v in virals]}), output)
         return
     tables = [_leaders_table(leaders, L), _viral_table(virals, L, by), _generations_table(chains, L)]
     _emit(_tables_out(tables, fmt, L["referrals_report"], language or app.settings.site.language), output)
 
 
+def _masked(leaders) -> list[dict]:
+    """The leaderboard as every format shows it: phones masked (only the follow-up call list shows them whole)."""
+    return [{**x.as_dict(), "phone": mask(x.phone)} for x in leaders]
+
+
 def _leaders_table(leaders, L) -> Table:
-    rows = [{**x.as_dict(), "phone": mask(x.phone)} for x in leaders]
+    rows = _masked(leaders)
     columns = [("rank", L["rank"]), ("name", L["name"]), ("phone", L["phone"]), ("referrals", L["referrals"]),
                ("converted", L["converted"]), ("deposits_fen", L["deposits_fen"]), ("downline", L["downline"]),
                ("depth", L["depth"])]
@@ -154,8 +159,8 @@ def _pct(value) -> str:
 
 
 @report_group.command("followups")
-@click.option("--event", "event_id", type=int, help="only this event's attendees")
-@click.option("--hours", type=int, help="the window (default: [events] followup_hours, 72)")
+@click.option("--event", "event_id", type=DB_ID, help="only this event's attendees")
+@click.option("--hours", type=HOURS, help="the window (default: [events] followup_hours, 72)")
 @output_options()
 @pass_app
 def report_followups(app: App, event_id, hours, fmt, output, language) -> None:

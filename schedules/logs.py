@@ -1,4 +1,8 @@
-"""Structured logs for the daemon: one line per event, JSON with --log-json, phone numbers masked."""
+"""Structured logs for the daemon and the web server: one line per event, JSON with --log-json, redacted.
+
+Every record is redacted as it is made (redaction.install_log_redaction): secrets become ***, phone
+numbers are masked (138****8000), in the message and in any traceback. Logs leave the building.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,14 @@ import logging
 import sys
 from datetime import datetime, timezone
 
-from messaging.phone import mask_in_text
+from redaction import install_log_redaction, redact
 
 
-class MaskPhones(logging.Filter):
-    """Masks every phone number in the final message (138****8000): logs leave the building."""
+class Redact(logging.Filter):
+    """Redacts a record that was made before install_log_redaction (a handler's last line of defence)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_in_text(record.getMessage())
-        record.args = ()
+        record.msg, record.args = redact(record.getMessage()), ()
         return True
 
 
@@ -24,15 +27,23 @@ class JsonLines(logging.Formatter):
         entry = {"at": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
                  "level": record.levelname.lower(), "logger": record.name, "event": record.getMessage()}
         if record.exc_info:
-            entry["error"] = mask_in_text(self.formatException(record.exc_info).splitlines()[-1])
+            entry["error"] = redact(self.formatException(record.exc_info).splitlines()[-1])
         return json.dumps(entry, ensure_ascii=False)
+
+
+class RedactedText(logging.Formatter):
+    """The plain line format; the traceback redacted even when the record was made elsewhere."""
+
+    def formatException(self, ei) -> str:
+        return redact(super().formatException(ei))
 
 
 def configure_logging(json_lines: bool = False, level: int = logging.INFO, stream=None) -> None:
     """Route jinli's and APScheduler's logs to one handler on stderr; twilio's request dumps stay off."""
+    install_log_redaction()
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.addFilter(MaskPhones())
-    handler.setFormatter(JsonLines() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(Redact())
+    handler.setFormatter(JsonLines() if json_lines else RedactedText("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

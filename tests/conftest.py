@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from app import App, ManualClock
 from settings import load_settings
+from tests.services import unavailable, why_missing
 
 # Read before the autouse fixture below hides JINLI_* variables from the code under test.
 PG_URL = os.environ.get("JINLI_TEST_PG_URL")
@@ -41,9 +42,8 @@ def database_url_for(backend: str) -> str:
     if backend == "sqlite":
         return "sqlite:///jinli.sqlite3"
     if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail("JINLI_TEST_PG_URL is not set: .ci/run starts PostgreSQL and sets it")
-        pytest.skip("no PostgreSQL (set JINLI_TEST_PG_URL, as .ci/run does)")
+        unavailable(why_missing("postgres", "no PostgreSQL: JINLI_TEST_PG_URL is not set (make test starts a server and "
+                                            "sets it; plain pytest does not)"))
     reset_postgres(PG_URL)
     return PG_URL
 

@@ -10,6 +10,7 @@ from waitress.server import create_server
 
 from app import App
 from messaging.phone import mask_in_text
+from redaction import install_log_redaction
 from messaging.webhooks import twilio_blueprint
 from web.checkin import checkin_blueprint
 import records.invitation_replies  # noqa: F401  (registers the 1 / 2 reply handlers on the inbound webhook)
@@ -37,6 +38,7 @@ def default_blueprints(app: App) -> list[BlueprintFactory]:
 def create_app(app: App, blueprints: Iterable[BlueprintFactory] | None = None) -> Flask:
     """The Flask app for ``app``; a factory whose settings are missing raises ConfigError before any request."""
     app.engine  # an outdated database stops the server here, not at the first request
+    install_log_redaction()  # also when a WSGI server other than `jinli serve` runs the app
     web = Flask("jinli")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     web.extensions["jinli"] = app

@@ -13,12 +13,16 @@ import hmac
 import os
 
 from flask import Blueprint, Response, jsonify, redirect, render_template_string, request, url_for
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest
 
 from app import App
 from errors import JinliError, NotFound
 from messaging.phone import mask
+from redaction import redact
 from records import checkins, events
 from records.event_config import event_settings
+from web.checkin_input import BadInput, DoorInput, door_input
 from web.checkin_page import EVENT_SELECT, PAGE
 
 COOKIE = "jinli_staff"
@@ -93,9 +97,9 @@ class Door:
         if not self.gate.enabled or not self.is_staff():
             return self.render(401 if self.gate.enabled else 503, message="请先登录 Please sign in")
         try:
-            result = _check_in(self.app, self.settings, request.form)
+            result = _check_in(self.app, self.settings, door_input(request.form))
         except JinliError as exc:
-            return self.render(404 if isinstance(exc, NotFound) else 400, message=str(exc))
+            return self.render(404 if isinstance(exc, NotFound) else 400, message=redact(str(exc)))
         return self.render(result=_shown(result, self.app))
 
     def login(self):
@@ -117,33 +121,35 @@ class Door:
         if not self.is_staff():
             return jsonify(error="staff token required"), 401
         try:
-            result = _check_in(self.app, self.settings, request.get_json(silent=True) or {})
+            result = _check_in(self.app, self.settings, door_input(_json_body()))
         except JinliError as exc:
-            return jsonify(error=str(exc)), 404 if isinstance(exc, NotFound) else 400
+            return jsonify(error=redact(str(exc))), 404 if isinstance(exc, NotFound) else 400
         return jsonify(_shown(result, self.app))
 
 
-def _check_in(app: App, settings, form) -> checkins.CheckInResult:
-    """Check in from the submitted fields: ``who`` (code or phone), or ``walk_in`` with phone, name, referrer."""
-    event_id = _event_id(form.get("event_id"))
+def _json_body():
+    """The decoded JSON body (any JSON value: door_input wants an object); BadInput if it is not JSON."""
+    if not request.is_json:
+        raise BadInput("请以 JSON 发送 (send JSON with Content-Type: application/json)")
+    try:
+        return request.get_json()
+    except BadRequest:
+        raise BadInput("请求不是有效的 JSON (the body is not valid JSON)") from None
+
+
+def _check_in(app: App, settings, given: DoorInput) -> checkins.CheckInResult:
+    """Check in from checked fields: ``who`` (code or phone), or a walk-in with phone, name, referrer."""
     region, tz = app.settings.site.phone_region, app.settings.tz
-    with app.engine.begin() as conn:
-        if form.get("walk_in"):
-            return checkins.walk_in(conn, str(form.get("phone") or ""), str(form.get("name") or ""),
-                                    str(form.get("referrer") or "").strip() or None, event_id, app.now(), tz, settings, region)
-        who = str(form.get("who") or "").strip()
-        if not who:
-            raise NotFound("enter an invitation code or a phone")
-        return checkins.record_check_in(conn, who, event_id, app.now(), tz, settings, region)
-
-
-def _event_id(value) -> int | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise NotFound(f"event {text!r} not found")
-    return int(text)
+    try:
+        with app.engine.begin() as conn:
+            if given.walk_in:
+                return checkins.walk_in(conn, given.phone, given.name, given.referrer, given.event_id, app.now(), tz,
+                                        settings, region)
+            if not given.who:
+                raise NotFound("请输入签到码或手机号 (enter an invitation code or a phone)")
+            return checkins.record_check_in(conn, given.who, given.event_id, app.now(), tz, settings, region)
+    except DataError:  # a value the checks above missed and the database refused: rolled back, still the guest's input
+        raise BadInput("数据库拒收了输入的值 (the database refused a value)") from None
 
 
 def _shown(result: checkins.CheckInResult, app: App) -> dict:

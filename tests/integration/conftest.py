@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.integration.twilio_mock import CannedTwilio, TwilioMock, missing_tools
-
-
-def unavailable(reason: str) -> None:
-    """On CI a missing service is a broken set-up (fail loudly); on a laptop, skip the test."""
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
+from tests.services import unavailable, why_missing
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +13,7 @@ def twilio_mock_server(tmp_path_factory):
     """Prism serving Twilio's OpenAPI spec behind a recording proxy; started once per run."""
     reason = missing_tools()
     if reason:
-        unavailable(reason)
+        unavailable(why_missing("twilio_mock", reason))
     mock = TwilioMock(log=tmp_path_factory.mktemp("prism") / "prism.log")
     yield mock
     mock.close()

@@ -11,17 +11,12 @@ import urllib.request
 import pytest
 
 from tests.integration.checkin_site import TOKEN, door_scene, flask_app, serving
+from tests.services import unavailable, why_missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +26,7 @@ def browser():
     except ImportError:
         unavailable("playwright is not installed (pip install playwright; the browser is Debian's chromium)")
     if not os.path.exists(CHROMIUM):
-        unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
+        unavailable(why_missing("chromium", f"{CHROMIUM} not found (apt-get install chromium)"))
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield chromium

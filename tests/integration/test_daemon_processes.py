@@ -86,10 +86,8 @@ def wait_for(condition, timeout: float = 120.0) -> None:
         time.sleep(0.2)
 
 
-@pytest.mark.postgres
+@pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)])  # SQLite: one writer
 def test_two_daemons_on_postgresql_send_every_message_exactly_once_and_share_the_work(site, backend):
-    if backend != "postgresql":
-        pytest.skip("several daemons need PostgreSQL (SQLite has one writer)")
     server = CountingTwilio(delay=0.002)
     try:
         app = App(load_settings(twilio_site(site, server, concurrency=4, claim_size=50)))

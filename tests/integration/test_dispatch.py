@@ -508,9 +508,8 @@ def test_three_dispatchers_on_one_database_send_each_message_exactly_once(app, b
         assert all(sent), [len(s) for s in sent]
 
 
+@pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)])  # SKIP LOCKED is PostgreSQL's
 def test_on_postgresql_a_dispatcher_skips_messages_another_is_claiming(app, backend):
-    if backend != "postgresql":
-        pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's")
     ids = [plan(app, customer(app)) for _ in range(4)]
     gateway = RecordingGateway()
     t = models.OutboxMessage.__table__
