@@ -114,7 +114,10 @@ def _viral_table(virals, L, by) -> Table:
     columns = [("key", L[by]), ("attendees", L["attendees"]), ("referrers", L["referrers"]),
                ("referrals", L["referrals"]), ("converted", L["converted"]), ("viral", L["viral"])]
     kinds = {"attendees": "int", "referrers": "int", "referrals": "int", "converted": "int", "viral": "ratio"}
-    return Table(L["viral"], columns, [v.as_dict() for v in virals], kinds)
+    rows = [v.as_dict() for v in virals]
+    for row in rows[-1:]:  # the total row, labelled in the report's language
+        row["key"] = L["total"]
+    return Table(L["viral"], columns, rows, kinds)
 
 
 def _generations_table(chains: dict[int, int], L) -> Table:

@@ -39,6 +39,7 @@ def groups_table(report: FunnelReport, L: dict) -> Table:
     columns.append(("deposits_fen", L["deposits_fen"]))
     kinds["deposits_fen"] = "fen"
     rows = [_group_row(row) for row in [*report.rows, report.total]]
+    rows[-1]["key"] = L["total"]  # the total row's label in the report's language, not the internal key
     return Table(f"{L['funnel']} · {L.get(report.by, '')}", columns, rows, kinds)
 
 
