@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from errors import ConfigError
 from records.event_config import EventSettings, check_ladder
+from records.parsing import MAX_AMOUNT
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.toml"
 
@@ -88,7 +89,7 @@ class TierSettings:
 class ImportSettings:
     """Bounds on imported values that a shop may set otherwise (the fixed ones live in records.bounds)."""
 
-    max_amount: int = 100_000_000  # CNY, per holding or movement
+    max_amount: int = MAX_AMOUNT  # CNY, per holding or movement
     max_name_length: int = 50  # characters
     start_ahead_days: int = 365  # how far after the import day a holding may start
 

@@ -41,7 +41,8 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-    warnings: int = 0
+    warnings: int = 0  # rows imported with a note in the rejects file (counted in imported/updated/unchanged)
+    merged: int = 0  # rows superseded by a later row of the same phone or ref in the file
     rejects_path: Path | None = None
     ignored_columns: list[str] = field(default_factory=list)
 
