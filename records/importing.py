@@ -232,9 +232,9 @@ class CustomerImporter(_Importer):
         return values
 
     def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:
+        self._reject_taken_codes(parsed)  # first: a rejected row must not leave a referrer link behind
         for key, (row, values) in list(parsed.items()):
             self.links.add(key, values.pop("_referrer"), row)
-        self._reject_taken_codes(parsed)
         super().write(parsed)
         self.links.resolve_known(self.rejects, self.summary)
 

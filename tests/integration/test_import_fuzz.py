@@ -40,12 +40,14 @@ ODD = ["", " ", "NaN", "Infinity", "-inf", "1e30", "99999999999999999999", "0", 
 PHONES = st.sampled_from(["13800000001", "+86 138 0000 0002", "138-0000-0003", "13800000004", "8613800000005"])
 DATES = st.dates(min_value=date(1950, 1, 1), max_value=date(2025, 6, 2)).map(date.isoformat)
 RECENT = st.dates(min_value=date(2025, 3, 1), max_value=date(2025, 6, 2)).map(date.isoformat)
-VALID = {
+HOSTILE_AMOUNTS = st.sampled_from(["NaN", "Infinity", "1e30", "99999999999999999999", "0", "100000000.01"])
+VALID = {  # values that belong in the column, hostile ones among them (the values that once aborted a file)
     "phone": PHONES, "referrer": PHONES, "name": st.sampled_from(["王芳", "李娜", "-小王", "=1+2", "'@x"]),
     "birthday": DATES, "calendar": st.sampled_from(["", "solar", "农历"]), "leap": st.sampled_from(["", "否", "是"]),
-    "store": st.sampled_from(["", "南京路店"]), "joined_on": DATES, "referral_code": st.from_regex(r"[A-Z2-9]{4,8}", fullmatch=True),
-    "holding_id": st.sampled_from(["H1", "H2", "H4", "H5"]), "amount": st.integers(1, 200_000).map(str),
-    "term": st.sampled_from(["98d", "2m", "6m", "1y", "两个月"]), "start_on": DATES, "maturity_on": st.just(""),
+    "store": st.sampled_from(["", "南京路店", "店" * 101, "南京\x00路店"]), "joined_on": DATES, "referral_code": st.sampled_from(["WANGFANG", "wangfang", "LINA", "A" * 17]) | st.from_regex(r"[A-Z2-9]{4,8}", fullmatch=True),
+    "holding_id": st.sampled_from(["H1", "H2", "H4", "H5"]), "amount": st.integers(1, 200_000).map(str) | HOSTILE_AMOUNTS,
+    "term": st.sampled_from(["98d", "2m", "6m", "1y", "两个月", "9999y"]),
+    "start_on": DATES | st.sampled_from(["9999-06-01", "0001-01-01"]), "maturity_on": st.just(""),
     "monthly_return": st.sampled_from(["", "是", "否"]), "product": st.text(max_size=10),
     "movement_id": st.sampled_from(["M1", "M2", "M3", "M4"]), "kind": st.sampled_from(["入金", "加金", "出金", "withdrawal"]),
     "on": RECENT,

@@ -107,6 +107,14 @@ def test_a_referral_code_repeated_in_one_file_rejects_the_later_row(cli, site, m
     assert "WANGFANG" in rejects(tmp_path / "codes.rejects.csv")[3]["reason"]
 
 
+def test_a_row_rejected_for_a_taken_code_leaves_no_referrer_link_behind(cli, site, make_csv, tmp_path):
+    run_json(cli, "import", "customers", str(make_csv("a.csv", "phone,name,referral_code\n13800000001,王芳,WANGFANG\n")))
+    path = make_csv("b.csv", "phone,name,referral_code,referrer\n13800000004,赵六,WANGFANG,13800000001\n")
+    assert run_json(cli, "import", "customers", str(path)) == {"imported": 0, "updated": 0, "rejected": 1}
+    assert "already belongs" in rejects(tmp_path / "b.rejects.csv")[2]["reason"]
+    assert set(customers(site)) == {"+8613800000001"} and count(site, "referrals") == 0
+
+
 def test_cells_longer_than_their_columns_and_nul_bytes_reject_their_row_on_every_database(cli, site, make_csv, tmp_path):
     path = make_csv("long.csv", "phone,name,store,referral_code\n"
                     "13800000001,王芳,南京路店,\n"
