@@ -144,14 +144,12 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def _refuse_line_breaks(path: Path, first_line: int, cells: list[str]) -> None:
     """A cell over a line break is, in the shop's files, a stray quote that swallowed the lines after it."""
-    line = first_line
-    for cell in cells:
+    for cell in cells:  # the first cell with a break opened on the row's first line
         breaks = len(_LINE_BREAK.findall(cell))
         if breaks:
             raise ImportFileError(
-                f"{path}: line {line}: a quoted cell opened here runs over {breaks} line break(s) to line "
-                f"{line + breaks} (a stray quote?): fix the quote and import again; nothing was imported")
-        line += breaks
+                f"{path}: line {first_line}: a quoted cell opened here runs over {breaks} line break(s) to line "
+                f"{first_line + breaks} (a stray quote?): fix the quote and import again; nothing was imported")
 
 
 def _malformed(path: Path, first_line: int, last_line: int, exc: csv.Error) -> str:
