@@ -68,7 +68,8 @@ def import_summary(summary, file: str, as_json: bool) -> None:
         return
     click.echo(f"{file}: imported {summary.imported}, updated {summary.updated}, "
                f"unchanged {summary.unchanged}, rejected {summary.rejected}"
-               + (f", warnings {summary.warnings}" if summary.warnings else ""))
+               + (f", warnings {summary.warnings}" if summary.warnings else "")
+               + (f", merged {summary.merged} (a phone or id repeated: the last row counts)" if summary.merged else ""))
     if summary.ignored_columns:
         click.echo(f"ignored columns: {', '.join(summary.ignored_columns)}")
     if summary.rejects_path:

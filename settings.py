@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from errors import ConfigError
 from records.event_config import EventSettings, check_ladder
+from records.parsing import MAX_AMOUNT
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.toml"
 
@@ -112,6 +113,15 @@ class TierSettings:
 
 
 @dataclass(frozen=True)
+class ImportSettings:
+    """Bounds on imported values that a shop may set otherwise (the fixed ones live in records.bounds)."""
+
+    max_amount: int = MAX_AMOUNT  # CNY, per holding or movement
+    max_name_length: int = 50  # characters
+    start_ahead_days: int = 365  # how far after the import day a holding may start
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything config.toml says, with paths resolved against the file's folder."""
 
@@ -125,6 +135,7 @@ class Settings:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     tiers: TierSettings = field(default_factory=TierSettings)
     events: EventSettings = field(default_factory=EventSettings)
+    imports: ImportSettings = field(default_factory=ImportSettings)  # the [import] table
     source: str = "<defaults>"
 
     @property
@@ -177,7 +188,9 @@ _SECTIONS = {
     "calendar": CalendarSettings,
     "tiers": TierSettings,
     "events": EventSettings,
+    "import": ImportSettings,
 }
+_FIELDS = {"import": "imports"}  # a section whose name is a Python keyword
 
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -206,7 +219,7 @@ def settings_from_dict(raw: dict[str, Any], *, base_dir: Path, source: str = "<d
             raise ConfigError(f"{source}: unknown section [{name}]")
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: [{name}] must be a table")
-        sections[name] = _build_section(_SECTIONS[name], value, f"{source}: [{name}]")
+        sections[_FIELDS.get(name, name)] = _build_section(_SECTIONS[name], value, f"{source}: [{name}]")
     settings = Settings(base_dir=base_dir, source=source, **sections)
     _check_semantics(settings)
     return settings
@@ -283,5 +296,12 @@ def _check_semantics(settings: Settings) -> None:
     if settings.calendar.feb29_in_common_years not in {"feb28", "mar1"}:
         raise ConfigError(f"{where}: [calendar] feb29_in_common_years: expected feb28 or mar1, got {settings.calendar.feb29_in_common_years!r}")
     check_ladder(settings.events.gift_ladder)
+    _check_import(settings.imports, where)
     if settings.site.language not in {"zh", "en"}:
         raise ConfigError(f"{where}: [site] language: expected zh or en, got {settings.site.language!r}")
+
+
+def _check_import(imports: ImportSettings, where: str) -> None:
+    for key, lowest in (("max_amount", 1), ("max_name_length", 1), ("start_ahead_days", 0)):
+        if getattr(imports, key) < lowest:
+            raise ConfigError(f"{where}: [import] {key}: expected at least {lowest}, got {getattr(imports, key)!r}")

@@ -54,6 +54,7 @@ def _import_command(kind: str):
         options = importing.ImportOptions(
             region=app.settings.site.phone_region, encoding=encoding,
             rejects_path=Path(rejects) if rejects else None, today=app.today(), now=app.now(),
+            limits=app.settings.imports,
         )
         with output.progress(f"importing {kind}", quiet=as_json) as advance:
             summary = importing.import_file(app.engine, kind, Path(file), options, advance)
