@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
+import sqlite3
 import textwrap
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -155,6 +156,17 @@ def check_import(shop: Shop, kind: str, content: bytes) -> None:
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
+def fresh_copy(template: Path, target: Path) -> None:
+    """``target`` becomes a consistent copy of ``template``: through SQLite's backup API, because the
+    databases are in WAL mode (the newest pages may still be in ``-wal``), and with the previous
+    example's ``-wal``/``-shm`` removed so they cannot be replayed onto the copy."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    target.unlink(missing_ok=True)
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
+
+
 @pytest.fixture(scope="module")
 def sqlite_templates(tmp_path_factory) -> dict[str, Path]:
     """One seeded SQLite file per importer, copied before each example."""
@@ -175,7 +187,7 @@ def test_random_files_never_crash_the_importer_on_sqlite(kind, sqlite_templates,
     @given(content=csv_files(kind))
     def check(content: bytes) -> None:
         shop.engine.dispose()
-        shutil.copyfile(sqlite_templates[kind], shop.folder / "jinli.sqlite3")
+        fresh_copy(sqlite_templates[kind], shop.folder / "jinli.sqlite3")
         check_import(shop, kind, content)
 
     check()
