@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list."),
     "run": ("campaigns.commands:run_command",
         "Plan the due occurrences and dispatch what is due; print a summary."),
+    "send-test": ("campaigns.send_test:send_test_command",
+        "Send one rendered sample of a campaign's template to a staff phone, outside the outbox."),
     "serve": ("messaging.commands:serve",
         "Serve Twilio's webhooks (delivery reports, replies) until interrupted."),
     "tiers": ("records.data_commands:tiers_group",

@@ -153,7 +153,8 @@ REASON_LABELS = {
     "opted_out": "已退订 opted out", "invalid_phone": "号码无效 invalid phone", "tier": "等级不符 tier",
     "store": "门店不符 store", "not_new": "非新客户 not new", "not_old": "非老客户 not old",
     "cap": "本周已达上限 weekly cap", "capacity": "名额已满 capacity", "duplicate_text": "重复短信 duplicate text",
-    "too_long": "短信过长 too long",
+    "too_long": "短信过长 too long", "no_template": "无报备模板 no approved template",
+    "bad_variable": "变量不合规 variable over its limit", "daily_cap": "当日已达上限 daily cap",
 }
 
 
@@ -185,13 +186,27 @@ def preview(data: dict, as_json: bool) -> None:
                    f"{totals['recipients']} recipients, {totals['segments']} segments, ¥{totals['cost']:.2f}; "
                    f"{totals['excluded']} excluded")
         for r in occ["recipients"]:
-            click.echo(f"  {r['name']} [{r['tier']}] {r['phone']} · {r['segments']} segment(s) · {r['gateway']}\n      {r['text']}")
+            click.echo(f"  {_recipient_line(r)}\n      {r['text']}")
+            for finding in r.get("lint", []):
+                click.echo(f"      {finding['level']}: {finding['category']}: {', '.join(finding['words'])}")
         reasons: dict[str, int] = {}
         for e in occ["excluded"]:
             reasons[e["reason"]] = reasons.get(e["reason"], 0) + 1
         for reason, count in sorted(reasons.items()):
             names = ", ".join([e["name"] for e in occ["excluded"] if e["reason"] == reason][:8])
             click.echo(f"  excluded {REASON_LABELS.get(reason, reason)}: {count} ({names}{', …' if count > 8 else ''})")
+            detail = next((e["detail"] for e in occ["excluded"] if e["reason"] == reason and e.get("detail")), None)
+            if detail:
+                click.echo(f"      {detail}")
+
+
+def _recipient_line(r: dict) -> str:
+    """name [tier] phone · segments · gateway template-code · cost (· deferred daily_cap → when)."""
+    code = f" {r['template_code']}" if r.get("template_code") else ""
+    line = f"{r['name']} [{r['tier']}] {r['phone']} · {r['segments']} segment(s) · {r['gateway']}{code} · ¥{r['cost']:.2f}"
+    if r.get("deferred"):
+        line += f" · deferred {r['deferred']} → {r['send_at']}"
+    return line
 
 
 def run_summary(day: date, planned, dispatched, dry_run: bool) -> None:

@@ -55,6 +55,9 @@ class SmsSettings:
     # Gateway by the destination's country: {"CN": "aliyun", "default": "twilio"}; a country not
     # named (and no "default") goes through ``gateway``.
     routes: dict[str, str] = field(default_factory=dict)
+    # The approved-template registry and the content rules (data files, relative to config.toml).
+    approved_templates: str = "templates/approved.toml"
+    content_rules: str = "templates/content_rules.toml"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ class AliyunSettings:
     region: str = "cn-hangzhou"
     endpoint: str = ""  # empty: dysmsapi.aliyuncs.com; else host[:port] or http(s)://host[:port]
     timeout_seconds: float = 10.0
+    # Provider rules: promotional (marketing) texts only inside these local hours; at most daily_cap
+    # texts per number per day (0: no cap), the next ones deferred to the next allowed day.
+    marketing_hours: tuple[str, str] = ("08:00", "20:00")
+    daily_cap: int = 50
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,10 @@ class TencentSettings:
     region: str = "ap-guangzhou"
     endpoint: str = ""  # empty: sms.tencentcloudapi.com; else host[:port] or http(s)://host[:port]
     timeout_seconds: float = 10.0
+    # Provider rules: promotional (marketing) texts only inside these local hours; at most daily_cap
+    # texts per number per day (0: no cap), the next ones deferred to the next allowed day.
+    marketing_hours: tuple[str, str] = ("08:00", "20:00")
+    daily_cap: int = 50
 
 
 @dataclass(frozen=True)
@@ -269,6 +280,18 @@ def _check_routes(routes: dict, where: str) -> None:
             raise ConfigError(f"{where}: [sms] routes {country}: expected {_GATEWAY_LIST}, got {gateway!r}")
 
 
+def _check_provider_rules(section, name: str, where: str) -> None:
+    """marketing_hours: two HH:MM times, the window's start before its end; daily_cap: 0 or more."""
+    try:
+        start, end = (time.fromisoformat(t) for t in section.marketing_hours)
+    except ValueError:
+        raise ConfigError(f"{where}: [{name}] marketing_hours: expected two HH:MM times, got {section.marketing_hours!r}") from None
+    if not start < end:
+        raise ConfigError(f"{where}: [{name}] marketing_hours: the start must be before the end, got {section.marketing_hours!r}")
+    if section.daily_cap < 0:
+        raise ConfigError(f"{where}: [{name}] daily_cap: expected 0 (no cap) or more texts, got {section.daily_cap!r}")
+
+
 def _check_semantics(settings: Settings) -> None:
     where = settings.source
     try:
@@ -282,6 +305,8 @@ def _check_semantics(settings: Settings) -> None:
     if settings.sms.gateway not in GATEWAYS:
         raise ConfigError(f"{where}: [sms] gateway: expected {_GATEWAY_LIST}, got {settings.sms.gateway!r}")
     _check_routes(settings.sms.routes, where)
+    for name in ("aliyun", "tencent"):
+        _check_provider_rules(getattr(settings, name), name, where)
     if not 70 <= settings.sms.max_render_chars <= 100_000:
         raise ConfigError(f"{where}: [sms] max_render_chars: expected 70 to 100000 characters, got {settings.sms.max_render_chars!r}")
     if settings.sms.max_segments < 1:

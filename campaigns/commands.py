@@ -33,8 +33,10 @@ def campaigns_group() -> None:
 def validate(app: App) -> None:
     """Check every campaign file and template; one line per problem, exit 1 if any."""
     planner = Planner.from_settings(app.settings)
-    campaigns, problems = validate_all(planner, app.today())
+    campaigns, problems, warnings = validate_all(planner, app.today())
     _warn_unknown_years(planner, campaigns, app.today())
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in problems:
         click.echo(problem, err=True)
     if problems:

@@ -11,8 +11,9 @@ from sqlalchemy import Connection, select
 from campaigns.audience import select_audience
 from campaigns.definitions import Campaign
 from campaigns.occurrences import Occurrence, PastEvent, followup_occurrences, occurrences
-from campaigns.planning import TOO_LONG, PlanSummary, Planner, checked_text, plan_occurrence
-from messaging.gateways import gateway_name_for
+from campaigns.compose import Composed, Composer
+from campaigns.planning import PlanSummary, Planner, daily_cap, plan_occurrence
+from messaging.provider_rules import DAILY_CAP
 from messaging.phone import mask
 from messaging.segments import count_segments
 from records import models, planning_errors
@@ -74,26 +75,42 @@ class PreviewOccurrence:
 
 def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -> list[PreviewOccurrence]:
     """Who would receive what on ``day``, and who is excluded and why; writes nothing."""
-    found = []
+    items = []
     for occurrence in day_occurrences(conn, planner, campaign, day):
         item = PreviewOccurrence(occurrence, planner.due_at(occurrence))
-        texts = planner.texts(campaign, occurrence)
+        compose, cap = Composer(planner, campaign, occurrence), daily_cap(conn, planner, occurrence)
         for candidate in select_audience(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary):
             who = _who(candidate.customer, occurrence.on)
             if candidate.reason:
                 item.excluded.append({**who, "reason": candidate.reason})
                 continue
-            extra = {"checkin_code": candidate.extra.get("checkin_code") or PREVIEW_CODE}
-            text, count = checked_text(planner, texts, candidate, extra)
-            if text is None:
-                item.excluded.append({**who, "reason": TOO_LONG, "segments": count})
+            found = compose(candidate, {"checkin_code": candidate.extra.get("checkin_code") or PREVIEW_CODE})
+            if found.body is None:
+                item.excluded.append(_why_not(who, found))
                 continue
-            segments = count_segments(text)
-            item.recipients.append({**who, "text": text, "segments": segments.count, "encoding": segments.encoding,
-                                    "gateway": gateway_name_for(planner.settings, candidate.customer["phone"]),
-                                    "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4)})
-        found.append(item)
-    return found
+            at, deferred = cap.place(candidate.customer["phone"], found.gateway, planner.due_through(occurrence, found.gateway))
+            item.recipients.append(_recipient(planner, who, found, at, deferred))
+        items.append(item)
+    return items
+
+
+def _recipient(planner: Planner, who: dict, found: Composed, at: datetime, deferred: bool) -> dict:
+    """One recipient as preview shows it: text, segments, gateway, template code, cost, send time, lint."""
+    segments = count_segments(found.body)
+    return {**who, "text": found.body, "segments": segments.count, "encoding": segments.encoding,
+            "gateway": found.gateway, "template_code": found.template_code, "template_params": found.params,
+            "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4), "send_at": at.isoformat(),
+            "deferred": DAILY_CAP if deferred else None,
+            "lint": [f.as_json() for f in planner.content_rules.lint(found.body)]}
+
+
+def _why_not(who: dict, found: Composed) -> dict:
+    out = {**who, "reason": found.reason, "gateway": found.gateway}
+    if found.segments:
+        out["segments"] = found.segments
+    if found.detail:
+        out["detail"] = found.detail
+    return out
 
 
 def _who(customer: dict, on: date) -> dict:
