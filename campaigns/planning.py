@@ -15,10 +15,11 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from campaigns.audience import AudiencePolicy, Candidate, select_audience, select_limited, stream_audience
+from campaigns.audience import CAP_RECENT, AudiencePolicy, Candidate, select_audience, select_limited, stream_audience
 from campaigns.context import ContextMaker
 from campaigns.definitions import Campaign
 from campaigns.occurrences import CalendarOptions, EventSpec, Occurrence
+from campaigns.preemption import displace
 from messaging.quiet import next_allowed
 from messaging.render import TemplateRenderer, compose_sms
 from messaging.segments import count_segments
@@ -26,6 +27,7 @@ from records import models
 from records.bulk import BulkInserter
 from errors import TemplateTooLong
 from records.codes import new_code
+from records.events import INVITING_STEPS
 from schedules.holiday_file import work_calendar
 from settings import Settings
 
@@ -45,9 +47,13 @@ class PlanSummary:
     excluded: Counter = field(default_factory=Counter)
     occurrences: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # campaign id -> why its planning failed (skipped)
+    preempted: Counter = field(default_factory=Counter)  # campaign id -> its messages displaced (cap_preempted)
+    paused: list[str] = field(default_factory=list)  # campaigns not planned: paused by staff
 
     def add(self, other: "PlanSummary") -> None:
         self.failed.update(other.failed)
+        self.preempted.update(other.preempted)
+        self.paused += other.paused
         self.planned += other.planned
         self.already_planned += other.already_planned
         self.suppressed.update(other.suppressed)
@@ -112,13 +118,14 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
     texts = planner.texts(campaign, occurrence)
     common = {"campaign_id": campaign.id, "occurrence_on": occurrence.subject_on, "step": occurrence.step,
               "event_id": event_id, "message_class": occurrence.message_class, "attempts": 0,
-              "due_at": planner.due_at(occurrence), "planned_at": now, "updated_at": now}
+              "due_at": planner.due_at(occurrence), "planned_at": now, "updated_at": now, "priority": campaign.priority}
     prefix = f"{occurrence.key}·"
     with BulkInserter(conn, outbox_t, common, ROW_COLUMNS) as outbox:
         for page in _audience_pages(conn, planner, campaign, occurrence):
             for candidate in page:
                 customer = candidate.customer
                 customer_id = customer["id"]
+                over_cap = candidate.extra.pop(CAP_RECENT, 0) - planner.policy.weekly_cap + 1
                 if candidate.reason and candidate.reason not in SUPPRESSING:
                     summary.excluded[candidate.reason] += 1
                 elif customer_id in existing:
@@ -132,6 +139,9 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
                     state, reason = ("planned", None) if body else ("suppressed", TOO_LONG)
                     if body:
                         summary.planned += 1
+                        if over_cap > 0 and occurrence.message_class == "marketing":
+                            summary.preempted.update(displace(conn, customer_id, occurrence, campaign.priority,
+                                                              over_cap, now))
                     else:
                         summary.suppressed[TOO_LONG] += 1
                     outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], body or "",
@@ -144,7 +154,7 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
 def _message(conn: Connection, planner: Planner, texts, occurrence: Occurrence, event_id: int | None,
              candidate: Candidate, now: datetime) -> tuple[str | None, int]:
     """The recipient's text and its segments; None (and no invitation kept) when it is too long to send."""
-    invites = occurrence.step == "invitation" or (occurrence.event and occurrence.step == "banquet")
+    invites = occurrence.event is not None and occurrence.step in INVITING_STEPS
     code = ensure_invitation(conn, event_id, candidate.customer, now) if invites else None
     body, segments = checked_text(planner, texts, candidate, {"checkin_code": code} if invites else {})
     if body is None and invites:

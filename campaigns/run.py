@@ -8,11 +8,13 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, select
 
-from campaigns.audience import select_audience
+from campaigns.audience import CAP_RECENT, select_audience
 from campaigns.definitions import Campaign
 from campaigns.occurrences import Occurrence, PastEvent, followup_occurrences, occurrences
 from campaigns.planning import TOO_LONG, PlanSummary, Planner, checked_text, plan_occurrence
+from campaigns.preemption import to_displace
 from messaging.gateways import gateway_name_for
+from messaging.pauses import is_paused
 from messaging.phone import mask
 from messaging.segments import count_segments
 from records import models, planning_errors
@@ -23,11 +25,21 @@ PREVIEW_CODE = "XXXXXX"  # stands in for a check-in code, which only planning cr
 
 
 def day_occurrences(conn: Connection, planner: Planner, campaign: Campaign, day: date) -> list[Occurrence]:
-    """The campaign's occurrences on ``day``, follow-ups of recorded events included."""
+    """The campaign's occurrences on ``day``, follow-ups of recorded events included, none for a cancelled event."""
     if campaign.kind != "post_event_followup":
-        return occurrences(campaign, day, planner.calendar)
-    events = _recent_events(conn, campaign.spec.events_of, day, planner.calendar.tz)
-    return followup_occurrences(campaign, day, events, planner.calendar)
+        found = occurrences(campaign, day, planner.calendar)
+    else:
+        events = _recent_events(conn, campaign.spec.events_of, day, planner.calendar.tz)
+        found = followup_occurrences(campaign, day, events, planner.calendar)
+    cancelled = _cancelled_events(conn, {o.event.key for o in found if o.event is not None})
+    return [o for o in found if o.event is None or o.event.key not in cancelled]
+
+
+def _cancelled_events(conn: Connection, keys: set[str]) -> set[str]:
+    if not keys:
+        return set()
+    e = events_t.c
+    return set(conn.execute(select(e.key).where(e.key.in_(sorted(keys)), e.state == "cancelled")).scalars())
 
 
 def _recent_events(conn: Connection, campaign_id: str, day: date, tz) -> list[PastEvent]:
@@ -57,7 +69,9 @@ def plan_day(conn: Connection, planner: Planner, campaigns: list[Campaign], day:
 
 
 def plan_campaign_day(conn: Connection, planner: Planner, campaign: Campaign, day: date, now: datetime) -> PlanSummary:
-    """Plan every occurrence of one campaign on ``day``, inside the caller's transaction."""
+    """Plan every occurrence of one campaign on ``day``, inside the caller's transaction (nothing when paused)."""
+    if is_paused(conn, campaign.id):
+        return PlanSummary(paused=[campaign.id])
     total = PlanSummary()
     for occurrence in day_occurrences(conn, planner, campaign, day):
         total.add(plan_occurrence(conn, planner, campaign, occurrence, now))
@@ -80,6 +94,7 @@ def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -
         texts = planner.texts(campaign, occurrence)
         for candidate in select_audience(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary):
             who = _who(candidate.customer, occurrence.on)
+            over_cap = candidate.extra.pop(CAP_RECENT, 0) - planner.policy.weekly_cap + 1
             if candidate.reason:
                 item.excluded.append({**who, "reason": candidate.reason})
                 continue
@@ -91,9 +106,18 @@ def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -
             segments = count_segments(text)
             item.recipients.append({**who, "text": text, "segments": segments.count, "encoding": segments.encoding,
                                     "gateway": gateway_name_for(planner.settings, candidate.customer["phone"]),
-                                    "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4)})
+                                    "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4),
+                                    **_displacing(conn, candidate, occurrence, campaign, over_cap)})
         found.append(item)
     return found
+
+
+def _displacing(conn: Connection, candidate, occurrence: Occurrence, campaign: Campaign, over_cap: int) -> dict:
+    """``{"displaces": [campaign ids]}``: the lower-priority texts this one would suppress as cap_preempted."""
+    if over_cap <= 0 or occurrence.message_class != "marketing":
+        return {}
+    rows = to_displace(conn, candidate.customer["id"], occurrence, campaign.priority, over_cap)
+    return {"displaces": [r.campaign_id for r in rows]}
 
 
 def _who(customer: dict, on: date) -> dict:

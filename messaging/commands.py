@@ -33,7 +33,7 @@ def default_worker() -> str:
 
 @click.group("outbox")
 def outbox() -> None:
-    """The outbox: what is planned, sent, failed or stuck."""
+    """The outbox: what is planned, sent, failed or stuck; cancel planned messages."""
 
 
 @outbox.command("list")

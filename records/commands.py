@@ -132,7 +132,7 @@ def referrals_list(app: App, referrer: str | None, campaign_id: str | None, limi
 # ---------------------------------------------------------------- events
 @click.group("events")
 def events_group() -> None:
-    """Events (salons, banquets): list a day's, close one (no-shows)."""
+    """Events (salons, banquets): list a day's, close one (no-shows), cancel one."""
 
 
 @events_group.command("list")
