@@ -14,7 +14,7 @@ from campaigns.definitions import load_campaigns
 from campaigns.occurrences import occurrences
 from campaigns.planning import Planner
 from campaigns.run import plan_day, preview, preview_json
-from campaigns.run_safety import confirm_large_send, refuse_future_day, sending_clock
+from messaging.send_safety import confirm_large_send, refuse_future_day, sending_clock
 from campaigns.schedule import end_of_sending, simulate_day
 from campaigns.pause_commands import pause_command, resume_command
 from campaigns.validation import missing_templates, validate_all

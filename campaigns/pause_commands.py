@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import Connection, distinct, func, select
+from sqlalchemy import Connection, func, select
 
 from app import App
 from cli_params import pass_app
@@ -57,7 +57,7 @@ def _planned(conn: Connection, campaign_id: str) -> int:
 def _known(app: App, conn: Connection, campaign_id: str) -> None:
     """NotFound unless a campaign file or the outbox knows ``campaign_id``."""
     campaigns, _ = load_campaigns(app.settings.campaigns_path)
-    known = {c.id for c in campaigns} | set(conn.execute(select(distinct(outbox_t.c.campaign_id))).scalars())
+    known = {c.id for c in campaigns} | set(conn.execute(select(outbox_t.c.campaign_id).distinct()).scalars())
     if campaign_id not in known:
         raise NotFound(f"campaign {campaign_id!r} not found in {app.settings.campaigns_path} nor in the outbox "
                        f"(known: {', '.join(sorted(known)) or 'none'})")
