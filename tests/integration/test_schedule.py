@@ -99,3 +99,37 @@ def test_a_paused_campaign_is_scheduled_to_send_nothing(shop, cli, monkeypatch):
     schedule = json.loads(cli("schedule", "--days", "7", "--format", "json").stdout)
     assert "salons" not in {c["campaign"] for d in schedule["days"] for c in d["campaigns"]}
     assert schedule["paused"]["salons"]["reason"] == "装修"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("backend", ["sqlite"])  # the page, not the database, is under test here
+def test_the_html_schedule_fits_a_phone(shop, cli, monkeypatch, tmp_path, backend):
+    from reports.charts import cjk_font_path
+    from tests.integration.test_checkin_browser import ARGS, CHROMIUM
+    from tests.services import unavailable, why_missing
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        unavailable(why_missing("chromium", f"{CHROMIUM} not found (apt-get install chromium)"))
+    monkeypatch.setenv("JINLI_NOW", at(START, 8))
+    page_file = tmp_path / "schedule.html"
+    assert cli("schedule", "--days", "14", "--format", "html", "-o", str(page_file)).exit_code == 0
+    data = json.loads(cli("schedule", "--days", "14", "--format", "json").stdout)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = chromium.new_page(viewport={"width": 390, "height": 844})
+        page.goto(page_file.as_uri())
+        font = cjk_font_path()  # a phone has Chinese fonts; this machine lends the one the reports ship with
+        if font is not None:
+            page.add_style_tag(content=f'@font-face{{font-family:"Noto Sans SC";src:url("{font.as_uri()}")}}')
+            page.evaluate("document.fonts.ready")
+        page.screenshot(path=str(tmp_path / "schedule-390.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        cards = page.locator("section.day").count()
+        header = page.locator("header").inner_text()
+        first = page.locator("section.day").first.inner_text()
+        chromium.close()
+    assert overflow <= 390  # nothing to scroll sideways on a phone
+    assert cards == 14
+    assert "发送日程" in header and f"{data['totals']['texts']}\n条短信" in header
+    assert first.startswith("6月3日\n周二")
