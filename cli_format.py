@@ -155,6 +155,7 @@ REASON_LABELS = {
     "cap": "本周已达上限 weekly cap", "capacity": "名额已满 capacity", "duplicate_text": "重复短信 duplicate text",
     "too_long": "短信过长 too long", "no_template": "无报备模板 no approved template",
     "bad_variable": "变量不合规 variable over its limit", "daily_cap": "当日已达上限 daily cap",
+    "cap_preempted": "让位于优先活动 cap preempted", "cancelled": "已取消 cancelled",
 }
 
 
@@ -164,6 +165,9 @@ def campaign_list(rows: list[dict], problems: list[str], as_json: bool) -> None:
         return
     for row in rows:
         state = "" if row["enabled"] else "  (disabled)"
+        paused = row.get("paused")
+        if paused:
+            state += f"  (PAUSED 已暂停 since {paused['since'][:16]} by {paused['by']}{': ' + paused['reason'] if paused['reason'] else ''})"
         click.echo(f"{row['id']:<16} {row['kind']:<20} tiers {row['tiers']:<5} {row['name']}{state}")
         for line in row["next"] or ["no occurrence in the period"]:
             click.echo(f"{'':<18}{line}")
@@ -217,6 +221,10 @@ def run_summary(day: date, planned, dispatched, dry_run: bool) -> None:
         click.echo(f"  suppressed {REASON_LABELS.get(reason, reason)}: {count}")
     for reason, count in sorted(planned.excluded.items()):
         click.echo(f"  not targeted {REASON_LABELS.get(reason, reason)}: {count}")
+    for campaign_id, count in sorted(planned.preempted.items()):
+        click.echo(f"  suppressed {REASON_LABELS['cap_preempted']} ({campaign_id}): {count}")
+    for campaign_id in planned.paused:
+        click.echo(f"  paused, not planned: {campaign_id} (`jinli campaigns resume {campaign_id}`)")
     if planned.failed:
         click.echo(f"  campaigns failed at planning, skipped: {len(planned.failed)}")
     for campaign_id, error in sorted(planned.failed.items()):

@@ -52,6 +52,7 @@ class SmsSettings:
     max_attempts: int = 5
     retry_base_seconds: int = 30
     reconcile_after_minutes: int = 10
+    confirm_above: int = 500  # a manual send of more texts asks for confirmation (or --yes)
     # Gateway by the destination's country: {"CN": "aliyun", "default": "twilio"}; a country not
     # named (and no "default") goes through ``gateway``.
     routes: dict[str, str] = field(default_factory=dict)
@@ -316,6 +317,8 @@ def _check_semantics(settings: Settings) -> None:
     if settings.sms.reconcile_after_minutes < 1:
         raise ConfigError(f"{where}: [sms] reconcile_after_minutes: expected a positive number of minutes, "
                           f"got {settings.sms.reconcile_after_minutes!r}")
+    if settings.sms.confirm_above < 0:
+        raise ConfigError(f"{where}: [sms] confirm_above: expected 0 or more texts, got {settings.sms.confirm_above!r}")
     if settings.calendar.zodiac_boundary not in {"spring_festival", "lichun"}:
         raise ConfigError(f"{where}: [calendar] zodiac_boundary: expected spring_festival or lichun, got {settings.calendar.zodiac_boundary!r}")
     if settings.calendar.feb29_in_common_years not in {"feb28", "mar1"}:

@@ -34,6 +34,10 @@ MAX_FOLLOWUP_AFTER_HOURS = 9 * 24  # follow-ups look at the events of the last 1
 MAX_CAPACITY = 10_000
 MAX_OVERBOOKING = 10.0
 MAX_TERM_DAYS = 10 * 365
+# Priority under the weekly cap when the file sets none: a higher one displaces a customer's
+# lowest-priority unsent message (campaigns.preemption). Personal and event texts before the weekly lucky day.
+DEFAULT_PRIORITY = {"birthday_maturity": 30, "weekday_salons": 20, "post_event_followup": 20, "zodiac_lucky_day": 10}
+MAX_PRIORITY = 1000
 REQUIRED_STEPS = {"zodiac_lucky_day": ("lucky_day",), "weekday_salons": ("invitation",), "post_event_followup": ("followup",)}
 
 
@@ -116,6 +120,7 @@ class Campaign:
     send_time: time = time(10, 0)
     message_class: str = "marketing"
     source: str = ""
+    priority: int = 0
 
     def runs_on(self, day: date) -> bool:
         """Whether the campaign is enabled and ``day`` is inside its date range."""
@@ -148,6 +153,7 @@ def campaign_from_dict(data: dict[str, Any], source: str, default_id: str) -> Ca
         audience=_audience(r.table("audience", required=False)), templates=_templates(r, kind),
         spec=_SPECS[kind](r.table(kind, required=kind not in ("holding_notice", "birthday_maturity")) or Reader({}, source, kind)),
         source=source,
+        priority=r.int("priority", DEFAULT_PRIORITY.get(kind, 0), minimum=-MAX_PRIORITY, maximum=MAX_PRIORITY),
     )
     if campaign.start_on and campaign.end_on and campaign.end_on < campaign.start_on:
         raise r.error("end_on", f"{campaign.end_on} is before start_on {campaign.start_on}")

@@ -17,10 +17,11 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from campaigns.audience import AudiencePolicy, Candidate, select_audience, select_limited, stream_audience
+from campaigns.audience import CAP_RECENT, AudiencePolicy, Candidate, select_audience, select_limited, stream_audience
 from campaigns.compose import TOO_LONG, Composed, Composer
 from campaigns.definitions import Campaign
 from campaigns.occurrences import CalendarOptions, EventSpec, Occurrence
+from campaigns.preemption import displace
 from messaging import provider_rules
 from messaging.content_rules import ContentRules, load_content_rules
 from messaging.quiet import next_allowed
@@ -29,6 +30,7 @@ from messaging.render import TemplateRenderer
 from records import models
 from records.bulk import BulkInserter
 from records.codes import new_code
+from records.events import INVITING_STEPS
 from schedules.holiday_file import work_calendar
 from settings import Settings
 
@@ -49,9 +51,13 @@ class PlanSummary:
     excluded: Counter = field(default_factory=Counter)
     occurrences: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # campaign id -> why its planning failed (skipped)
+    preempted: Counter = field(default_factory=Counter)  # campaign id -> its messages displaced (cap_preempted)
+    paused: list[str] = field(default_factory=list)  # campaigns not planned: paused by staff
 
     def add(self, other: "PlanSummary") -> None:
         self.failed.update(other.failed)
+        self.preempted.update(other.preempted)
+        self.paused += other.paused
         self.planned += other.planned
         self.already_planned += other.already_planned
         self.suppressed.update(other.suppressed)
@@ -121,13 +127,14 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
     due, cap = planner.due_at(occurrence), daily_cap(conn, planner, occurrence)
     common = {"campaign_id": campaign.id, "occurrence_on": occurrence.subject_on, "step": occurrence.step,
               "event_id": event_id, "message_class": occurrence.message_class, "attempts": 0,
-              "planned_at": now, "updated_at": now}
+              "planned_at": now, "updated_at": now, "priority": campaign.priority}
     prefix = f"{occurrence.key}·"
     with BulkInserter(conn, outbox_t, common, ROW_COLUMNS) as outbox:
         for page in _audience_pages(conn, planner, campaign, occurrence):
             for candidate in page:
                 customer = candidate.customer
                 customer_id = customer["id"]
+                over_cap = candidate.extra.pop(CAP_RECENT, 0) - planner.policy.weekly_cap + 1
                 if candidate.reason and candidate.reason not in SUPPRESSING:
                     summary.excluded[candidate.reason] += 1
                 elif customer_id in existing:
@@ -141,6 +148,9 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
                     if found.body:
                         summary.planned += 1
                         at, _ = cap.place(customer["phone"], found.gateway, planner.due_through(occurrence, found.gateway))
+                        if over_cap > 0 and occurrence.message_class == "marketing":
+                            summary.preempted.update(displace(conn, customer_id, occurrence, campaign.priority,
+                                                              over_cap, now))
                     else:
                         summary.suppressed[found.reason] += 1
                         at = due
@@ -155,7 +165,7 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
 def _message(conn: Connection, compose: Composer, occurrence: Occurrence, event_id: int | None,
              candidate: Candidate, now: datetime) -> Composed:
     """The recipient's message; no invitation is kept for a text that is not sent."""
-    invites = occurrence.step == "invitation" or (occurrence.event and occurrence.step == "banquet")
+    invites = occurrence.event is not None and occurrence.step in INVITING_STEPS
     code = ensure_invitation(conn, event_id, candidate.customer, now) if invites else None
     found = compose(candidate, {"checkin_code": code} if invites else {})
     if found.body is None and invites:

@@ -8,11 +8,13 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, select
 
-from campaigns.audience import select_audience
+from campaigns.audience import CAP_RECENT, select_audience
 from campaigns.definitions import Campaign
 from campaigns.occurrences import Occurrence, PastEvent, followup_occurrences, occurrences
 from campaigns.compose import Composed, Composer
 from campaigns.planning import PlanSummary, Planner, daily_cap, plan_occurrence
+from campaigns.preemption import to_displace
+from messaging.pauses import is_paused
 from messaging.provider_rules import DAILY_CAP
 from messaging.phone import mask
 from messaging.segments import count_segments
@@ -24,11 +26,21 @@ PREVIEW_CODE = "XXXXXX"  # stands in for a check-in code, which only planning cr
 
 
 def day_occurrences(conn: Connection, planner: Planner, campaign: Campaign, day: date) -> list[Occurrence]:
-    """The campaign's occurrences on ``day``, follow-ups of recorded events included."""
+    """The campaign's occurrences on ``day``, follow-ups of recorded events included, none for a cancelled event."""
     if campaign.kind != "post_event_followup":
-        return occurrences(campaign, day, planner.calendar)
-    events = _recent_events(conn, campaign.spec.events_of, day, planner.calendar.tz)
-    return followup_occurrences(campaign, day, events, planner.calendar)
+        found = occurrences(campaign, day, planner.calendar)
+    else:
+        events = _recent_events(conn, campaign.spec.events_of, day, planner.calendar.tz)
+        found = followup_occurrences(campaign, day, events, planner.calendar)
+    cancelled = _cancelled_events(conn, {o.event.key for o in found if o.event is not None})
+    return [o for o in found if o.event is None or o.event.key not in cancelled]
+
+
+def _cancelled_events(conn: Connection, keys: set[str]) -> set[str]:
+    if not keys:
+        return set()
+    e = events_t.c
+    return set(conn.execute(select(e.key).where(e.key.in_(sorted(keys)), e.state == "cancelled")).scalars())
 
 
 def _recent_events(conn: Connection, campaign_id: str, day: date, tz) -> list[PastEvent]:
@@ -58,7 +70,9 @@ def plan_day(conn: Connection, planner: Planner, campaigns: list[Campaign], day:
 
 
 def plan_campaign_day(conn: Connection, planner: Planner, campaign: Campaign, day: date, now: datetime) -> PlanSummary:
-    """Plan every occurrence of one campaign on ``day``, inside the caller's transaction."""
+    """Plan every occurrence of one campaign on ``day``, inside the caller's transaction (nothing when paused)."""
+    if is_paused(conn, campaign.id):
+        return PlanSummary(paused=[campaign.id])
     total = PlanSummary()
     for occurrence in day_occurrences(conn, planner, campaign, day):
         total.add(plan_occurrence(conn, planner, campaign, occurrence, now))
@@ -81,6 +95,7 @@ def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -
         compose, cap = Composer(planner, campaign, occurrence), daily_cap(conn, planner, occurrence)
         for candidate in select_audience(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary):
             who = _who(candidate.customer, occurrence.on)
+            over_cap = candidate.extra.pop(CAP_RECENT, 0) - planner.policy.weekly_cap + 1
             if candidate.reason:
                 item.excluded.append({**who, "reason": candidate.reason})
                 continue
@@ -89,7 +104,8 @@ def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -
                 item.excluded.append(_why_not(who, found))
                 continue
             at, deferred = cap.place(candidate.customer["phone"], found.gateway, planner.due_through(occurrence, found.gateway))
-            item.recipients.append(_recipient(planner, who, found, at, deferred))
+            item.recipients.append({**_recipient(planner, who, found, at, deferred),
+                                    **_displacing(conn, candidate, occurrence, campaign, over_cap)})
         items.append(item)
     return items
 
@@ -111,6 +127,14 @@ def _why_not(who: dict, found: Composed) -> dict:
     if found.detail:
         out["detail"] = found.detail
     return out
+
+
+def _displacing(conn: Connection, candidate, occurrence: Occurrence, campaign: Campaign, over_cap: int) -> dict:
+    """``{"displaces": [campaign ids]}``: the lower-priority texts this one would suppress as cap_preempted."""
+    if over_cap <= 0 or occurrence.message_class != "marketing":
+        return {}
+    rows = to_displace(conn, candidate.customer["id"], occurrence, campaign.priority, over_cap)
+    return {"displaces": [r.campaign_id for r in rows]}
 
 
 def _who(customer: dict, on: date) -> dict:

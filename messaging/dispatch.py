@@ -65,8 +65,11 @@ class DispatchSummary:
 def send_due_messages(engine: Engine, gateway: SmsGateway, settings: Settings, now: datetime, *, worker: str,
                       limit: int | None = None, dry_run: bool = False, on_progress: Progress | None = None,
                       limiter: TokenBucket | Unlimited | None = None, batch_size: int | None = None,
-                      stop: Callable[[], bool] | None = None) -> DispatchSummary:
+                      stop: Callable[[], bool] | None = None, stamp: datetime | None = None) -> DispatchSummary:
     """Send each message due at ``now`` once (at most ``limit`` handled); a dry run claims and sends nothing.
+
+    ``stamp`` is the real time recorded on the rows (sending_at, sent_at) when ``now`` is a simulated
+    day's clock (`jinli run --date`); by default ``now`` itself.
 
     Messages are claimed ``[sms] claim_size`` at a time (``batch_size`` overrides it) and committed as
     'sending' before any is sent; the pool sends them while their outcomes are recorded in chunks as
@@ -80,7 +83,7 @@ def send_due_messages(engine: Engine, gateway: SmsGateway, settings: Settings, n
     if dry_run:
         return preview(engine, now, policy, limit)
     limiter = limiter or limiter_for(settings.sms.rate_per_second)
-    run = _Run(engine, gateway, settings, now, worker, limiter, stop)
+    run = _Run(engine, gateway, settings, now, worker, limiter, stop, stamp)
     with engine.connect() as conn:
         total = min(count_due(conn, now), limit if limit is not None else math.inf)
     run.dispatch(policy, batch_size or claim_size(settings.sms, limiter), limit,
@@ -132,8 +135,9 @@ class _Run:
     """
 
     def __init__(self, engine: Engine, gateway: SmsGateway, settings: Settings, now: datetime, worker: str, limiter,
-                 stop: Callable[[], bool] | None = None):
+                 stop: Callable[[], bool] | None = None, stamp: datetime | None = None):
         self.engine, self.gateway, self.sms, self.now, self.worker = engine, gateway, settings.sms, now, worker
+        self.stamp = stamp or now
         self.limiter = limiter
         self.callback = status_callback_url(settings)
         self.stop = stop or (lambda: False)
@@ -155,7 +159,7 @@ class _Run:
                 while True:
                     wanted = size if limit is None else min(size, limit - taken)
                     if not drained and wanted > 0 and in_flight <= low_water and not self.stop():
-                        claim = claim_batch(self.engine, self.now, self.worker, wanted, policy)
+                        claim = claim_batch(self.engine, self.now, self.worker, wanted, policy, self.stamp)
                         taken, drained = taken + claim.taken, claim.taken == 0
                         for message in claim.to_send:
                             pool.submit(self.send, message)
@@ -233,8 +237,8 @@ class _Run:
         if not outcomes and not unsent:
             return
         with write_transaction(self.engine) as conn:
-            labels = record_outcomes(conn, outcomes, self.now, self.sms)
-            release(conn, unsent, self.now)
+            labels = record_outcomes(conn, outcomes, self.now, self.sms, self.stamp)
+            release(conn, unsent, self.stamp)
         if unsent:
             log.info("%s: %s claimed messages put back to planned, unsent", self.worker, len(unsent))
         for outcome in outcomes:

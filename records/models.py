@@ -152,6 +152,9 @@ class Event(SQLModel, table=True):
     capacity: int = 0
     starts_at: Optional[datetime] = _at(index=True)
     created_at: Optional[datetime] = _at()
+    # scheduled | cancelled (`jinli events cancel`: nothing more is planned for it; 0006)
+    state: str = Field(default="scheduled", max_length=12, sa_column_kwargs={"server_default": "scheduled"})
+    cancelled_at: Optional[datetime] = _at()
 
 
 class Invitation(SQLModel, table=True):
@@ -240,6 +243,9 @@ class OutboxMessage(SQLModel, table=True):
     # template's code and its variables as a JSON object of strings.
     template_code: Optional[str] = Field(default=None, max_length=64)
     template_params: Optional[str] = None
+    # The campaign's priority when planned (0006): under the weekly cap a higher one displaces the
+    # customer's lowest-priority unsent message (suppressed as cap_preempted).
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class CampaignHold(SQLModel, table=True):
@@ -251,6 +257,17 @@ class CampaignHold(SQLModel, table=True):
     reason: str
     error_code: Optional[str] = Field(default=None, max_length=64)
     message_id: Optional[int] = None  # the message whose send revealed it
+    since: Optional[datetime] = _at(nullable=False)
+
+
+class CampaignPause(SQLModel, table=True):
+    """A campaign staff paused (`jinli campaigns pause`): none of its messages is sent, nothing new is planned."""
+
+    __tablename__ = "campaign_pauses"
+
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    reason: str = ""
+    actor: str = Field(max_length=80)
     since: Optional[datetime] = _at(nullable=False)
 
 
