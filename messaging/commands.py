@@ -106,9 +106,12 @@ def outbox_reconcile(app: App) -> None:
     gateway = make_gateway(app.settings)
     now = app.now()
     stuck = reconcile_stuck(app.engine, gateway, now, app.settings.sms)
-    reports = reconcile(app.engine, gateway, now)
+    reports = reconcile(app.engine, gateway, now, region=app.settings.site.phone_region)
     click.echo("stuck in sending: " + ", ".join(f"{RECONCILE_LABELS[k]} {stuck[k]}" for k in RECONCILE_LABELS))
     click.echo(f"delivery reports: checked {reports['checked']}, updated {reports['updated']}")
+    if reports["pulled_receipts"] or reports["pulled_replies"]:
+        click.echo(f"pulled from the provider: receipts applied {reports['pulled_receipts']}, "
+                   f"replies recorded {reports['pulled_replies']}")
 
 
 RECONCILE_LABELS = {"sent": "found sent", "planned": "planned again", "waiting": "not found yet (asked again later)",

@@ -111,7 +111,7 @@ def preview(engine: Engine, now: datetime, policy: SendPolicy, limit: int | None
 
 def status_callback_url(settings: Settings) -> str | None:
     """Where the provider reports delivery: ``<public_base_url>/twilio/status``, when there is a public URL."""
-    base = settings.twilio.public_base_url.rstrip("/")
+    base = settings.public_base_url
     return base + STATUS_CALLBACK_PATH if base else None
 
 
