@@ -26,6 +26,7 @@ from records import models
 from records.bulk import BulkInserter
 from errors import TemplateTooLong
 from records.codes import new_code
+from records.links import LINK_VARIABLES, link_urls, preview_urls
 from schedules.holiday_file import work_calendar
 from settings import Settings
 
@@ -92,11 +93,17 @@ class Planner:
                                     self.renderer.attributes_read(occurrence.template, "occurrence"))
         render, template, sms = self.renderer.render, occurrence.template, self.settings.sms
         marketing = occurrence.message_class == "marketing"
+        stand_in = preview_urls(self.link_variables(occurrence), self.settings.public_base_url)
 
-        def text(candidate: Candidate, extra: dict | None = None) -> str:
-            return compose_sms(render(template, make_context(candidate, extra)), marketing=marketing,
+        def text(candidate: Candidate, extra: dict | None = None, links: dict | None = None) -> str:
+            context = {**make_context(candidate, extra), **(stand_in if links is None else links)}
+            return compose_sms(render(template, context), marketing=marketing,
                                signature=sms.signature, unsubscribe_hint=sms.unsubscribe_hint)
         return text
+
+    def link_variables(self, occurrence: Occurrence) -> frozenset[str]:
+        """The links the occurrence's template reads (rsvp_url, optout_url): tokens are made only for those."""
+        return frozenset(self.renderer.variables(occurrence.template) & LINK_VARIABLES.keys())
 
     def customer_fields(self, occurrence: Occurrence) -> frozenset[str] | None:
         """The customer attributes the occurrence's template reads (None: cannot tell, so all)."""
@@ -110,6 +117,7 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
     existing = _planned_customers(conn, occurrence)
     event_id = ensure_event(conn, campaign.id, occurrence.event, now) if occurrence.event else None
     texts = planner.texts(campaign, occurrence)
+    links = planner.link_variables(occurrence)
     common = {"campaign_id": campaign.id, "occurrence_on": occurrence.subject_on, "step": occurrence.step,
               "event_id": event_id, "message_class": occurrence.message_class, "attempts": 0,
               "due_at": planner.due_at(occurrence), "planned_at": now, "updated_at": now}
@@ -128,7 +136,7 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
                     outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], "", 0,
                                 "suppressed", candidate.reason, now))
                 else:
-                    body, segments = _message(conn, planner, texts, occurrence, event_id, candidate, now)
+                    body, segments = _message(conn, planner, texts, occurrence, event_id, candidate, now, links)
                     state, reason = ("planned", None) if body else ("suppressed", TOO_LONG)
                     if body:
                         summary.planned += 1
@@ -142,20 +150,29 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
 
 
 def _message(conn: Connection, planner: Planner, texts, occurrence: Occurrence, event_id: int | None,
-             candidate: Candidate, now: datetime) -> tuple[str | None, int]:
+             candidate: Candidate, now: datetime, links: frozenset[str] = frozenset()) -> tuple[str | None, int]:
     """The recipient's text and its segments; None (and no invitation kept) when it is too long to send."""
     invites = occurrence.step == "invitation" or (occurrence.event and occurrence.step == "banquet")
     code = ensure_invitation(conn, event_id, candidate.customer, now) if invites else None
-    body, segments = checked_text(planner, texts, candidate, {"checkin_code": code} if invites else {})
+    invitation = _invitation_id(conn, event_id, candidate.customer["id"]) if links and event_id else None
+    urls = link_urls(conn, links, planner.settings.public_base_url, candidate.customer["id"], invitation, now,
+                     occurrence.template)
+    body, segments = checked_text(planner, texts, candidate, {"checkin_code": code} if invites else {}, urls)
     if body is None and invites:
         forget_invitation(conn, event_id, candidate.customer, code, now)
     return body, segments
 
 
-def checked_text(planner: Planner, texts, candidate: Candidate, extra: dict) -> tuple[str | None, int]:
+def _invitation_id(conn: Connection, event_id: int, customer_id: int) -> int | None:
+    i = invitations_t.c
+    return conn.execute(select(i.id).where(i.event_id == event_id, i.customer_id == customer_id)).scalar()
+
+
+def checked_text(planner: Planner, texts, candidate: Candidate, extra: dict,
+                 links: dict | None = None) -> tuple[str | None, int]:
     """The text and its segment count, or (None, segments) when over [sms] max_segments or max_render_chars."""
     try:
-        body = texts(candidate, extra)
+        body = texts(candidate, extra, links)
     except TemplateTooLong:
         return None, 0
     segments = count_segments(body).count
