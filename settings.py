@@ -7,8 +7,10 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from errors import ConfigError
@@ -32,6 +34,9 @@ class SiteSettings:
     templates_dir: str = "templates"
     brand: str = "金福金行"
     holidays_file: str = ""  # official holidays and closing days (TOML); empty: the library's years only
+    # Where customers and providers reach `jinli serve` from outside: RSVP / opt-out links, Twilio's
+    # webhooks. [twilio] public_base_url is an alias of it (one value: giving both differently is an error).
+    public_base_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,13 @@ class TwilioSettings:
     public_base_url: str = ""
     api_base_url: str = ""  # empty: https://api.twilio.com; else an egress proxy or a local mock
     timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class CallbackSettings:
+    """The domestic providers' callbacks (served only when JINLI_CALLBACK_SECRET is set)."""
+
+    allow_from: list[str] = field(default_factory=list)  # CIDRs the providers call from; empty: any address
 
 
 @dataclass(frozen=True)
@@ -144,6 +156,7 @@ class Settings:
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     aliyun: AliyunSettings = field(default_factory=AliyunSettings)
     tencent: TencentSettings = field(default_factory=TencentSettings)
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     tiers: TierSettings = field(default_factory=TierSettings)
     events: EventSettings = field(default_factory=EventSettings)
@@ -153,6 +166,11 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.site.timezone)
+
+    @property
+    def public_base_url(self) -> str:
+        """The site's public URL without a trailing slash: [site] public_base_url, else its alias [twilio] public_base_url."""
+        return (self.site.public_base_url or self.twilio.public_base_url).strip().rstrip("/")
 
     @property
     def database_url(self) -> str:
@@ -197,6 +215,7 @@ _SECTIONS = {
     "twilio": TwilioSettings,
     "aliyun": AliyunSettings,
     "tencent": TencentSettings,
+    "callbacks": CallbackSettings,
     "calendar": CalendarSettings,
     "tiers": TierSettings,
     "events": EventSettings,
@@ -293,8 +312,29 @@ def _check_provider_rules(section, name: str, where: str) -> None:
         raise ConfigError(f"{where}: [{name}] daily_cap: expected 0 (no cap) or more texts, got {section.daily_cap!r}")
 
 
+def _check_public_url(settings: Settings, where: str) -> None:
+    """[site] public_base_url and its alias [twilio] public_base_url: one value, an http(s) URL."""
+    site, alias = settings.site.public_base_url.strip().rstrip("/"), settings.twilio.public_base_url.strip().rstrip("/")
+    if site and alias and site != alias:
+        raise ConfigError(f"{where}: [site] public_base_url {site!r} and its alias [twilio] public_base_url {alias!r} "
+                          "differ: keep one (the [site] key)")
+    url = settings.public_base_url
+    if url and urlsplit(url).scheme not in {"http", "https"}:
+        raise ConfigError(f"{where}: [site] public_base_url: expected an http(s):// URL, got {url!r}")
+
+
+def _check_allow_list(cidrs: list, where: str) -> None:
+    for cidr in cidrs:
+        try:
+            ip_network(cidr, strict=False)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: [callbacks] allow_from: {cidr!r} is not an address or CIDR like 203.0.113.0/24") from None
+
+
 def _check_semantics(settings: Settings) -> None:
     where = settings.source
+    _check_public_url(settings, where)
+    _check_allow_list(settings.callbacks.allow_from, where)
     try:
         settings.tz
     except (ZoneInfoNotFoundError, ValueError):

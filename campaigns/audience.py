@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, case, exists, extract, func, null, or_,
 from campaigns.definitions import Campaign
 from campaigns.occurrences import (AttendedWithoutDeposit, BirthdayOn, BirthdayWithMaturity, Everyone, InvitedTo,
                                    LuckyDay, MaturingOn, MonthlyReturnOn, Occurrence)
+from messaging.optouts import opted_out_phones
 from records import models
 
 customers_t = models.Customer.__table__
@@ -142,7 +143,8 @@ def _targeted_tiers(campaign: Campaign, occurrence: Occurrence) -> frozenset[str
 def _reason(campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy, recent):
     c = customers_t.c
     tiers = sorted(_targeted_tiers(campaign, occurrence))
-    whens = [(c.opted_out.is_(True), "opted_out"), (c.phone_status != "ok", "invalid_phone"), (c.tier.not_in(tiers), "tier")]
+    # A phone that opted out before it was a customer is opted out too (its flag may not be set yet).
+    whens = [(or_(c.opted_out.is_(True), c.phone.in_(opted_out_phones())), "opted_out"), (c.phone_status != "ok", "invalid_phone"), (c.tier.not_in(tiers), "tier")]
     if campaign.audience.stores:
         whens.append((c.store.not_in(sorted(campaign.audience.stores)), "store"))
     day = occurrence.on

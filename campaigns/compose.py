@@ -22,6 +22,7 @@ from messaging.registry import Approved
 from messaging.render import _bracketed, compose_sms
 from messaging.segments import count_segments
 from messaging.template_shape import mismatch
+from records.links import preview_urls
 
 TOO_LONG = "too_long"  # the rendered text is over [sms] max_segments (or max_render_chars)
 NO_TEMPLATE = "no_template"  # no approved template in the registry for the gateway, or the template no longer matches it
@@ -51,9 +52,12 @@ class Composer:
         self.make_context = ContextMaker(campaign, occurrence, self.settings.site.brand, boundary, planner.calendar.feb29,
                                          planner.renderer.attributes_read(occurrence.template, "occurrence"))
         self._approval: dict[str, tuple[Approved | None, str]] = {}
+        # Previews and samples read stand-in links (rsvp_url, optout_url); planning passes each recipient's own.
+        self.stand_in = preview_urls(planner.link_variables(occurrence), self.settings.public_base_url)
 
-    def __call__(self, candidate: Candidate, extra: dict | None = None) -> Composed:
-        return self.compose(candidate.customer["phone"], self.make_context(candidate, extra))
+    def __call__(self, candidate: Candidate, extra: dict | None = None, links: dict | None = None) -> Composed:
+        context = {**self.make_context(candidate, extra), **(self.stand_in if links is None else links)}
+        return self.compose(candidate.customer["phone"], context)
 
     def compose(self, phone: str, context: dict) -> Composed:
         """The message to ``phone`` rendered with ``context``."""

@@ -14,6 +14,7 @@ from campaigns.audience import Candidate
 from campaigns.definitions import Campaign
 from campaigns.occurrences import Occurrence
 from messaging.phone import mask
+from records.links import LINK_VARIABLES, preview_urls
 from records.parsing import yuan
 from records.terms import parse_term
 from schedules.birthdays import Birth, birthdays_in_year
@@ -137,4 +138,4 @@ def sample_context(campaign: Campaign, occurrence: Occurrence, brand: str) -> di
     }
     context = render_context(campaign, occurrence, candidate, brand)
     context["occurrence"] = {**sample_occurrence, **context["occurrence"]}
-    return context
+    return {**context, **preview_urls(frozenset(LINK_VARIABLES), "")}  # the RSVP and opt-out links, as stand-ins

@@ -31,6 +31,7 @@ from records import models
 from records.bulk import BulkInserter
 from records.codes import new_code
 from records.events import INVITING_STEPS
+from records.links import LINK_VARIABLES, link_urls
 from schedules.holiday_file import work_calendar
 from settings import Settings
 
@@ -112,6 +113,10 @@ class Planner:
         start, end = self.settings.quiet_hours
         return next_allowed(at, start, end, self.settings.tz)
 
+    def link_variables(self, occurrence: Occurrence) -> frozenset[str]:
+        """The links the occurrence's template reads (rsvp_url, optout_url): tokens are made only for those."""
+        return frozenset(self.renderer.variables(occurrence.template) & LINK_VARIABLES.keys())
+
     def customer_fields(self, occurrence: Occurrence) -> frozenset[str] | None:
         """The customer attributes the occurrence's template reads (None: cannot tell, so all)."""
         return self.renderer.attributes_read(occurrence.template, "customer")
@@ -125,6 +130,7 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
     event_id = ensure_event(conn, campaign.id, occurrence.event, now) if occurrence.event else None
     compose = Composer(planner, campaign, occurrence)
     due, cap = planner.due_at(occurrence), daily_cap(conn, planner, occurrence)
+    links = planner.link_variables(occurrence)
     common = {"campaign_id": campaign.id, "occurrence_on": occurrence.subject_on, "step": occurrence.step,
               "event_id": event_id, "message_class": occurrence.message_class, "attempts": 0,
               "planned_at": now, "updated_at": now, "priority": campaign.priority}
@@ -144,7 +150,7 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
                     outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], "", 0,
                                 "suppressed", candidate.reason, now, due, None, None))
                 else:
-                    found = _message(conn, compose, occurrence, event_id, candidate, now)
+                    found = _message(conn, compose, occurrence, event_id, candidate, now, links)
                     if found.body:
                         summary.planned += 1
                         at, _ = cap.place(customer["phone"], found.gateway, planner.due_through(occurrence, found.gateway))
@@ -163,11 +169,14 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
 
 
 def _message(conn: Connection, compose: Composer, occurrence: Occurrence, event_id: int | None,
-             candidate: Candidate, now: datetime) -> Composed:
+             candidate: Candidate, now: datetime, links: frozenset[str] = frozenset()) -> Composed:
     """The recipient's message; no invitation is kept for a text that is not sent."""
     invites = occurrence.event is not None and occurrence.step in INVITING_STEPS
     code = ensure_invitation(conn, event_id, candidate.customer, now) if invites else None
-    found = compose(candidate, {"checkin_code": code} if invites else {})
+    invitation = _invitation_id(conn, event_id, candidate.customer["id"]) if links and event_id else None
+    urls = link_urls(conn, links, compose.settings.public_base_url, candidate.customer["id"], invitation, now,
+                     occurrence.template)
+    found = compose(candidate, {"checkin_code": code} if invites else {}, urls)
     if found.body is None and invites:
         forget_invitation(conn, event_id, candidate.customer, code, now)
     return found
@@ -176,6 +185,11 @@ def _message(conn: Connection, compose: Composer, occurrence: Occurrence, event_
 def daily_cap(conn: Connection, planner: Planner, occurrence: Occurrence) -> provider_rules.DailyCap:
     """The providers' per-number daily cap for this occurrence's texts."""
     return provider_rules.DailyCap(conn, planner.settings, lambda at, gateway: planner.due_through(occurrence, gateway, at))
+
+
+def _invitation_id(conn: Connection, event_id: int, customer_id: int) -> int | None:
+    i = invitations_t.c
+    return conn.execute(select(i.id).where(i.event_id == event_id, i.customer_id == customer_id)).scalar()
 
 
 def _json(params: dict | None) -> str | None:

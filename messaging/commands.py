@@ -127,9 +127,12 @@ def outbox_reconcile(app: App) -> None:
     gateway = make_gateway(app.settings)
     now = app.now()
     stuck = reconcile_stuck(app.engine, gateway, now, app.settings.sms)
-    reports = reconcile(app.engine, gateway, now)
+    reports = reconcile(app.engine, gateway, now, region=app.settings.site.phone_region)
     click.echo("stuck in sending: " + ", ".join(f"{RECONCILE_LABELS[k]} {stuck[k]}" for k in RECONCILE_LABELS))
     click.echo(f"delivery reports: checked {reports['checked']}, updated {reports['updated']}")
+    if reports["pulled_receipts"] or reports["pulled_replies"]:
+        click.echo(f"pulled from the provider: receipts applied {reports['pulled_receipts']}, "
+                   f"replies recorded {reports['pulled_replies']}")
 
 
 RECONCILE_LABELS = {"sent": "found sent", "planned": "planned again", "waiting": "not found yet (asked again later)",
@@ -234,15 +237,33 @@ def optout_group() -> None:
 
 def _record_optout(app: App, customer: str, reason: str, action) -> None:
     from records import audit
-    from records.lookup import find_customer
     from records.transactions import write_transaction
 
+    adding = action.__name__ == "opt_out"
     with write_transaction(app.engine) as conn:
-        person = find_customer(conn, customer, app.settings.site.phone_region)
+        person = _customer_or_phone(conn, customer, app.settings.site.phone_region)
         action(conn, person["id"], person["phone"], "staff", app.now(), reason)
-        audit.record(conn, actor=audit.os_actor(), action=f"optout.{'add' if action.__name__ == 'opt_out' else 'remove'}",
-                     subject="customer", subject_id=person["id"], customer_id=person["id"], reason=reason, now=app.now())
-    click.echo(f"{person['name']} ({mask(person['phone'])}): {'opted out' if action.__name__ == 'opt_out' else 'opted back in'}")
+        # The trail keeps no phone numbers: a number that is not a customer yet is named by nothing but the action.
+        audit.record(conn, actor=audit.os_actor(), action=f"optout.{'add' if adding else 'remove'}",
+                     subject="customer" if person["id"] else "phone", subject_id=person["id"] or "",
+                     customer_id=person["id"], reason=reason, now=app.now())
+    who = f"{person['name']} ({mask(person['phone'])})" if person["id"] else f"{mask(person['phone'])} (not a customer yet)"
+    click.echo(f"{who}: {'opted out' if adding else 'opted back in'}")
+
+
+def _customer_or_phone(conn, text: str, region: str) -> dict:
+    """The customer ``text`` names; else, for a mobile number that is no customer yet, the bare number (id None)."""
+    from errors import NotFound
+    from messaging.phone import try_parse_mobile
+    from records.lookup import find_customer
+
+    try:
+        return dict(find_customer(conn, text, region))
+    except NotFound:
+        phone = try_parse_mobile(text.strip(), region)
+        if phone is None:
+            raise
+        return {"id": None, "name": "", "phone": phone}
 
 
 @optout_group.command("add")
@@ -250,7 +271,7 @@ def _record_optout(app: App, customer: str, reason: str, action) -> None:
 @click.option("--reason", default="", help="how the opt-out arrived (kept with the record)")
 @pass_app
 def optout_add(app: App, customer: str, reason: str) -> None:
-    """Opt a customer out at once (by phone, id or referral code)."""
+    """Opt a customer out at once (by phone, id or referral code); a phone that is no customer yet is opted out too."""
     from messaging.optouts import opt_out
 
     _record_optout(app, customer, reason, opt_out)

@@ -142,6 +142,15 @@ def release(conn: Connection, messages: Sequence[Mapping], now: datetime) -> Non
           "was_claimed_by": m["claimed_by"]} for m in messages])
 
 
+def suppress_claimed(conn: Connection, messages: Sequence[Mapping], reason: str, now: datetime) -> int:
+    """Claimed messages found unsendable at the last moment (an opt-out committed after the claim): suppressed."""
+    if not messages:
+        return 0
+    o = outbox_t.c
+    return conn.execute(update(outbox_t).where(o.id.in_([m["id"] for m in messages]), o.state == "sending").values(
+        state="suppressed", reason=reason, final_at=now, updated_at=now)).rowcount
+
+
 def record_outcomes(conn: Connection, outcomes: Sequence[Outcome], now: datetime, sms: SmsSettings,
                     stamp: datetime | None = None) -> Counter:
     """Write what the gateway said about each message; counts them as 'sent', 'retried', 'failed' or 'stuck'.

@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
 from errors import InvalidValue
+from messaging.optouts import apply_pending_opt_outs
 from records import models, referrals, referrer_links
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_code, normalise_code
@@ -269,6 +270,7 @@ class CustomerImporter(_Importer):
 
     def finish(self) -> None:
         self.links.resolve_remaining(self.rejects, self.summary)
+        apply_pending_opt_outs(self.conn)  # a 退订 that arrived before the number was a customer wins
 
 
 def _assign_codes(conn: Connection, rows: list[dict], given: set[str]) -> None:

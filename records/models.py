@@ -285,6 +285,26 @@ class OptOutEvent(SQLModel, table=True):
     at: Optional[datetime] = _at(nullable=False)
 
 
+class LinkToken(SQLModel, table=True):
+    """An RSVP or one-tap opt-out link in a text (0007): an unguessable token, never a code or a customer id.
+
+    Opening the link only counts (``opens``, ``first_opened_at``): link scanners open URLs too. The
+    page's buttons (POST) answer the invitation or opt the customer out.
+    """
+
+    __tablename__ = "link_tokens"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token: str = Field(unique=True, max_length=12)  # letters and digits, from secrets
+    kind: str = Field(max_length=8)  # rsvp | optout
+    invitation_id: Optional[int] = Field(default=None, foreign_key="invitations.id", index=True)  # rsvp links
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    created_at: Optional[datetime] = _at(nullable=False)
+    first_opened_at: Optional[datetime] = _at()
+    opens: int = 0
+    answered_at: Optional[datetime] = _at()  # the last button pressed on the page
+
+
 class InboundMessage(SQLModel, table=True):
     """A reply received through the inbound webhook, recorded against the customer."""
 
