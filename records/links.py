@@ -26,7 +26,9 @@ customers_t = models.Customer.__table__
 ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 10
 PATHS = {"rsvp": "/r/", "optout": "/u/"}
-LINK_VARIABLES = {"rsvp_url": "rsvp", "optout_url": "optout"}
+# The whole link (Twilio, the file gateway), or only its token: a domestic provider's approved text holds the
+# link's base as fixed text and only the token as a variable (no URL may sit inside a variable there).
+LINK_VARIABLES = {"rsvp_url": "rsvp", "optout_url": "optout", "rsvp_token": "rsvp", "optout_token": "optout"}
 
 
 def new_token() -> str:
@@ -53,20 +55,24 @@ def link_urls(conn: Connection, wanted: frozenset[str], base_url: str, customer_
     """The link variables a template reads (``rsvp_url``, ``optout_url``) for one recipient; tokens made as needed."""
     if not wanted:
         return {}
-    if not base_url:
-        raise ConfigError(f"templates/{template}: reads {', '.join(sorted(wanted))} but [site] public_base_url is not set")
+    whole = sorted(v for v in wanted if v.endswith("_url"))
+    if whole and not base_url:
+        raise ConfigError(f"templates/{template}: reads {', '.join(whole)} but [site] public_base_url is not set")
     urls = {}
     for variable in sorted(wanted):
         kind = LINK_VARIABLES[variable]
         if kind == "rsvp" and invitation_id is None:
-            raise ConfigError(f"templates/{template}: reads rsvp_url, but this step invites nobody to an event")
-        urls[variable] = base_url + PATHS[kind] + link_token(conn, kind, customer_id, invitation_id, now)
+            raise ConfigError(f"templates/{template}: reads {variable}, but this step invites nobody to an event")
+        token = link_token(conn, kind, customer_id, invitation_id, now)
+        urls[variable] = base_url + PATHS[kind] + token if variable.endswith("_url") else token
     return urls
 
 
 def preview_urls(wanted: frozenset[str], base_url: str) -> dict[str, str]:
-    """Stand-in links for previews and validation samples (same length as real ones)."""
-    return {v: (base_url or "https://example.cn") + PATHS[LINK_VARIABLES[v]] + "X" * TOKEN_LENGTH for v in wanted}
+    """Stand-in links and tokens for previews and validation samples (same length as real ones)."""
+    stand_in = "X" * TOKEN_LENGTH
+    return {v: (base_url or "https://example.cn") + PATHS[LINK_VARIABLES[v]] + stand_in if v.endswith("_url") else stand_in
+            for v in wanted}
 
 
 def find_link(conn: Connection, kind: str, token: str) -> RowMapping | None:
