@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from errors import ConfigError
 from records.event_config import EventSettings, check_ladder
+from records.loyalty_config import LoyaltySettings, check_loyalty
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.toml"
 
@@ -109,6 +110,8 @@ class TierSettings:
     events_window_days: int = 183
     withdrawals: tuple[tuple[int, int], ...] = ((1, -1),)
     withdrawals_window_days: int = 183
+    # Loyalty points balance (DOMAIN §3) as an indicator, [threshold, points] pairs; empty: off.
+    points: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ class Settings:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     tiers: TierSettings = field(default_factory=TierSettings)
     events: EventSettings = field(default_factory=EventSettings)
+    loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
     source: str = "<defaults>"
 
     @property
@@ -177,6 +181,7 @@ _SECTIONS = {
     "calendar": CalendarSettings,
     "tiers": TierSettings,
     "events": EventSettings,
+    "loyalty": LoyaltySettings,
 }
 
 
@@ -219,8 +224,13 @@ def _build_section(cls: type, values: dict[str, Any], where: str) -> Any:
     for key, value in values.items():
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r}")
-        kwargs[key] = _coerce(getattr(defaults, key), value, f"{where} {key}")
+        kwargs[key] = _coerce(_sample(getattr(defaults, key)), value, f"{where} {key}")
     return cls(**kwargs)
+
+
+def _sample(default: Any) -> Any:
+    """What a value must look like: an empty list by default is a list of [threshold, points] pairs."""
+    return ((0, 0),) if default == () else default
 
 
 def _coerce(default: Any, value: Any, where: str) -> Any:
@@ -233,6 +243,8 @@ def _coerce(default: Any, value: Any, where: str) -> Any:
     if isinstance(default, tuple):
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
+        if default and dataclasses.is_dataclass(default[0]):  # an array of tables, e.g. [[loyalty.rewards]]
+            return tuple(_table(type(default[0]), item, where) for item in value)
         if default and isinstance(default[0], tuple):  # a list of [threshold, points] pairs
             return tuple(_coerce(default[0], item, where) for item in value)
         if len(value) != len(default):
@@ -241,6 +253,12 @@ def _coerce(default: Any, value: Any, where: str) -> Any:
     if default is not None and type(value) is not type(default):
         raise ConfigError(f"{where}: expected {type(default).__name__}, got {value!r}")
     return value
+
+
+def _table(cls: type, value: Any, where: str) -> Any:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table, got {value!r}")
+    return _build_section(cls, value, where)
 
 
 GATEWAYS = ("console", "file", "twilio", "aliyun", "tencent")
@@ -283,5 +301,6 @@ def _check_semantics(settings: Settings) -> None:
     if settings.calendar.feb29_in_common_years not in {"feb28", "mar1"}:
         raise ConfigError(f"{where}: [calendar] feb29_in_common_years: expected feb28 or mar1, got {settings.calendar.feb29_in_common_years!r}")
     check_ladder(settings.events.gift_ladder)
+    check_loyalty(settings.loyalty, where)
     if settings.site.language not in {"zh", "en"}:
         raise ConfigError(f"{where}: [site] language: expected zh or en, got {settings.site.language!r}")
