@@ -59,7 +59,7 @@ def _award(conn: Connection, rule: str, points: int, source: Select, expire_afte
     ).where(literal(True))  # SQLite's upsert parser needs a WHERE after INSERT … SELECT
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = dialect_insert(ledger_t).from_select(list(_COLUMNS), rows).on_conflict_do_nothing()
-    return conn.execute(statement).rowcount
+    return conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
 def _products(conn: Connection, as_of: date, tz: ZoneInfo) -> Select:

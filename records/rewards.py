@@ -41,7 +41,8 @@ def _owe(conn: Connection, gift: str, as_of: date, now: datetime) -> int:
                   literal(now, rewards_t.c.created_at.type)).where(r.converted_on.is_not(None), r.converted_on <= as_of)
     columns = ["referral_id", "referrer_id", "referee_id", "gift", "state", "owed_on", "created_at"]
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    return conn.execute(dialect_insert(rewards_t).from_select(columns, rows).on_conflict_do_nothing()).rowcount
+    statement = dialect_insert(rewards_t).from_select(columns, rows).on_conflict_do_nothing()
+    return conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount  # INSERT: not kept by default
 
 
 def _cancel(conn: Connection, days: int, as_of: date) -> int:

@@ -21,6 +21,12 @@ LABELS = {
         "festival_calendar": "节日日历", "date": "日期", "weekday": "星期", "festival": "节日", "lunar_date": "农历",
         "statutory_holiday": "法定节假日", "shop": "门店", "shop_open": "营业", "shop_closed": "休息",
         "makeup_workday": "调休上班",
+        "points_report": "积分报表", "earned": "获得积分", "spent": "使用积分", "expired": "过期积分",
+        "outstanding": "剩余积分", "store": "门店", "month": "月份", "rewards_report": "转介绍奖励",
+        "reward_id": "编号", "state": "状态", "gift": "礼品", "owed_on": "应发日期", "referee": "被推荐人",
+        "referee_phone": "被推荐人手机", "given_by": "发放人", "given_at": "发放时间", "cancelled_on": "取消日期",
+        "rewards_owed": "应发奖励", "rewards_given": "已发奖励", "owed": "待发放", "given": "已发放", "cancelled": "已取消",
+        "as_of": "截至",
     },
     "en": {
         "funnel": "Event funnel", "referrals_report": "Referrals", "visits_report": "Visits before conversion",
@@ -41,6 +47,12 @@ LABELS = {
         "festival_calendar": "Festival calendar", "date": "date", "weekday": "weekday", "festival": "festival",
         "lunar_date": "lunar date", "statutory_holiday": "statutory holiday", "shop": "shop", "shop_open": "open",
         "shop_closed": "closed", "makeup_workday": "make-up working day",
+        "points_report": "Loyalty points", "earned": "earned", "spent": "spent", "expired": "expired",
+        "outstanding": "outstanding", "store": "store", "month": "month", "rewards_report": "Referral rewards",
+        "reward_id": "id", "state": "state", "gift": "gift", "owed_on": "owed since", "referee": "referee",
+        "referee_phone": "referee phone", "given_by": "given by", "given_at": "given at", "cancelled_on": "cancelled on",
+        "rewards_owed": "rewards owed", "rewards_given": "rewards given", "owed": "owed", "given": "given",
+        "cancelled": "cancelled", "as_of": "as of",
     },
 }
 
