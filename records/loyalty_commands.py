@@ -12,6 +12,7 @@ from app import App
 from cli_params import as_date, pass_app
 from records import audit, loyalty, points, rewards
 from records.lookup import find_customer
+from records.transactions import write_transaction
 
 REASONS = {"product": "购买产品 product", "renewal": "续金无出金 renewal", "referral": "转介绍 referral",
            "checkin": "签到 check-in", "adjust": "人工调整 adjustment", "redeem": "兑换 redemption"}
@@ -77,7 +78,7 @@ def _print_statement(person, found: points.Statement, owed: list[dict], as_json:
 @pass_app
 def points_adjust(app: App, customer: str, delta: int, reason: str) -> None:
     """Correct a balance by hand: +N adds points, -N takes them (oldest first); audit trail."""
-    with app.engine.begin() as conn:
+    with write_transaction(app.engine) as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region)
         points.adjust(conn, person["id"], delta, reason, app.settings.loyalty, app.today(), app.now(), audit.os_actor())
         left = points.balance(conn, person["id"], app.today())
@@ -90,7 +91,7 @@ def points_adjust(app: App, customer: str, delta: int, reason: str) -> None:
 @pass_app
 def points_redeem(app: App, customer: str, reward: str) -> None:
     """Spend a reward's points (its name or its points, e.g. 生日蛋糕 or 20); refused when the balance is short."""
-    with app.engine.begin() as conn:
+    with write_transaction(app.engine) as conn:  # the lots read are the lots spent: no second spender between
         person = find_customer(conn, customer, app.settings.site.phone_region)
         done = points.redeem(conn, person["id"], reward, app.settings.loyalty, app.today(), app.now(), audit.os_actor())
     click.echo(f"{person['name']} ({output.mask(person['phone'])}): redeemed {done.reward.name} "
@@ -110,6 +111,6 @@ def rewards_group() -> None:
 def rewards_give(app: App, reward_id: int, by: str | None) -> None:
     """Mark an owed referral reward as given, recording who gave it; audit trail."""
     actor = audit.os_actor()
-    with app.engine.begin() as conn:
+    with write_transaction(app.engine) as conn:
         reward = rewards.give(conn, reward_id, f"staff:{by.strip()}" if by and by.strip() else actor, app.now(), actor)
     click.echo(f"reward {reward_id} ({reward['gift']}) given by {reward['given_by']}")

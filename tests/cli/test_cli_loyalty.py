@@ -110,3 +110,11 @@ def test_points_as_a_tier_indicator_lifts_the_score(shop, site):
     explained = json.loads(cli("tiers", "explain", "13800000001", "--json").stdout)
     assert explained["indicators"]["points"] == {"value": 17, "points": 2}
     assert "积分 points" in cli("tiers", "explain", "13800000001").output
+    assert cli("tiers", "recompute").exit_code == 0
+    history = json.loads(cli("customers", "show", "13800000001", "--json").stdout)["tier_history"]
+    assert (history[-1]["points"], history[-1]["points_points"]) == (17, 2)
+
+
+def test_without_points_thresholds_explain_leaves_the_indicator_out(shop):
+    cli, _files, _outputs = shop
+    assert "points" not in json.loads(cli("tiers", "explain", "13800000001", "--json").stdout)["indicators"]
