@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, extract
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, extract, text
 from sqlmodel import Field, SQLModel
 
 from records.types import UTCDateTime
@@ -212,10 +212,11 @@ class PointsEntry(SQLModel, table=True):
     """
 
     __tablename__ = "points_ledger"
+    # The unique key also serves a customer's rows (customer_id leads). Spendings are looked up by
+    # lot through a partial index: earnings (lot 0, nearly every row) cost it nothing to write.
     __table_args__ = (
         UniqueConstraint("customer_id", "reason", "source_kind", "source_id", "lot_id", name="uq_points_ledger_source"),
-        Index("ix_points_ledger_customer_on", "customer_id", "earned_on"),
-        Index("ix_points_ledger_lot", "lot_id"),
+        Index("ix_points_ledger_spendings", "lot_id", sqlite_where=text("lot_id <> 0"), postgresql_where=text("lot_id <> 0")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

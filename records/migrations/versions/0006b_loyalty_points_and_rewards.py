@@ -40,8 +40,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('customer_id', 'reason', 'source_kind', 'source_id', 'lot_id', name='uq_points_ledger_source')
     )
     with op.batch_alter_table('points_ledger', schema=None) as batch_op:
-        batch_op.create_index('ix_points_ledger_customer_on', ['customer_id', 'earned_on'], unique=False)
-        batch_op.create_index('ix_points_ledger_lot', ['lot_id'], unique=False)
+        batch_op.create_index('ix_points_ledger_spendings', ['lot_id'], unique=False,
+                              sqlite_where=sa.text('lot_id <> 0'), postgresql_where=sa.text('lot_id <> 0'))
 
     op.create_table('referral_rewards',
     sa.Column('id', sa.Integer(), nullable=False),
