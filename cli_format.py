@@ -21,7 +21,7 @@ from settings import TierSettings
 INDICATOR_LABELS = {
     "deposit": "入金额 deposit", "term": "入金期 term", "renewals": "续金 renewals",
     "topups": "加金 top-ups", "referrals": "转介绍 referrals", "events": "参加活动 events",
-    "withdrawals": "出金 withdrawals",
+    "withdrawals": "出金 withdrawals", "points": "积分 points",
 }
 __all__ = ["mask"]
 
@@ -97,12 +97,17 @@ def _value_text(name: str, value: int) -> str:
     return str(value)
 
 
+def _shown(settings: TierSettings) -> tuple[str, ...]:
+    """The indicators in use: the points balance only when [tiers] points has thresholds."""
+    return tuple(n for n in INDICATORS if n != "points" or settings.points)
+
+
 def explain(person, breakdown: Breakdown, settings: TierSettings, as_json: bool) -> None:
     if as_json:
         print_json({
             "customer": {"id": person["id"], "name": person["name"], "phone": mask(person["phone"])},
             "as_of": breakdown.as_of.isoformat(),
-            "indicators": {n: {"value": breakdown.values[n], "points": breakdown.points[n]} for n in INDICATORS},
+            "indicators": {n: {"value": breakdown.values[n], "points": breakdown.points[n]} for n in _shown(settings)},
             "score": breakdown.score, "computed_tier": breakdown.computed_tier,
             "pinned_tier": breakdown.pinned_tier, "tier": breakdown.tier,
         })
@@ -110,7 +115,7 @@ def explain(person, breakdown: Breakdown, settings: TierSettings, as_json: bool)
     table = Table(title=f"{person['name']} ({mask(person['phone'])}) as of {breakdown.as_of.isoformat()}")
     for header, justify in (("indicator 指标", "left"), ("value", "right"), ("points 得分", "right")):
         table.add_column(header, justify=justify)
-    for name in INDICATORS:
+    for name in _shown(settings):
         table.add_row(INDICATOR_LABELS[name], _value_text(name, breakdown.values[name]), str(breakdown.points[name]))
     table.add_row("total 合计", "", str(breakdown.score))
     console().print(table)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from errors import ConfigError
 from records.event_config import EventSettings, check_ladder
 from records.parsing import MAX_AMOUNT
+from records.loyalty_config import LoyaltySettings, check_loyalty
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.toml"
 
@@ -134,6 +135,8 @@ class TierSettings:
     events_window_days: int = 183
     withdrawals: tuple[tuple[int, int], ...] = ((1, -1),)
     withdrawals_window_days: int = 183
+    # Loyalty points balance (DOMAIN §3) as an indicator, [threshold, points] pairs; empty: off.
+    points: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ class Settings:
     tiers: TierSettings = field(default_factory=TierSettings)
     events: EventSettings = field(default_factory=EventSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)  # the [import] table
+    loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
     source: str = "<defaults>"
 
     @property
@@ -220,6 +224,7 @@ _SECTIONS = {
     "tiers": TierSettings,
     "events": EventSettings,
     "import": ImportSettings,
+    "loyalty": LoyaltySettings,
 }
 _FIELDS = {"import": "imports"}  # a section whose name is a Python keyword
 
@@ -263,8 +268,13 @@ def _build_section(cls: type, values: dict[str, Any], where: str) -> Any:
     for key, value in values.items():
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r}")
-        kwargs[key] = _coerce(getattr(defaults, key), value, f"{where} {key}")
+        kwargs[key] = _coerce(_sample(getattr(defaults, key)), value, f"{where} {key}")
     return cls(**kwargs)
+
+
+def _sample(default: Any) -> Any:
+    """What a value must look like: an empty list by default is a list of [threshold, points] pairs."""
+    return ((0, 0),) if default == () else default
 
 
 def _coerce(default: Any, value: Any, where: str) -> Any:
@@ -277,6 +287,8 @@ def _coerce(default: Any, value: Any, where: str) -> Any:
     if isinstance(default, tuple):
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
+        if default and dataclasses.is_dataclass(default[0]):  # an array of tables, e.g. [[loyalty.rewards]]
+            return tuple(_table(type(default[0]), item, where) for item in value)
         if default and isinstance(default[0], tuple):  # a list of [threshold, points] pairs
             return tuple(_coerce(default[0], item, where) for item in value)
         if len(value) != len(default):
@@ -285,6 +297,12 @@ def _coerce(default: Any, value: Any, where: str) -> Any:
     if default is not None and type(value) is not type(default):
         raise ConfigError(f"{where}: expected {type(default).__name__}, got {value!r}")
     return value
+
+
+def _table(cls: type, value: Any, where: str) -> Any:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table, got {value!r}")
+    return _build_section(cls, value, where)
 
 
 GATEWAYS = ("console", "file", "twilio", "aliyun", "tencent")
@@ -365,6 +383,7 @@ def _check_semantics(settings: Settings) -> None:
         raise ConfigError(f"{where}: [calendar] feb29_in_common_years: expected feb28 or mar1, got {settings.calendar.feb29_in_common_years!r}")
     check_ladder(settings.events.gift_ladder)
     _check_import(settings.imports, where)
+    check_loyalty(settings.loyalty, where)
     if settings.site.language not in {"zh", "en"}:
         raise ConfigError(f"{where}: [site] language: expected zh or en, got {settings.site.language!r}")
 

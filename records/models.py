@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, extract
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, extract, text
 from sqlmodel import Field, SQLModel
 
 from records.types import UTCDateTime
@@ -133,6 +133,8 @@ class TierChange(SQLModel, table=True):
     referrals_points: int = 0
     events_points: int = 0
     withdrawals_points: int = 0
+    points: int = 0  # the loyalty points balance (0008)
+    points_points: int = 0
     recorded_at: Optional[datetime] = _at()
 
 
@@ -201,6 +203,56 @@ class Referral(SQLModel, table=True):
     campaign_id: Optional[str] = Field(default=None, max_length=64)
     converted_on: Optional[date] = None
     created_at: Optional[datetime] = _at()
+
+
+class PointsEntry(SQLModel, table=True):
+    """One earning (+) or spending (−) of loyalty points; a balance is the sum of the unexpired rows.
+
+    An earning is its own lot (``lot_id`` 0). A spending is split over the lots it draws from, oldest
+    expiry first, one row per lot carrying that lot's ``expires_on``: when a lot expires, it and what
+    was spent from it leave the balance together, so the sum stays right without replaying history.
+    The unique key makes earning idempotent (one award per rule and source record).
+    """
+
+    __tablename__ = "points_ledger"
+    # The unique key also serves a customer's rows (customer_id leads). Spendings are looked up by
+    # lot through a partial index: earnings (lot 0, nearly every row) cost it nothing to write.
+    __table_args__ = (
+        UniqueConstraint("customer_id", "reason", "source_kind", "source_id", "lot_id", name="uq_points_ledger_source"),
+        Index("ix_points_ledger_spendings", "lot_id", sqlite_where=text("lot_id <> 0"), postgresql_where=text("lot_id <> 0")),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    points: int
+    reason: str = Field(max_length=20)  # product renewal referral checkin | adjust redeem
+    source_kind: str = Field(max_length=12)  # holding referral checkin | adjustment redemption
+    source_id: int
+    lot_id: int = 0  # a spending: the earning it draws from; 0 on an earning
+    earned_on: date  # an earning's day, or the day of a spending
+    expires_on: Optional[date] = None  # the first day the lot no longer counts; None: never
+    note: str = ""  # the staff's reason, or the reward redeemed
+    created_at: Optional[datetime] = _at(nullable=False)
+
+
+class ReferralReward(SQLModel, table=True):
+    """The gift owed to a referrer for one converted referral: owed → given, or owed → cancelled."""
+
+    __tablename__ = "referral_rewards"
+    __table_args__ = (Index("ix_referral_rewards_referrer_state", "referrer_id", "state"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referrals.id", unique=True)
+    referrer_id: int = Field(foreign_key="customers.id")
+    referee_id: int = Field(foreign_key="customers.id")
+    gift: str = Field(max_length=100)
+    state: str = Field(default="owed", max_length=10)  # owed | given | cancelled
+    owed_on: date  # the referee's first deposit
+    given_at: Optional[datetime] = _at()
+    given_by: Optional[str] = Field(default=None, max_length=80)
+    cancelled_on: Optional[date] = None  # the day of the withdrawal that cancelled it
+    cancel_reason: Optional[str] = None
+    created_at: Optional[datetime] = _at(nullable=False)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -26,6 +26,12 @@ LABELS = {
         "no_texts": "无短信", "planning_failed": "规划失败", "unit_texts": "条短信", "unit_people": "人",
         "unit_segments": "计费条", "schedule_note": "由规划器逐日计算(与 jinli run 相同的规则)，未写入任何数据",
         "weekly_cap": "每周上限", "priority": "优先级",
+        "points_report": "积分报表", "earned": "获得积分", "spent": "使用积分", "expired": "过期积分",
+        "outstanding": "剩余积分", "store": "门店", "month": "月份", "rewards_report": "转介绍奖励",
+        "reward_id": "编号", "state": "状态", "gift": "礼品", "owed_on": "应发日期", "referee": "被推荐人",
+        "referee_phone": "被推荐人手机", "given_by": "发放人", "given_at": "发放时间", "cancelled_on": "取消日期",
+        "rewards_owed": "应发奖励", "rewards_given": "已发奖励", "owed": "待发放", "given": "已发放", "cancelled": "已取消",
+        "as_of": "截至",
     },
     "en": {
         "funnel": "Event funnel", "referrals_report": "Referrals", "visits_report": "Visits before conversion",
@@ -51,6 +57,12 @@ LABELS = {
         "no_texts": "no texts", "planning_failed": "planning failed", "unit_texts": "texts", "unit_people": "recipients",
         "unit_segments": "segments", "schedule_note": "computed day by day by the planner (the rules of jinli run); nothing written",
         "weekly_cap": "weekly cap", "priority": "priority",
+        "points_report": "Loyalty points", "earned": "earned", "spent": "spent", "expired": "expired",
+        "outstanding": "outstanding", "store": "store", "month": "month", "rewards_report": "Referral rewards",
+        "reward_id": "id", "state": "state", "gift": "gift", "owed_on": "owed since", "referee": "referee",
+        "referee_phone": "referee phone", "given_by": "given by", "given_at": "given at", "cancelled_on": "cancelled on",
+        "rewards_owed": "rewards owed", "rewards_given": "rewards given", "owed": "owed", "given": "given",
+        "cancelled": "cancelled", "as_of": "as of",
     },
 }
 

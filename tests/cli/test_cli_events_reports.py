@@ -136,7 +136,8 @@ def test_report_funnel_filters_from_the_command_line(shop):
 def test_report_funnel_csv_has_chinese_headers_and_raw_numbers(shop):
     rows = list(csv.reader(io.StringIO(shop("report", "funnel", "--by", "tier", "--format", "csv").output)))
     assert rows[0][:4] == ["客户分类", "邀请", "送达", "送达 %"]
-    assert rows[1][:4] == ["A", "5", "5", "1.0"] and rows[-1][0] == "合计" and rows[-1][-1] == "80000.00"
+    assert rows[1][:4] == ["A", "5", "5", "1.0"] and rows[-1][0] == "合计" and rows[-1][-3] == "80000.00"
+    assert rows[0][-3:] == ["转介绍入金(元)", "应发奖励", "已发奖励"]
 
 
 def test_report_funnel_table_in_english(shop):
