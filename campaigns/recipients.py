@@ -38,19 +38,24 @@ class Recipients:
 
 def read_recipients(path: Path, shown_as: str) -> Recipients:
     """The file's recipients; CampaignError naming ``shown_as`` (and the row) when it cannot be used."""
-    csv_file = CsvFile(path, COLUMNS)
     phones, ids, codes = [], [], []
     try:
+        csv_file = CsvFile(path, COLUMNS)
         for row in csv_file.rows():
+            _check_columns(csv_file, shown_as)
             kind, value = _value(row, shown_as)
             {"phone": phones, "customer_id": ids, "code": codes}[kind].append((row.number, value))
             if len(phones) + len(ids) + len(codes) > MAX_ROWS:
                 raise CampaignError(f"{shown_as}: more than {MAX_ROWS:,} rows (use [audience] filters for bigger groups)")
     except ImportFileError as exc:
         raise CampaignError(str(exc).replace(str(path), shown_as)) from None
+    _check_columns(csv_file, shown_as)
+    return Recipients(shown_as, tuple(phones), tuple(ids), tuple(codes))
+
+
+def _check_columns(csv_file: CsvFile, shown_as: str) -> None:
     if not csv_file.mapping:
         raise CampaignError(f"{shown_as}: no phone, customer_id or code column (手机号, 客户编号, 推荐码)")
-    return Recipients(shown_as, tuple(phones), tuple(ids), tuple(codes))
 
 
 def _value(row: Row, shown_as: str) -> tuple[str, str | int]:
