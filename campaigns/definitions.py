@@ -286,12 +286,16 @@ def _anchor_id(text: str) -> str | None:
 
 
 def _checked_kind(r: Reader, campaign: Campaign) -> Campaign:
-    """Cross-table rules of the dated kinds: festival templates by anchor id, an event's store as its audience."""
+    """Cross-table rules of the dated kinds: festival templates by anchor id, an event's store as its audience,
+    a broadcast or event ending on its last day unless end_on says otherwise."""
     spec = campaign.spec
     if isinstance(spec, FestivalSpec):
         return replace(campaign, templates=_festival_templates(r, campaign, spec))
     if isinstance(spec, StaffEventSpec) and spec.store and not campaign.audience.stores:
-        return replace(campaign, audience=replace(campaign.audience, stores=frozenset({spec.store})))
+        campaign = replace(campaign, audience=replace(campaign.audience, stores=frozenset({spec.store})))
+    last = spec.on if isinstance(spec, StaffEventSpec) else max(spec.dates) if isinstance(spec, BroadcastSpec) else None
+    if last and campaign.end_on is None:  # done after its last day: no holiday warnings, no planning run
+        campaign = replace(campaign, end_on=last)
     return campaign
 
 

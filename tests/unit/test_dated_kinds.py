@@ -219,6 +219,13 @@ def test_an_event_invites_lead_days_ahead_within_capacity_and_reminds_the_day_be
     assert reminder.rule == InvitedTo("c·2026-12-12") and reminder.key == "c·2026-12-12·reminder"
 
 
+def test_a_broadcast_or_event_campaign_ends_on_its_last_day(tmp_path):
+    assert load(tmp_path, BROADCAST).end_on == date(2026, 10, 22)
+    assert load(tmp_path, EVENT).end_on == date(2026, 12, 12)
+    assert load(tmp_path, 'end_on = 2027-01-31\n' + EVENT).end_on == date(2027, 1, 31)
+    assert load(tmp_path, FESTIVAL).end_on is None
+
+
 def test_a_followup_may_follow_an_event_campaign(tmp_path):
     write(tmp_path, EVENT, "thanks.toml")
     write(tmp_path, 'name = "f"\nkind = "post_event_followup"\n[templates]\nfollowup = "event_followup"\n'
