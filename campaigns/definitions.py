@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from campaigns import kind_specs
-from campaigns.audience_spec import TIERS, Audience, parse_audience, parse_tiers
+from campaigns.audience_spec import Audience, parse_audience, parse_tiers
 from campaigns.kind_specs import BroadcastSpec, FestivalSpec, StaffEventSpec
 from campaigns.limits import (MAX_CAPACITY, MAX_DAYS, MAX_FOLLOWUP_AFTER_HOURS, MAX_HOURS, MAX_OVERBOOKING,
                               MAX_WINDOW_DAYS, product_term)
