@@ -2,7 +2,8 @@
 
 The rule (birthday keys, lucky animals and signs, maturing holdings...) picks the candidates; the
 same query classifies each candidate as a recipient or excluded with a reason, in this order:
-opted_out, invalid_phone, tier, store, not_new / not_old, cap (marketing only), capacity.
+opted_out, invalid_phone, tier, the [audience] filters (store, not_new / not_old, gender, age,
+birth_year, holding: campaigns.audience_filters), cap (marketing only), capacity.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any, Iterator
 
 from sqlalchemy import Connection, and_, case, exists, extract, func, null, or_, select, true
 
+from campaigns.audience_filters import filter_whens
 from campaigns.definitions import Campaign
 from campaigns.occurrences import (AttendedWithoutDeposit, BirthdayOn, BirthdayWithMaturity, Everyone, InvitedTo,
-                                   LuckyDay, MaturingOn, MonthlyReturnOn, Occurrence)
+                                   Listed, LuckyDay, MaturingOn, MonthlyReturnOn, Occurrence)
 from messaging.optouts import opted_out_phones
 from records import models
 
@@ -95,6 +97,9 @@ def _rule(occurrence: Occurrence, campaign: Campaign, boundary_default: str):
                .join(events_t, events_t.c.id == invitations_t.c.event_id)
                .where(events_t.c.key == rule.event_key, invitations_t.c.state.in_(rule.states)).subquery("inv"))
         return inv, true(), [inv.c.checkin_code]
+    if isinstance(rule, Listed):
+        named = [c.phone.in_(sorted(rule.phones)), c.id.in_(sorted(rule.ids)), c.referral_code.in_(sorted(rule.codes))]
+        return None, or_(*named), []
     if isinstance(rule, AttendedWithoutDeposit):
         came = (select(checkins_t.c.customer_id).join(events_t, events_t.c.id == checkins_t.c.event_id)
                 .where(events_t.c.key == rule.event_key).subquery("came"))
@@ -145,13 +150,7 @@ def _reason(campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy, 
     tiers = sorted(_targeted_tiers(campaign, occurrence))
     # A phone that opted out before it was a customer is opted out too (its flag may not be set yet).
     whens = [(or_(c.opted_out.is_(True), c.phone.in_(opted_out_phones())), "opted_out"), (c.phone_status != "ok", "invalid_phone"), (c.tier.not_in(tiers), "tier")]
-    if campaign.audience.stores:
-        whens.append((c.store.not_in(sorted(campaign.audience.stores)), "store"))
-    day = occurrence.on
-    if campaign.audience.customers == "new":
-        whens.append((or_(c.joined_on.is_(None), c.joined_on <= day - timedelta(days=policy.new_customer_days)), "not_new"))
-    if campaign.audience.customers == "old":
-        whens.append((or_(c.joined_on.is_(None), c.joined_on > day - timedelta(days=policy.old_customer_days)), "not_old"))
+    whens += filter_whens(campaign.audience, occurrence.on, policy.new_customer_days, policy.old_customer_days)
     if occurrence.message_class == "marketing" and recent is not None:
         # At the cap unless enough of those messages are unsent and of lower priority: they make room.
         room = func.coalesce(recent.c.recent, 0) - func.coalesce(recent.c.displaceable, 0)

@@ -41,7 +41,8 @@ campaigns_group.add_command(resume_command)
 def validate(app: App) -> None:
     """Check every campaign file and template; one line per problem, exit 1 if any."""
     planner = Planner.from_settings(app.settings)
-    campaigns, problems, warnings = validate_all(planner, app.today())
+    with app.engine.connect() as conn:  # audience names are checked against the customers
+        campaigns, problems, warnings = validate_all(planner, app.today(), conn)
     _warn_unknown_years(planner, campaigns, app.today())
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -46,8 +46,9 @@ def _cancelled_events(conn: Connection, keys: set[str]) -> set[str]:
 def _recent_events(conn: Connection, campaign_id: str, day: date, tz) -> list[PastEvent]:
     e = events_t.c
     since = datetime.combine(day - timedelta(days=10), time(), tz)
-    rows = conn.execute(select(e.key, e.starts_at, e.slogan, e.term).where(e.campaign_id == campaign_id, e.starts_at >= since))
-    return [PastEvent(r.key, r.starts_at, r.slogan, r.term) for r in rows]
+    rows = conn.execute(select(e.key, e.starts_at, e.slogan, e.term, e.title)
+                        .where(e.campaign_id == campaign_id, e.starts_at >= since))
+    return [PastEvent(r.key, r.starts_at, r.slogan, r.term, r.title) for r in rows]
 
 
 def plan_day(conn: Connection, planner: Planner, campaigns: list[Campaign], day: date, now: datetime,

@@ -21,7 +21,7 @@ from records import models, referrals, referrer_links
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_code, normalise_code
 from records.csvfile import Column, CsvFile, ImportSummary, RejectsFile, Row, default_rejects_path
-from records.parsing import parse_bool, parse_calendar, parse_kind, parse_ymd, yuan
+from records.parsing import parse_bool, parse_calendar, parse_gender, parse_kind, parse_ymd, yuan
 from records.terms import parse_term
 from messaging.phone import parse_mobile
 from schedules.birthdays import Birth, birthday_key, validate_birth
@@ -46,6 +46,7 @@ CUSTOMER_COLUMNS = (
     Column("joined_on", ("join_date", "入会日期", "开户日期")),
     Column("referrer", ("referred_by", "推荐人", "介绍人")),
     Column("referral_code", ("推荐码",)),
+    Column("gender", ("性别", "sex")),
 )
 HOLDING_COLUMNS = (
     Column("holding_id", ("合同号", "持有编号"), required=True),
@@ -226,6 +227,7 @@ class CustomerImporter(_Importer):
             "store": v.get("store") or None,
             "joined_on": self.bounds.past_date(v["joined_on"], "joined_on") if v.get("joined_on") else None,
             "referral_code": normalise_code(v["referral_code"]) if v.get("referral_code") else None,
+            "gender": parse_gender(v.get("gender", "")),
             **birth_columns(v.get("birthday", ""), v.get("calendar", ""), v.get("leap", "")),
         }
         self.bounds.born_on(values.get("born_on"))

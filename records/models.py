@@ -33,6 +33,7 @@ class Customer(SQLModel, table=True):
     phone: str = Field(unique=True, max_length=20)  # E.164
     phone_status: str = Field(default="ok", max_length=10)  # ok | invalid (a gateway said so)
     store: str = Field(default="", max_length=100)
+    gender: Optional[str] = Field(default=None, max_length=1)  # M | F, None when unknown (0006)
     joined_on: Optional[date] = None
     # Birthday as the customer celebrates it: the calendar, the birth date in that calendar
     # (lunar: month may be a leap month), and the solar date of birth.
@@ -146,7 +147,7 @@ class Event(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=120)  # campaign · occurrence · salon
     campaign_id: str = Field(max_length=64, index=True)
-    kind: str = Field(max_length=20)  # salon | banquet
+    kind: str = Field(max_length=20)  # salon | banquet | event (a staff-made event)
     title: str = ""
     slogan: str = ""
     term: str = ""

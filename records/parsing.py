@@ -39,6 +39,20 @@ def parse_date(text: str, what: str = "date") -> date:
         raise InvalidValue(f"{what} {text.strip()!r} does not exist") from None
 
 
+GENDERS = {"男": "M", "m": "M", "male": "M", "男性": "M", "女": "F", "f": "F", "female": "F", "女性": "F"}
+UNKNOWN_GENDER = {"", "未知", "unknown", "-"}
+
+
+def parse_gender(text: str) -> str | None:
+    """M or F from 男/女, M/F, male/female (any case); None for an empty or unknown cell."""
+    raw = (text or "").strip().lower()
+    if raw in UNKNOWN_GENDER:
+        return None
+    if raw in GENDERS:
+        return GENDERS[raw]
+    raise InvalidValue(f"gender {text!r}: expected 男 or 女 (M/F, male/female)")
+
+
 def parse_bool(text: str, what: str) -> bool:
     raw = (text or "").strip().lower()
     if raw in _TRUE:

@@ -61,7 +61,7 @@ def report_group() -> None:
 
 @report_group.command("funnel")
 @filter_options
-@click.option("--by", type=click.Choice(funnel.GROUPINGS), help="one row per campaign, event, tier, salon or week")
+@click.option("--by", type=click.Choice(funnel.GROUPINGS), help="one row per campaign, event, kind (salon, banquet, event), tier, salon or week")
 @output_options(FORMATS + ("png",))
 @pass_app
 def report_funnel(app: App, campaign_id, event_id, tier, date_from, date_to, by, fmt, output, language) -> None:

@@ -41,7 +41,7 @@ rewards_t = models.ReferralReward.__table__
 STEPS = ("invited", "delivered", "confirmed", "attended", "referrers", "referrals", "converted")
 PREVIOUS = {"delivered": "invited", "confirmed": "delivered", "attended": "confirmed", "referrers": "attendees",
             "referrals": "referrers", "converted": "referrals"}
-GROUPINGS = ("campaign", "event", "tier", "salon", "week")
+GROUPINGS = ("campaign", "event", "kind", "tier", "salon", "week")
 INVITATION_STEP = "invitation"
 
 
@@ -101,7 +101,7 @@ class FunnelReport:
 
 
 def funnel(conn: Connection, filt: ReportFilter, by: str | None, tz: ZoneInfo, count_sent: bool = True) -> FunnelReport:
-    """The funnel under ``filt``, grouped ``by`` campaign|event|tier|salon|week (None: the total only)."""
+    """The funnel under ``filt``, grouped ``by`` campaign|event|kind|tier|salon|week (None: the total only)."""
     cells = measure(conn, filt, tz, count_sent)
     events = event_rows(conn, {event_id for event_id, _tier in cells})
     rows = rollup(cells, events, by, tz) if by else []
@@ -215,6 +215,8 @@ def group_key(by: str | None, event: dict, tier: str, tz: ZoneInfo) -> tuple[tup
         return (local or datetime.min.replace(tzinfo=tz), event["id"]), f"{event['id']} {day} {event['title'] or event['slogan']}"
     if by == "tier":
         return (tier,), tier
+    if by == "kind":  # salon, banquet, event (staff-made)
+        return (event["kind"],), event["kind"]
     if by == "salon":
         name = event["slogan"] or event["kind"]
         return (local.isoweekday() if local and event["slogan"] else 9, name), name

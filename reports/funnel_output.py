@@ -43,6 +43,9 @@ def groups_table(report: FunnelReport, L: dict) -> Table:
         kinds[name] = "int"
     rows = [_group_row(row) for row in [*report.rows, report.total]]
     rows[-1]["key"] = L["total"]  # the total row's label in the report's language, not the internal key
+    if report.by == "kind":  # salon, banquet, event in the report's language (JSON keeps the internal key)
+        for row in rows[:-1]:
+            row["key"] = L.get(f"kind_{row['key']}", row["key"])
     return Table(f"{L['funnel']} · {L.get(report.by, '')}", columns, rows, kinds)
 
 

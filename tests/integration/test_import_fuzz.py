@@ -51,7 +51,7 @@ VALID = {  # values that belong in the column, hostile ones among them (the valu
     "start_on": DATES | st.sampled_from(["9999-06-01", "0001-01-01"]), "maturity_on": st.just(""),
     "monthly_return": st.sampled_from(["", "是", "否"]), "product": st.text(max_size=10),
     "movement_id": st.sampled_from(["M1", "M2", "M3", "M4"]), "kind": st.sampled_from(["入金", "加金", "出金", "withdrawal"]),
-    "on": RECENT,
+    "on": RECENT, "gender": st.sampled_from(["", "男", "女", "F", "male", "未知", "女士"]),
 }
 
 

@@ -150,7 +150,7 @@ def test_a_followup_of_an_unknown_salon_campaign_is_refused_by_name(tmp_path):
     campaigns, problems = load_campaigns(tmp_path)
     assert sorted(c.id for c in campaigns) == ["salon-followups", "salons"]
     assert problems == [f"{tmp_path / 'bad.toml'}: post_event_followup.events_of: 'salonz' is not the id of any "
-                        f"weekday_salons campaign in {tmp_path}"]
+                        f"weekday_salons or event campaign in {tmp_path}"]
 
 
 def test_a_birthday_file_without_terms_gets_the_default_terms_parsed(tmp_path):
