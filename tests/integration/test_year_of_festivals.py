@@ -269,7 +269,45 @@ def the_event_day(site: Path, cli, monkeypatch) -> None:
     assert walked.exit_code == 0, walked.output
 
 
-@pytest.mark.skip(reason="TODO(schedule helper): pause 'for-her' before 03-05 (no womens_day texts until resumed) and "
-                         "`jinli events cancel` the 06-14 event with --notify (王芳 gets the notice once, no reminder)")
 def test_the_year_with_a_paused_campaign_and_a_cancelled_event(shop, cli, monkeypatch):
-    """Hook for the pause / cancel half of issue 13's end-to-end test (owned by the `jinli schedule` work)."""
+    """The same year, with staff stepping in.
+
+    - 03-01: `campaigns pause for-her`; 03-09: `campaigns resume for-her`. The paused days are not caught
+      up, so nobody gets a 妇女节 text; the resume sends nothing late.
+    - 06-10 (after the 06-04 invitation to 王芳, before the 06-13 reminder): `events cancel` the 06-14 event
+      with `--notify event_cancelled`, twice. 王芳 gets the notice once, on 06-10, and no reminder; nobody
+      checks in, so there is no follow-up either.
+    Everything else goes out as in the year above; pause, resume and cancel are in the audit trail.
+    """
+    days = sorted({date.fromisoformat(f"2031-{d}") for d in HAND_DAYS + ["03-01", "03-09", "06-10"]})
+    for day in days:
+        monkeypatch.setenv("JINLI_NOW", at(day, 11))
+        if day == date(2031, 3, 1):
+            assert cli("campaigns", "pause", "for-her", "--reason", "文案重写").exit_code == 0
+        if day == date(2031, 3, 9):
+            assert cli("campaigns", "resume", "for-her").exit_code == 0
+        if day == date(2031, 6, 10):
+            event_id = str(the_event_id(shop))
+            for _ in range(2):  # cancelling twice tells nobody twice
+                cancelled = cli("events", "cancel", event_id, "--notify", "event_cancelled", "--reason", "场地维修")
+                assert cancelled.exit_code == 0, cancelled.output
+        result = cli("run")
+        assert result.exit_code == 0, result.output
+
+    texts = sent(shop)
+    steps = {(day, name, step) for day, name, step, _ in texts}
+    assert not {t for t in steps if t[2].startswith("womens_day")}
+    assert [t for t in sorted(steps) if t[1] == "王芳" and "05-31" < t[0] < "06-30"] == [
+        ("06-04", "王芳", "invitation"), ("06-10", "王芳", "cancel_notice")]
+    [notice] = [text for day, name, step, text in texts if step == "cancel_notice"]
+    assert notice.startswith("【金福金行】王芳您好") and "取消" in notice
+    assert ("01-01", "李强", "laba") in steps and ("10-01", "孙丽", "zhongqiu") not in steps  # 孙丽 never walked in
+    trail = json.loads(cli("audit", "--json").output)
+    assert [e["action"] for e in trail if e["action"].startswith(("campaign", "events"))] == [
+        "events.cancel", "campaigns.resume", "campaigns.pause"]
+
+
+def the_event_id(site: Path) -> int:
+    app = App(load_settings(site), clock=ManualClock(datetime(2031, 6, 10, tzinfo=SH)))
+    with app.engine.connect() as conn:
+        return conn.execute(select(models.Event.id)).scalar_one()
