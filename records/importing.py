@@ -19,6 +19,7 @@ from errors import InvalidValue
 from records import models, referrals, referrer_links
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_code, normalise_code
+from records.erased_phones import ErasedCheck
 from records.csvfile import Column, CsvFile, ImportSummary, RejectsFile, Row, default_rejects_path
 from records.parsing import parse_bool, parse_calendar, parse_kind, parse_ymd, yuan
 from records.terms import parse_term
@@ -216,6 +217,7 @@ class CustomerImporter(_Importer):
     def __init__(self, *args):
         super().__init__(*args)
         self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now)
+        self.erased = ErasedCheck.load(self.conn)  # an erased, opted-out number imported again stays opted out
 
     def parse(self, row: Row) -> dict:
         v = row.values
@@ -236,6 +238,7 @@ class CustomerImporter(_Importer):
         for key, (row, values) in list(parsed.items()):
             self.links.add(key, values.pop("_referrer"), row)
         super().write(parsed)
+        self.erased.apply(self.conn, list(parsed), self.now)
         self.links.resolve_known(self.rejects, self.summary)
 
     def _reject_taken_codes(self, parsed: dict) -> None:
