@@ -102,7 +102,7 @@ def customers_erase(app: App, customer: str, reason: str, by: str | None) -> Non
     with app.engine.begin() as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region, by_name=True)
         done = erase_customer(conn, person, key=key, now=app.now(), actor=_actor(by), reason=reason)
-        phone = Traces.of("", person["phone"], [])
+        phone = Traces.of([], person["phone"], [])
         lines = erasure_files.clean_gateway_file(app.settings.path(app.settings.sms.file_path), phone)
         cleaned = _clean_rejects(erasure_files, erasure_files.rejects_files(conn), person["name"], phone)
     tables = sum(1 for n in done.rows.values() if n)

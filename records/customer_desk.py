@@ -18,7 +18,7 @@ from errors import InvalidValue
 from records import audit, models, referrals
 from records.bounds import Bounds, check_lengths, refuse_nul
 from records.codes import normalise_code
-from records.erasure import ERASED_STATUS
+from records.personal_data import ERASED_STATUS
 from records.importing import birth_columns
 from records.lookup import find_customer
 from settings import ImportSettings

@@ -10,20 +10,21 @@ the other reports count the same. A number that had opted out is kept only as a 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Mapping
 
-from sqlalchemy import Connection, MetaData, Table, and_, case, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, case, func, or_, select, update
 
 from errors import InvalidValue
 from records import audit, erased_phones, models
-from records.personal_data import ERASED_TEXT, PERSONAL_DATA, PHONE, REDACTED, Personal
+from records.personal_data import ERASED_STATUS, ERASED_TEXT, PERSONAL_DATA, PHONE, REDACTED, Personal
 from records.traces import Traces
 
-ERASED_STATUS = "erased"  # customers.phone_status of a tombstone
 customers_t = models.Customer.__table__
 outbox_t = models.OutboxMessage.__table__
+audit_t = models.AuditEntry.__table__
 
 
 @dataclass
@@ -45,7 +46,7 @@ def erase_customer(conn: Connection, customer: Mapping, *, key: bytes, now: date
     if customer["phone_status"] == ERASED_STATUS:
         raise InvalidValue(f"customer {customer['id']} is already erased")
     refuse_in_flight(conn, customer["id"])
-    traces = Traces.of_customer(customer)
+    traces = Traces.of_customer(customer, *_former_values(conn, customer["id"]))
     done = Erasure(customer["id"])
     done.rows["outbox"] = _suppress_planned(conn, customer["id"], now)
     for spec in PERSONAL_DATA:
@@ -67,6 +68,18 @@ def _locked(conn: Connection, customer_id: int) -> Mapping:
     return conn.execute(query).mappings().one()
 
 
+def _former_values(conn: Connection, customer_id: int) -> tuple[list[str], list[date]]:
+    """Names and birth dates staff changed away from (`customers edit` keeps before values in the trail)."""
+    a = audit_t.c
+    names, births = [], []
+    details = conn.execute(select(a.detail).where(a.customer_id == customer_id, a.action == "customers.edit")).scalars()
+    for detail in details:
+        changes = json.loads(detail or "{}").get("changes", {})
+        names += [changes["name"][0]] if changes.get("name") and changes["name"][0] else []
+        births += [date.fromisoformat(changes["born_on"][0])] if changes.get("born_on") and changes["born_on"][0] else []
+    return names, births
+
+
 def refuse_in_flight(conn: Connection, customer_id: int) -> None:
     """InvalidValue while a text to the customer may be on its way (its provider's answer is still to come)."""
     o = outbox_t.c
@@ -85,9 +98,7 @@ def _suppress_planned(conn: Connection, customer_id: int, now: datetime) -> int:
 
 def erase_table(conn: Connection, spec: Personal, customer: Mapping, traces: Traces) -> int:
     """Apply one table's declaration to the person's rows; returns the rows changed."""
-    table = _table(conn, spec.table)
-    if table is None:  # declared by a newer jinli than this database: nothing to erase there
-        return 0
+    table = models.SQLModel.metadata.tables[spec.table]
     mine = _rows_of(table, spec, customer)
     changed = 0
     if spec.replace and mine is not None:
@@ -96,15 +107,6 @@ def erase_table(conn: Connection, spec: Personal, customer: Mapping, traces: Tra
     if spec.scrub:
         changed += _scrub(conn, table, spec.scrub, mine, traces)
     return changed
-
-
-def _table(conn: Connection, name: str) -> Table | None:
-    known = models.SQLModel.metadata.tables.get(name)
-    if known is not None:
-        return known
-    reflected = MetaData()
-    reflected.reflect(conn, only=[name]) if conn.dialect.has_table(conn, name) else None
-    return reflected.tables.get(name)
 
 
 def _rows_of(table: Table, spec: Personal, customer: Mapping):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+ERASED_STATUS = "erased"  # customers.phone_status of an erased customer's tombstone: in no audience, no list
 ERASED_NAME = "已删除"
 ERASED_TEXT = "[已删除]"
 

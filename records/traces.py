@@ -24,23 +24,24 @@ class Traces:
     pattern: re.Pattern | None
 
     @classmethod
-    def of(cls, name: str, phone: str, birthdays: list[tuple[int, int, int]]) -> "Traces":
+    def of(cls, names: list[str], phone: str, birthdays: list[tuple[int, int, int]]) -> "Traces":
         parts = [phone_pattern(phone)] if phone else []
-        parts += [birthday_pattern(*ymd) for ymd in birthdays]
-        if name and len(name) >= MIN_NAME:
-            parts.append(re.escape(name))
+        parts += [birthday_pattern(*ymd) for ymd in set(birthdays)]
+        # Longest first: a former name containing the current one is cut whole.
+        parts += [re.escape(name) for name in sorted(set(names), key=len, reverse=True) if name and len(name) >= MIN_NAME]
         return cls(re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None)
 
     @classmethod
-    def of_customer(cls, customer: Mapping) -> "Traces":
-        """From a customer row: name, phone, the birth date as stored and its solar date."""
-        birthdays = []
+    def of_customer(cls, customer: Mapping, former_names: list[str] = (), former_birthdays: list[date] = ()) -> "Traces":
+        """From a customer row (name, phone, the birth date as stored and its solar date) and what staff
+        changed them from (the audit trail's before values)."""
+        birthdays = [(born.year, born.month, born.day) for born in former_birthdays]
         if customer.get("birth_year"):
             birthdays.append((customer["birth_year"], customer["birth_month"], customer["birth_day"]))
         born: date | None = customer.get("born_on")
         if born is not None:
             birthdays.append((born.year, born.month, born.day))
-        return cls.of(customer["name"], customer["phone"], birthdays)
+        return cls.of([customer["name"], *former_names], customer["phone"], birthdays)
 
     def found_in(self, text: str | None) -> bool:
         return bool(text) and self.pattern is not None and self.pattern.search(text) is not None
