@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Mapping
 
 from sqlalchemy import Connection, Table, and_, case, func, or_, select, update
@@ -46,9 +46,10 @@ def erase_customer(conn: Connection, customer: Mapping, *, key: bytes, now: date
     if customer["phone_status"] == ERASED_STATUS:
         raise InvalidValue(f"customer {customer['id']} is already erased")
     refuse_in_flight(conn, customer["id"])
-    traces = Traces.of_customer(customer, *_former_values(conn, customer["id"]))
+    traces = Traces.of_customer(customer)
     done = Erasure(customer["id"])
     done.rows["outbox"] = _suppress_planned(conn, customer["id"], now)
+    done.rows["audit_trail"] = _redact_edits(conn, customer["id"], now)
     for spec in PERSONAL_DATA:
         done.rows[spec.table] = done.rows.get(spec.table, 0) + erase_table(conn, spec, customer, traces)
     conn.execute(update(customers_t).where(customers_t.c.id == customer["id"]).values(
@@ -68,16 +69,22 @@ def _locked(conn: Connection, customer_id: int) -> Mapping:
     return conn.execute(query).mappings().one()
 
 
-def _former_values(conn: Connection, customer_id: int) -> tuple[list[str], list[date]]:
-    """Names and birth dates staff changed away from (`customers edit` keeps before values in the trail)."""
+def _redact_edits(conn: Connection, customer_id: int, now: datetime) -> int:
+    """The before and after values of personal fields in the customer's `customers.edit` entries become
+    [已删除] (which fields changed, and when, stay): a name or birth date staff changed away from is gone too."""
     a = audit_t.c
-    names, births = [], []
-    details = conn.execute(select(a.detail).where(a.customer_id == customer_id, a.action == "customers.edit")).scalars()
-    for detail in details:
-        changes = json.loads(detail or "{}").get("changes", {})
-        names += [changes["name"][0]] if changes.get("name") and changes["name"][0] else []
-        births += [date.fromisoformat(changes["born_on"][0])] if changes.get("born_on") and changes["born_on"][0] else []
-    return names, births
+    personal = _customer_spec().replace.keys()
+    rows = conn.execute(select(a.id, a.detail).where(a.customer_id == customer_id, a.action == "customers.edit")).all()
+    for row in rows:
+        detail = json.loads(row.detail or "{}")
+        changes = detail.get("changes", {})
+        detail["changes"] = {k: [ERASED_TEXT, ERASED_TEXT] if k in personal else v for k, v in changes.items()}
+        conn.execute(update(audit_t).where(a.id == row.id).values(detail=json.dumps(detail, ensure_ascii=False)))
+    return len(rows)
+
+
+def _customer_spec() -> Personal:
+    return next(spec for spec in PERSONAL_DATA if spec.table == "customers")
 
 
 def refuse_in_flight(conn: Connection, customer_id: int) -> None:

@@ -32,16 +32,15 @@ class Traces:
         return cls(re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None)
 
     @classmethod
-    def of_customer(cls, customer: Mapping, former_names: list[str] = (), former_birthdays: list[date] = ()) -> "Traces":
-        """From a customer row (name, phone, the birth date as stored and its solar date) and what staff
-        changed them from (the audit trail's before values)."""
-        birthdays = [(born.year, born.month, born.day) for born in former_birthdays]
+    def of_customer(cls, customer: Mapping) -> "Traces":
+        """From a customer row: name, phone, the birth date as stored and its solar date."""
+        birthdays = []
         if customer.get("birth_year"):
             birthdays.append((customer["birth_year"], customer["birth_month"], customer["birth_day"]))
         born: date | None = customer.get("born_on")
         if born is not None:
             birthdays.append((born.year, born.month, born.day))
-        return cls.of([customer["name"], *former_names], customer["phone"], birthdays)
+        return cls.of([customer["name"]], customer["phone"], birthdays)
 
     def found_in(self, text: str | None) -> bool:
         return bool(text) and self.pattern is not None and self.pattern.search(text) is not None

@@ -69,7 +69,8 @@ def shop(app, cli, make_csv, monkeypatch):
     cli("import", "customers", str(rejects_source))
     cli("tiers", "pin", PHONE, "A", "--reason", f"行长推荐 {NAME}")
     cli("customers", "edit", PHONE, "--store", "总店", "--name", FORMER_NAME, "--by", "王经理")
-    cli("customers", "edit", PHONE, "--name", NAME)
+    cli("customers", "edit", PHONE, "--name", NAME, "--birthday", "1985/3/5", "--calendar", "农历")
+    cli("customers", "edit", PHONE, "--calendar", "公历")
     monkeypatch.setenv("JINLI_ERASURE_KEY", KEY)
     return seed, rejects_source.with_name("again.rejects.csv")
 
@@ -125,7 +126,10 @@ def test_erase_leaves_no_trace_and_the_reports_add_up_the_same(app, cli, shop):
 def test_erase_is_in_the_audit_trail_without_personal_data(cli, shop):
     cli("customers", "erase", NAME, "--reason", f"PIPL request by {NAME}", "--by", "王经理")
     trail = json.loads(cli("audit", "--customer", "id:1", "--json").output)
-    assert [e["action"] for e in trail][:4] == ["customers.erase", "customers.edit", "customers.edit", "tiers.pin"]
+    assert [e["action"] for e in trail][:5] == ["customers.erase", "customers.edit", "customers.edit", "customers.edit", "tiers.pin"]
+    edits = [json.loads(e["detail"])["changes"] for e in trail[1:4]]
+    assert edits[2] == {"name": ["[已删除]", "[已删除]"], "store": ["南京路店", "总店"]}  # which fields changed stays
+    assert all(set(map(str, before_after)) == {"[已删除]"} for change in edits[:2] for before_after in change.values())
     erase = trail[0]
     assert erase["actor"].startswith("王经理 via os:") and erase["reason"] == "PIPL request by [已删除]"
     assert json.loads(erase["detail"])["phone_kept_as_hash"] is True
