@@ -57,6 +57,7 @@ PERSONAL_DATA: tuple[Personal, ...] = (
     Personal("audit_trail", by_customer=("customer_id",), scrub=("reason", "detail")),
     Personal("campaign_holds", scrub=("reason",), everywhere=True),
     Personal("campaign_planning_errors", scrub=("error",), everywhere=True),
+    Personal("campaign_pauses", scrub=("reason",), everywhere=True),  # staff's words: may name a customer
 )
 
 # Tables with no name, phone, birthday or free text about a person (ids, amounts, dates, codes, states).
