@@ -26,14 +26,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Campaign files: validate, list, preview; pause and resume."),
     "checkin": ("records.commands:checkin_command",
         "Record attendance by invitation code or phone; print name, visits, gift step and referrer."),
-    "customers": ("records.data_commands:customers_group",
-        "Look at customer records."),
+    "customers": ("records.customer_commands:customers_group",
+        "Customer records: list, show, edit, erase."),
     "daemon": ("schedules.commands:daemon_command",
         "Plan every campaign at its send time, send what is due, reconcile delivery reports."),
     "db": ("records.data_commands:db_group",
         "Database schema (migrations)."),
     "events": ("records.commands:events_group",
         "Events (salons, banquets): list a day's, close one (no-shows), cancel one."),
+    "init": ("shopfolder.commands:init_command",
+        "Create a shop folder: config.toml, campaigns, templates, the holiday calendar and var/."),
     "import": ("records.data_commands:import_group",
         "Import the shop's spreadsheets (CSV, UTF-8 with or without BOM)."),
     "optout": ("messaging.commands:optout_group",
@@ -59,6 +61,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tiers": ("records.data_commands:tiers_group",
         "A/B/C tiers: recompute, explain, pin."),
 }
+# Commands that run without a shop's config.toml (they make one).
+NO_CONFIG = {"init"}
 
 
 class JinliGroup(click.Group):
@@ -118,7 +122,7 @@ def _fail(message: str, code: int):
 
 @click.group(cls=JinliGroup)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="JINLI_CONFIG",
-              help="config.toml to use (default: JINLI_CONFIG, else the packaged config.toml)")
+              help="config.toml to use (default: JINLI_CONFIG, else JINLI_HOME/config.toml, else ./config.toml)")
 @click.version_option(package_name="jinli")
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
@@ -128,6 +132,8 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     from settings import load_settings
 
     install_log_redaction()
+    if ctx.invoked_subcommand in NO_CONFIG:
+        return
     ctx.obj = App(load_settings(config_path), clock=_clock())
 
 

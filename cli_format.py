@@ -128,8 +128,8 @@ def explain(person, breakdown: Breakdown, settings: TierSettings, as_json: bool)
 
 
 def customer(person, history: list[dict], as_json: bool) -> None:
-    public = {k: v for k, v in dict(person).items() if k not in {"phone"}}
-    public["phone"] = mask(person["phone"])
+    """One customer with the full phone number: `customers show` is where staff who must call look it up."""
+    public = dict(person)
     if as_json:
         print_json({"customer": public, "tier_history": history})
         return
@@ -138,6 +138,40 @@ def customer(person, history: list[dict], as_json: bool) -> None:
         click.echo(f"{key:>15}: {public.get(key)}")
     for change in history:
         click.echo(f"  {change['as_of']} {change['tier']} score {change['score']} ({change['reason']}{': ' + change['note'] if change['note'] else ''})")
+
+
+CUSTOMER_LIST_HEADERS = {"id": "编号", "name": "姓名", "phone": "手机", "tier": "等级", "store": "门店", "joined_on": "入会日期",
+                         "birth_calendar": "历法", "born_on": "出生日期", "referral_code": "推荐码", "opted_out": "已退订"}
+
+
+def customer_list(rows: list[dict], fmt: str) -> None:
+    """`customers list` as a table, CSV on standard output (no BOM, formula-safe) or JSON; phones already masked."""
+    if fmt == "json":
+        print_json(rows)
+        return
+    if fmt == "csv":
+        from records.csvsafe import SafeWriter
+
+        writer = SafeWriter(sys.stdout, lineterminator="\n")
+        writer.writerow(list(CUSTOMER_LIST_HEADERS.values()))
+        for row in rows:
+            writer.writerow([row[k] for k in CUSTOMER_LIST_HEADERS])
+        return
+    table = Table(title=f"客户 {len(rows)}")
+    for key in TABLE_COLUMNS:  # the phone never cut: staff read it to tell customers apart
+        table.add_column(CUSTOMER_LIST_HEADERS[key], no_wrap=key in {"id", "phone", "tier"}, min_width=11 if key == "phone" else None)
+    for row in rows:
+        table.add_row(*(_cell(row[key]) for key in TABLE_COLUMNS))
+    console().print(table)
+
+
+TABLE_COLUMNS = ("id", "name", "phone", "tier", "store", "born_on", "referral_code", "opted_out")
+
+
+def _cell(value) -> str:
+    if value is None or value is False:
+        return ""
+    return "是" if value is True else str(value)
 
 
 def audit_entries(rows, tz, as_json: bool) -> None:

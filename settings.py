@@ -18,7 +18,7 @@ from records.event_config import EventSettings, check_ladder
 from records.parsing import MAX_AMOUNT
 from records.loyalty_config import LoyaltySettings, check_loyalty
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.toml"
+CONFIG_NAME = "config.toml"
 
 
 @dataclass(frozen=True)
@@ -230,9 +230,22 @@ _FIELDS = {"import": "imports"}  # a section whose name is a Python keyword
 
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The config file in force: --config, else JINLI_CONFIG, else the packaged config.toml."""
+    """The config file in force: --config, else JINLI_CONFIG, else JINLI_HOME/config.toml, else ./config.toml.
+
+    Never a file inside the installed program: a shop's settings, campaigns and database live in its
+    own folder (`jinli init DIR`). With none of the four, ConfigError says how to make one.
+    """
     chosen = explicit or os.environ.get("JINLI_CONFIG")
-    return Path(chosen) if chosen else DEFAULT_CONFIG
+    if chosen:
+        return Path(chosen)
+    home = os.environ.get("JINLI_HOME")
+    if home:
+        return Path(home) / CONFIG_NAME
+    here = Path.cwd() / CONFIG_NAME
+    if here.is_file():
+        return here
+    raise ConfigError(f"no {CONFIG_NAME} in {Path.cwd()}: run \"jinli init DIR\" to create a shop folder, then run jinli "
+                      "inside it (or set JINLI_HOME, or pass --config)")
 
 
 def load_settings(path: str | os.PathLike | None = None) -> Settings:
@@ -241,7 +254,8 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{file}: config file not found") from None
+        hint = " (create a shop folder there with jinli init)" if file.name == CONFIG_NAME else ""
+        raise ConfigError(f"{file}: config file not found{hint}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: invalid TOML: {exc}") from None
     return settings_from_dict(raw, base_dir=file.resolve().parent, source=str(file))

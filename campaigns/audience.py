@@ -21,6 +21,7 @@ from campaigns.occurrences import (AttendedWithoutDeposit, BirthdayOn, BirthdayW
                                    Listed, LuckyDay, MaturingOn, MonthlyReturnOn, Occurrence)
 from messaging.optouts import opted_out_phones
 from records import models
+from records.personal_data import ERASED_STATUS  # an erased customer is nobody's audience, not even as excluded
 
 customers_t = models.Customer.__table__
 holdings_t = models.Holding.__table__
@@ -215,7 +216,7 @@ def _audience_query(campaign: Campaign, occurrence: Occurrence, policy: Audience
         source = source.join(joined, joined.c.customer_id == c.id)
     if recent is not None:
         source = source.outerjoin(recent, recent.c.customer_id == c.id)
-    query = select(*columns, *extra, reason).select_from(source).where(condition)
+    query = select(*columns, *extra, reason).select_from(source).where(condition, c.phone_status != ERASED_STATUS)
     if not ordered:
         return query, [col.name for col in extra]
     order = [reason.is_not(None)]

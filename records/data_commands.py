@@ -58,9 +58,10 @@ def _import_command(kind: str):
         )
         with output.progress(f"importing {kind}", quiet=as_json) as advance:
             summary = importing.import_file(app.engine, kind, Path(file), options, advance)
-        if kind == "customers":  # referrals named in the file go to the referrer's latest event
-            with app.engine.begin() as conn:
+        with app.engine.begin() as conn:
+            if kind == "customers":  # referrals named in the file go to the referrer's latest event
                 referrals.attribute_unattributed(conn, app.settings.events.attribution_days, app.settings.tz)
+            _record_import(conn, app, kind, file, summary)
         with app.engine.begin() as conn:  # points and referral rewards follow the records (idempotent)
             run = loyalty.recompute(conn, app.settings.loyalty, app.today(), app.settings.tz, app.now())
         output.import_summary(summary, file, as_json)
@@ -69,6 +70,14 @@ def _import_command(kind: str):
 
     command.__doc__ = f"Import {kind} from a CSV file (columns in the README)."
     return command
+
+
+def _record_import(conn, app: App, kind: str, file: str, summary) -> None:
+    """The import in the audit trail, with the rejects file it wrote (an erasure cleans it later)."""
+    rejects = str(Path(summary.rejects_path).resolve()) if summary.rejects_path else None
+    audit.record(conn, actor=audit.os_actor(), action=f"import.{kind}", subject="file", subject_id=Path(file).name[:64],
+                 now=app.now(), detail={"file": str(Path(file).resolve()), "rejects": rejects,
+                                        "imported": summary.imported, "updated": summary.updated, "rejected": summary.rejected})
 
 
 for _kind in ("customers", "holdings", "movements"):
@@ -139,33 +148,15 @@ def _set_pin(app: App, customer: str, tier: str | None, reason: str) -> None:
     click.echo(f"{person['name']} ({output.mask(person['phone'])}): {verb}")
 
 
-# ---------------------------------------------------------------- customers
-@click.group("customers")
-def customers_group() -> None:
-    """Look at customer records."""
-
-
-@customers_group.command("show")
-@click.argument("customer")
-@click.option("--json", "as_json", is_flag=True)
-@pass_app
-def customers_show(app: App, customer: str, as_json: bool) -> None:
-    """Show one customer: contact, birthday, tier and tier history."""
-    with app.engine.connect() as conn:
-        person = find_customer(conn, customer, app.settings.site.phone_region)
-        history = tiers.history(conn, person["id"])
-    output.customer(person, history, as_json)
-
-
 # ---------------------------------------------------------------- audit
 @click.command("audit")
-@click.option("--customer", "who", help="only entries about this customer (phone, id or referral code)")
+@click.option("--customer", "who", help="only entries about this customer (phone, id, referral code or unique name)")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100000))
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def audit_command(app: App, who: str | None, limit: int, as_json: bool) -> None:
     """The audit trail: who changed what, when and why, newest first."""
     with app.engine.connect() as conn:
-        customer_id = find_customer(conn, who, app.settings.site.phone_region)["id"] if who else None
+        customer_id = find_customer(conn, who, app.settings.site.phone_region, by_name=True)["id"] if who else None
         rows = audit.entries(conn, customer_id=customer_id, limit=limit)
     output.audit_entries(rows, app.settings.tz, as_json)

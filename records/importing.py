@@ -20,6 +20,7 @@ from messaging.optouts import apply_pending_opt_outs
 from records import models, referrals, referrer_links
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_code, normalise_code
+from records.erased_phones import ErasedCheck
 from records.csvfile import Column, CsvFile, ImportSummary, RejectsFile, Row, default_rejects_path
 from records.parsing import parse_bool, parse_calendar, parse_gender, parse_kind, parse_ymd, yuan
 from records.terms import parse_term
@@ -218,6 +219,7 @@ class CustomerImporter(_Importer):
     def __init__(self, *args):
         super().__init__(*args)
         self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now)
+        self.erased = ErasedCheck.load(self.conn)  # an erased, opted-out number imported again stays opted out
 
     def parse(self, row: Row) -> dict:
         v = row.values
@@ -239,6 +241,7 @@ class CustomerImporter(_Importer):
         for key, (row, values) in list(parsed.items()):
             self.links.add(key, values.pop("_referrer"), row)
         super().write(parsed)
+        self.erased.apply(self.conn, list(parsed), self.now)
         self.links.resolve_known(self.rejects, self.summary)
 
     def _reject_taken_codes(self, parsed: dict) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, func, select
 
 from errors import InvalidValue, NotFound
 from messaging.phone import try_parse_mobile
@@ -17,8 +17,9 @@ _ID = re.compile(r"(?:id:)?([0-9]+)", re.IGNORECASE)
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on PostgreSQL (SQLite stops at 2**63 - 1)
 
 
-def find_customer(conn: Connection, text: str, region: str = "CN") -> RowMapping:
-    """The customer named by a phone, ``id:N`` / a plain id, or a referral code; NotFound names the text."""
+def find_customer(conn: Connection, text: str, region: str = "CN", *, by_name: bool = False) -> RowMapping:
+    """The customer named by a phone, ``id:N`` / a plain id, or a referral code (and with ``by_name``, a
+    unique name); NotFound names the text, an ambiguous name is InvalidValue saying how many match."""
     raw = (text or "").strip()
     c = customers_t.c
     phone = try_parse_mobile(raw, region)
@@ -28,12 +29,28 @@ def find_customer(conn: Connection, text: str, region: str = "CN") -> RowMapping
         condition = c.id == number
     elif _CODE.fullmatch(raw):  # ours avoid 0/O/1/I, but a shop's own imported codes may not
         condition = c.referral_code == normalise_code(raw)
+    elif by_name and raw:
+        return _by_name(conn, raw)
     else:
         raise NotFound(f"customer {raw!r}: not a phone, an id or a referral code")
     row = conn.execute(select(customers_t).where(condition)).mappings().first()
+    if row is None and by_name and raw:
+        return _by_name(conn, raw)  # an English name looks like a referral code
     if row is None:
         raise NotFound(f"customer {raw!r} not found")
     return row
+
+
+def _by_name(conn: Connection, name: str) -> RowMapping:
+    """The one customer with exactly this name."""
+    rows = conn.execute(select(customers_t).where(customers_t.c.name == name).limit(2)).mappings().all()
+    if not rows:
+        raise NotFound(f"customer {name!r} not found (not a phone, id, referral code or customer name)")
+    if len(rows) > 1:
+        count = conn.execute(select(func.count()).where(customers_t.c.name == name)).scalar()
+        raise InvalidValue(f"customer name {name!r} matches {count} customers: name one by phone, id:N or referral code "
+                           f"(jinli customers list --search {name})")
+    return rows[0]
 
 
 def id_in(raw: str) -> int | None:

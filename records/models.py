@@ -415,3 +415,15 @@ class CampaignPlanningError(SQLModel, table=True):
     error: str = Field(max_length=500)
     failed_at: Optional[datetime] = _at(nullable=False)
     worker: str = Field(default="", max_length=64)
+
+
+class ErasedPhone(SQLModel, table=True):
+    """A keyed hash (HMAC-SHA256, key JINLI_ERASURE_KEY) of an erased customer's opted-out phone (0010).
+
+    Kept only so the number, if imported again, stays opted out; the number itself is gone.
+    """
+
+    __tablename__ = "erased_phones"
+
+    digest: str = Field(primary_key=True, max_length=64)  # hex
+    erased_at: Optional[datetime] = _at(nullable=False)

@@ -10,6 +10,7 @@ from errors import InvalidValue
 from messaging.phone import mask
 from records import models
 from records.codes import new_code
+from records.erased_phones import ErasedCheck
 from records.importing import REFERRAL_CODE_LENGTH
 
 customers_t = models.Customer.__table__
@@ -28,7 +29,9 @@ def register_prospect(conn: Connection, phone: str, name: str, today: date, now:
     name = (name or "").strip()
     if not name:
         raise InvalidValue(f"name for {mask(phone)}: a new guest needs a name (--name)")
-    return conn.execute(insert(customers_t).values(
+    customer_id = conn.execute(insert(customers_t).values(
         phone=phone, name=name, store="", joined_on=today, referral_code=free_referral_code(conn),
         tier="P", created_at=now, updated_at=now,
     )).inserted_primary_key[0]
+    ErasedCheck.load(conn).apply(conn, [phone], now)  # erased while opted out: still opted out
+    return customer_id

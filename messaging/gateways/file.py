@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from messaging.gateways.base import OutgoingSms, SendResult, SentRecord
 
@@ -33,8 +35,8 @@ class FileGateway:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Append mode and one write() per line (far below the 8 KB buffer): other processes
-            # appending to the same file cannot interleave inside a line.
-            with self.path.open("a", encoding="utf-8") as file:
+            # appending to the same file cannot interleave inside a line. The lock: see file_lock.
+            with file_lock(self.path), self.path.open("a", encoding="utf-8") as file:
                 file.write(line)
         return SendResult(provider_id=provider_id, status="sent")
 
@@ -51,6 +53,18 @@ class FileGateway:
     def _record(self, sms: OutgoingSms, provider_id: str) -> dict:
         at = self._clock().astimezone(timezone.utc).isoformat(timespec="seconds")
         return {"id": sms.message_id, "to": sms.to, "body": sms.body, "provider_id": provider_id, "at": at}
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes on ``path`` (a ``.lock`` file beside it), so an erasure's
+    rewrite of the file (records.erasure_files) never loses a line another process appends meanwhile."""
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _parse(line: str) -> dict | None:

@@ -60,10 +60,19 @@ def one_customer(cli, make_csv):
 
 
 @pytest.mark.parametrize("args", [
-    ("customers", "show", "13800000001"), ("customers", "show", "13800000001", "--json"),
+    ("customers", "list"), ("customers", "list", "--format", "csv"), ("customers", "list", "--format", "json"),
+    ("customers", "list", "--search", "0001"),
     ("tiers", "explain", "13800000001"), ("tiers", "explain", "13800000001", "--json"),
     ("tiers", "pin", "13800000001", "A", "--reason", "VIP"), ("optout", "add", "13800000001"),
-], ids=["customers-show", "customers-show-json", "explain", "explain-json", "pin", "optout"])
+], ids=["customers-list", "customers-list-csv", "customers-list-json", "customers-search", "explain", "explain-json",
+        "pin", "optout"])
 def test_customer_commands_mask_the_phone(one_customer, args):
     result = one_customer(*args)
     assert result.exit_code == 0 and "138****0001" in result.output and "13800000001" not in result.output
+
+
+@pytest.mark.parametrize("args", [("customers", "show", "13800000001"), ("customers", "show", "王芳", "--json")],
+                         ids=["show", "show-json-by-name"])
+def test_customers_show_gives_the_full_number_for_staff_who_must_call(one_customer, args):
+    result = one_customer(*args)
+    assert result.exit_code == 0 and "+8613800000001" in result.output
