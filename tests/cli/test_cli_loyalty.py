@@ -63,8 +63,8 @@ def test_adjust_both_ways_and_redeem_spend_and_are_audited(shop):
     result = cli("points", "redeem", "13800000001", "生日蛋糕")
     assert result.exit_code == 0 and result.output.strip() == "王芳 (138****0001): redeemed 生日蛋糕 for 20 points; balance 2"
     audit = json.loads(cli("audit", "--json").stdout)
-    assert [(a["action"], a["reason"]) for a in audit] == [("points.redeem", "生日蛋糕"), ("points.adjust", "录错"),
-                                                            ("points.adjust", "补录")]
+    points = [(a["action"], a["reason"]) for a in audit if a["action"].startswith("points.")]
+    assert points == [("points.redeem", "生日蛋糕"), ("points.adjust", "录错"), ("points.adjust", "补录")]
 
 
 def test_a_short_balance_refuses_the_redemption_in_one_line(shop):
