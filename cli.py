@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "events": ("records.commands:events_group",
         "Events (salons, banquets): list a day's, close one (no-shows)."),
     "import": ("records.data_commands:import_group",
-        "Import the shop's spreadsheets (CSV, UTF-8 with or without BOM)."),
+        "Import the shop's spreadsheets (Excel .xlsx/.xls or CSV in any common encoding)."),
     "optout": ("messaging.commands:optout_group",
         "Opt-outs recorded by staff (a phone call, a provider's report): honoured like a 退订 reply."),
     "outbox": ("messaging.commands:outbox",
