@@ -20,7 +20,7 @@ LABELS = {
         "generated": "生成时间", "first_deposit_on": "首次入金",
         "festival_calendar": "节日日历", "date": "日期", "weekday": "星期", "festival": "节日", "lunar_date": "农历",
         "statutory_holiday": "法定节假日", "shop": "门店", "shop_open": "营业", "shop_closed": "休息",
-        "makeup_workday": "调休上班",
+        "makeup_workday": "调休上班", "period": "期间", "all": "全部",
     },
     "en": {
         "funnel": "Event funnel", "referrals_report": "Referrals", "visits_report": "Visits before conversion",
@@ -40,7 +40,7 @@ LABELS = {
         "generated": "generated", "first_deposit_on": "first deposit",
         "festival_calendar": "Festival calendar", "date": "date", "weekday": "weekday", "festival": "festival",
         "lunar_date": "lunar date", "statutory_holiday": "statutory holiday", "shop": "shop", "shop_open": "open",
-        "shop_closed": "closed", "makeup_workday": "make-up working day",
+        "shop_closed": "closed", "makeup_workday": "make-up working day", "period": "period", "all": "all",
     },
 }
 
