@@ -236,3 +236,25 @@ def test_a_title_row_above_decorated_headers_is_skipped(cli, site, make_csv):
     path = make_csv("t.csv", "客户名单,,\n\n*手机号,客户姓名（必填）,所属门店\n13800000001,王芳,南京路店\n", encoding="gb18030")
     assert run_json(cli, "import", "customers", str(path))["imported"] == 1
     assert customers(site)["+8613800000001"]["store"] == "南京路店"
+
+
+def test_a_legacy_xls_workbook_imports_like_an_xlsx(cli, site, tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("客户")
+    sheet.write(0, 0, "客户名单（旧版Excel）")
+    for col, header in enumerate(["手机号", "客户姓名", "生日", "历法"]):
+        sheet.write(2, col, header)
+    sheet.write(3, 0, 13800000001)
+    sheet.write(3, 1, "王芳")
+    sheet.write(3, 2, date(1985, 3, 5), xlwt.easyxf(num_format_str="yyyy/m/d"))
+    sheet.write(4, 0, "1.38E+10")
+    sheet.write(4, 1, "李娜")
+    sheet.write(4, 2, "农历八月十五")
+    book.save(str(tmp_path / "old.xls"))
+    assert run_json(cli, "import", "customers", str(tmp_path / "old.xls")) == {"imported": 1, "updated": 0, "rejected": 1}
+    assert customers(site)["+8613800000001"]["born_on"] == date(1985, 3, 5)
+    rejects = read_xlsx(tmp_path / "old.rejects.xlsx")  # an .xls input gets its rejects as .xlsx
+    assert rejects[1][:2] == [5.0, "phone '1.38E+10' is in scientific notation and its last digits are lost: "
+                                    "format the column as text in Excel and type the numbers again"]
