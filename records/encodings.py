@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK = 1 << 20
 
@@ -19,13 +20,18 @@ CHUNK = 1 << 20
 def detect_encoding(path: Path) -> str:
     """``utf-8-sig``, ``utf-16``, ``utf-8`` or ``gb18030`` for the file at ``path``."""
     with open(path, "rb") as file:
-        head = file.read(4)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        file.seek(0)
-        return "utf-8" if _starts_as_utf8(file) else "gb18030"
+        return encoding_of(file)
+
+
+def encoding_of(file: BinaryIO) -> str:
+    """The same answer for an open binary file, read from its start."""
+    head = file.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    file.seek(0)
+    return "utf-8" if _starts_as_utf8(file) else "gb18030"
 
 
 def _starts_as_utf8(file) -> bool:
