@@ -21,7 +21,7 @@ from records import models, referrals, referrer_links
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_code, normalise_code
 from records.birthday_text import parse_birthday
-from records.csvfile import RejectsFile, default_rejects_path
+from records.rejects import rejects_for
 from records.headers import Column
 from records.parsing import parse_bool, parse_kind, phone_cell, yuan
 from records.sheets import ImportSummary, Row, open_sheet
@@ -108,39 +108,6 @@ def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
     summary.ignored_columns = sheet.ignored
     summary.preview = getattr(rejects, "lines", [])
     return summary
-
-
-def rejects_for(sheet, options: ImportOptions):
-    """Where rejected rows go: a preview in memory for a dry run, else ``--rejects`` or FILE.rejects.xlsx
-    beside a workbook, FILE.rejects.csv beside a CSV file; a stale file of that name is removed."""
-    if options.dry_run:
-        return PreviewRejects()
-    path = options.rejects_path or default_rejects_path(sheet.path, ".xlsx" if sheet.kind == "excel" else ".csv")
-    path.unlink(missing_ok=True)  # a stale file would blame rows that are fine now
-    if path.suffix.lower() == ".xlsx":
-        from records.excelfile import ExcelRejects
-        return ExcelRejects(path, sheet)
-    return RejectsFile(path, sheet)
-
-
-class PreviewRejects:
-    """A dry run's rejects: counted, the first ``keep`` kept as lines for the terminal; no file."""
-
-    path = None
-
-    def __init__(self, keep: int = 20):
-        self.keep, self.count, self.lines = keep, 0, []
-
-    def add(self, row_number: int, reason: str, raw: list) -> None:
-        self.count += 1
-        if len(self.lines) < self.keep:
-            self.lines.append(f"row {row_number}: {reason}")
-
-    def __enter__(self) -> "PreviewRejects":
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        return None
 
 
 def _batches(rows: Iterable[Row]) -> Iterable[list[Row]]:
