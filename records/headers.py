@@ -95,14 +95,15 @@ def find_header(path: Path, cells: Iterator[tuple[int, list[Any]]], columns: tup
                 mapping: dict[str, str], as_text: Callable[[Any], str]) -> tuple[HeaderMap, list[str]]:
     """Consume rows up to and including the header row; its map and its cells as text."""
     required = {column.name for column in columns if column.required}
-    first: tuple[HeaderMap, list[str]] | None = None
+    first: tuple[HeaderMap, list[str]] | None = None  # the row naming the most columns so far
     seen = 0
     for _number, raw in cells:
         texts = [as_text(cell) for cell in raw]
         if not any(text.strip() for text in texts):
             continue
         found = map_header(texts, columns, mapping)
-        first = first or (found, texts)
+        if first is None or len(found.mapping) > len(first[0].mapping):
+            first = (found, texts)  # the likeliest header, for naming what it lacks
         if required <= found.names():
             _refuse_repeats(path, found)
             return found, texts

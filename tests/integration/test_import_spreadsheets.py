@@ -258,3 +258,10 @@ def test_a_legacy_xls_workbook_imports_like_an_xlsx(cli, site, tmp_path):
     rejects = read_xlsx(tmp_path / "old.rejects.xlsx")  # an .xls input gets its rejects as .xlsx
     assert rejects[1][:2] == [5.0, "phone '1.38E+10' is in scientific notation and its last digits are lost: "
                                     "format the column as text in Excel and type the numbers again"]
+
+
+def test_a_header_without_a_required_column_is_named_below_a_title_row(cli, site, make_csv):
+    path = make_csv("h.csv", "客户名单\n序号,客户姓名,门店\n1,王芳,南京路店\n")
+    result = cli("import", "customers", str(path))
+    assert result.exit_code == 1 and len(result.output.splitlines()) == 1
+    assert "missing column phone (" in result.output and "name (" not in result.output
