@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 
 from app import App
@@ -14,7 +11,8 @@ from records.event_config import event_settings
 from reports import followups, funnel, funnel_output, referrals, visits
 from reports.filters import TIERS, ReportFilter
 from reports.labels import labels
-from reports.render import BOM, FORMATS, Table, html_document, to_csv, to_json, to_text
+from reports.output import emit, render_tables
+from reports.render import FORMATS, Table, html_document, to_csv, to_json, to_text
 from reports.xlsx import to_xlsx
 
 
@@ -45,19 +43,6 @@ def _filter(campaign_id, event_id, tier, date_from, date_to) -> ReportFilter:
     return ReportFilter(campaign_id, event_id, tier.upper() if tier else None, date_from, date_to)
 
 
-def _emit(content: str | bytes, output: str | None, fmt: str) -> None:
-    """Write the report to ``output`` (a CSV file starts with a BOM, so Excel reads its Chinese) or stdout
-    (no BOM); png and xlsx need a file."""
-    if output:
-        data = content if isinstance(content, bytes) else (BOM if fmt == "csv" else "").encode("utf-8") + content.encode("utf-8")
-        Path(output).write_bytes(data)
-        click.echo(f"written to {output}", err=True)
-    elif isinstance(content, bytes):
-        raise click.UsageError(f"--format {fmt} writes a file: give --output FILE.{fmt}")
-    else:
-        sys.stdout.write(content)
-
-
 def _meta(L: dict, filt: ReportFilter | None = None, **more) -> list[str]:
     """The lines an exported report starts with: its filters and period, in the report's language."""
     shown = {k: v for k, v in (filt.describe() if filt else {}).items() if k not in ("date_from", "date_to")}
@@ -84,7 +69,7 @@ def report_funnel(app: App, campaign_id, event_id, tier, date_from, date_to, by,
     settings = event_settings(app.settings)
     with app.engine.connect() as conn:
         report = funnel.funnel(conn, filt, by, app.settings.tz, settings.count_sent_as_delivered)
-    _emit(funnel_output.render_funnel(report, fmt, language or app.settings.site.language, app.now()), output, fmt)
+    emit(funnel_output.render_funnel(report, fmt, language or app.settings.site.language, app.now()), output, fmt)
 
 
 @report_group.command("referrals")
@@ -103,11 +88,11 @@ def report_referrals(app: App, campaign_id, event_id, tier, date_from, date_to, 
         chains = referrals.generations(conn)
         virals = referrals.viral(conn, filt, app.settings.tz, by)
     if fmt == "json":
-        _emit(to_json({"filters": filt.describe(), "leaderboard": _masked(leaders),
+        emit(to_json({"filters": filt.describe(), "leaderboard": _masked(leaders),
                        "generations": chains, "viral": [v.as_dict() for v in virals]}), output, fmt)
         return
     tables = [_leaders_table(leaders, L), _viral_table(virals, L, by), _generations_table(chains, L)]
-    _emit(_tables_out(tables, fmt, L["referrals_report"], language or app.settings.site.language, _meta(L, filt)), output, fmt)
+    emit(render_tables(tables, fmt, L["referrals_report"], language or app.settings.site.language, _meta(L, filt)), output, fmt)
 
 
 def _masked(leaders) -> list[dict]:
@@ -140,16 +125,6 @@ def _generations_table(chains: dict[int, int], L) -> Table:
                  {"generation": "int", "customers": "int"})
 
 
-def _tables_out(tables: list[Table], fmt: str, title: str, language: str, meta: list[str]) -> str | bytes:
-    if fmt == "xlsx":
-        return to_xlsx(tables, meta)
-    if fmt == "csv":
-        return to_csv(tables[0])
-    if fmt == "html":
-        return html_document(title, [], [], tables, language)
-    return to_text(tables)
-
-
 @report_group.command("visits")
 @click.option("--from", "date_from", callback=as_date, help="first deposits from this day")
 @click.option("--to", "date_to", callback=as_date, help="first deposits up to this day, inclusive")
@@ -161,18 +136,18 @@ def report_visits(app: App, date_from, date_to, fmt, output, language) -> None:
     with app.engine.connect() as conn:
         report = visits.visits_before_conversion(conn, app.settings.tz, date_from, date_to)
     if fmt == "json":
-        _emit(to_json(report.as_dict()), output, fmt)
+        emit(to_json(report.as_dict()), output, fmt)
         return
     columns = [("visits", L["visits"]), ("conversions", L["conversions"]), ("share", L["share"]), ("cumulative", L["cumulative"])]
     table = Table(L["visits_report"], columns, report.rows(), {"visits": "int", "conversions": "int", "share": "pct", "cumulative": "pct"})
     summary = (f"{L['conversions']}: {report.conversions} · {L['mean_visits']}: {report.mean if report.mean is not None else '–'}"
                f" · {L['three_or_more']}: {_pct(report.share_at_least(3))}")
     if fmt == "table":
-        _emit(to_text([table], [summary]), output, fmt)
+        emit(to_text([table], [summary]), output, fmt)
     elif fmt == "xlsx":
-        _emit(to_xlsx([table], _meta(L, date_from=date_from, date_to=date_to) + [summary]), output, fmt)
+        emit(to_xlsx([table], _meta(L, date_from=date_from, date_to=date_to) + [summary]), output, fmt)
     else:
-        _emit(to_csv(table) if fmt == "csv" else html_document(L["visits_report"], [summary], [], [table], language or app.settings.site.language), output, fmt)
+        emit(to_csv(table) if fmt == "csv" else html_document(L["visits_report"], [summary], [], [table], language or app.settings.site.language), output, fmt)
 
 
 def _pct(value) -> str:
@@ -191,7 +166,7 @@ def report_followups(app: App, event_id, hours, fmt, output, language) -> None:
     with app.engine.connect() as conn:
         found = followups.followup_candidates(conn, event_id, app.now(), window, app.settings.tz)
     if fmt == "json":
-        _emit(to_json([c.as_dict() for c in found]), output, fmt)
+        emit(to_json([c.as_dict() for c in found]), output, fmt)
         return
     rows = [{**c.as_dict(), "checked_in_at": c.checked_in_at.astimezone(app.settings.tz).strftime("%m-%d %H:%M"),
              "opted_out": L["opted_out"] if c.opted_out else ""} for c in found]
@@ -200,4 +175,4 @@ def report_followups(app: App, event_id, hours, fmt, output, language) -> None:
                ("referrer_phone", L["referrer_phone"]), ("opted_out", L["opted_out"])]
     table = Table(L["followups"], columns, rows, {"hours_left": "ratio"})
     meta = _meta(L, event=event_id, hours=window)
-    _emit(_tables_out([table], fmt, L["followups"], language or app.settings.site.language, meta), output, fmt)
+    emit(render_tables([table], fmt, L["followups"], language or app.settings.site.language, meta), output, fmt)
