@@ -67,6 +67,7 @@ MOVEMENT_COLUMNS = (
     Column("on", ("date", "日期"), required=True, kind="date"),
     Column("amount", ("金额",), required=True),
 )
+YEAR_COLUMNS = ("birth_year", "born_on", "animal_sf", "animal_lc", "star_sign")  # known only with the birth year
 COLUMNS = {"customers": CUSTOMER_COLUMNS, "holdings": HOLDING_COLUMNS, "movements": MOVEMENT_COLUMNS}
 
 
@@ -176,12 +177,19 @@ class _Importer:
             current = existing.get(key)
             if current is None:
                 new.append(self.complete_new(values))
-            elif any(current[c] != v for c, v in values.items() if v is not None and c in current):
-                changed.append({**{c: v for c, v in values.items() if v is not None}, "_id": current["id"]})
+                continue
+            cleared = self.cleared(values, current)
+            given = {c: v for c, v in values.items() if v is not None or c in cleared}
+            if any(current[c] != v for c, v in given.items() if c in current):
+                changed.append({**given, "_id": current["id"]})
             else:
                 self.summary.unchanged += 1
         self._insert(new)
         self._update(changed)
+
+    def cleared(self, values: dict, current: dict) -> tuple[str, ...]:
+        """Columns this row empties on purpose (an empty cell never does)."""
+        return ()
 
     def _existing(self, keys: list[str]) -> dict[str, dict]:
         if not keys:
@@ -245,8 +253,8 @@ class CustomerImporter(_Importer):
         self.bounds.born_on(values.get("born_on"))
         values["_referrer"] = phone_cell_or_text(v.get("referrer", "")) or None
         if values.get("birthday_key") is not None and values.get("birth_year") is None:
-            values["_warning"] = (f"birthday {v['birthday']!r} has no year: it is celebrated every year, but zodiac "
-                                  "and age campaigns skip this customer until the year is known")
+            values["_warning"] = (f"birthday {v['birthday']!r} has no year: it is celebrated every year; without a "
+                                  "year on file, zodiac and age campaigns skip this customer")
         return values
 
     def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:
@@ -255,6 +263,17 @@ class CustomerImporter(_Importer):
             self.links.add(key, values.pop("_referrer"), row)
         super().write(parsed)
         self.links.resolve_known(self.rejects, self.summary)
+
+    def cleared(self, values: dict, current: dict) -> tuple[str, ...]:
+        """A new lunar birthday without a year empties the old birthday's year and what followed from it;
+        the same month and day without the year keeps the year already known."""
+        key = values.get("birthday_key")
+        if key is not None and values.get("birth_year") is None and current["birthday_key"] != key:
+            return YEAR_COLUMNS
+        if key is not None and values.get("birth_year") is None:
+            for column in YEAR_COLUMNS:
+                values.pop(column, None)
+        return ()
 
     def _reject_taken_codes(self, parsed: dict) -> None:
         wanted: dict[str, str] = {}

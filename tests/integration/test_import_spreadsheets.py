@@ -265,3 +265,15 @@ def test_a_header_without_a_required_column_is_named_below_a_title_row(cli, site
     result = cli("import", "customers", str(path))
     assert result.exit_code == 1 and len(result.output.splitlines()) == 1
     assert "missing column phone (" in result.output and "name (" not in result.output
+
+
+def test_a_yearless_lunar_birthday_keeps_a_known_year_of_the_same_day_and_clears_one_of_another(cli, site, make_csv):
+    run_json(cli, "import", "customers", str(make_csv("a.csv", "手机号,姓名,生日\n13800000001,王芳,农历1962年八月十五\n"
+                                                                "13800000002,李娜,农历1970年三月初三\n")))
+    later = make_csv("b.csv", "手机号,姓名,生日\n13800000001,王芳,农历八月十五\n13800000002,李娜,农历九月初九\n")
+    assert run_json(cli, "import", "customers", str(later)) == {"imported": 0, "updated": 1, "rejected": 0}
+    stored = customers(site)
+    wang, li = stored["+8613800000001"], stored["+8613800000002"]
+    assert (wang["birth_year"], wang["born_on"], wang["animal_sf"]) == (1962, date(1962, 9, 13), 2)  # 寅, kept
+    assert (li["birth_month"], li["birth_day"], li["birth_year"], li["born_on"], li["animal_sf"], li["star_sign"]) == (
+        9, 9, None, None, None, None)

@@ -129,3 +129,13 @@ def test_csv_encodings_are_detected_in_a_strict_order(tmp_path, encoding, data, 
     path = tmp_path / "f.csv"
     path.write_bytes(data if isinstance(data, bytes) else data.encode("gbk"))
     assert detect_encoding(path) == expected
+
+
+def test_import_columns_in_config_map_headers_and_refuse_a_non_text_column(tmp_path):
+    from errors import ConfigError
+    from settings import settings_from_dict
+
+    settings = settings_from_dict({"import": {"columns": {"联系电话": "phone"}}}, base_dir=tmp_path)
+    assert settings.imports.columns == {"联系电话": "phone"}
+    with pytest.raises(ConfigError, match=r"\[import\] columns '联系电话': expected a column name"):
+        settings_from_dict({"import": {"columns": {"联系电话": 5}}}, base_dir=tmp_path)
