@@ -71,7 +71,7 @@ def _import_command(kind: str):
                 referrals.attribute_unattributed(conn, app.settings.events.attribution_days, app.settings.tz)
         output.import_summary(summary, file, as_json)
 
-    command.__doc__ = f"Import {kind} from an Excel or CSV file (columns in the README)."
+    command.help = f"Import {kind} from an Excel or CSV file (columns in the README)."
     return command
 
 
