@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("shopfolder.commands:init_command",
         "Create a shop folder: config.toml, campaigns, templates, the holiday calendar and var/."),
     "import": ("records.data_commands:import_group",
-        "Import the shop's spreadsheets (CSV, UTF-8 with or without BOM)."),
+        "Import the shop's spreadsheets (Excel .xlsx/.xls or CSV in any common encoding)."),
     "optout": ("messaging.commands:optout_group",
         "Opt-outs recorded by staff (a phone call, a provider's report): honoured like a 退订 reply."),
     "outbox": ("messaging.commands:outbox",

@@ -66,6 +66,8 @@ def import_summary(summary, file: str, as_json: bool) -> None:
     if as_json:
         print_json(summary.as_json())
         return
+    if summary.dry_run:
+        click.echo("dry run: nothing was written; an import would give:")
     click.echo(f"{file}: imported {summary.imported}, updated {summary.updated}, "
                f"unchanged {summary.unchanged}, rejected {summary.rejected}"
                + (f", warnings {summary.warnings}" if summary.warnings else "")
@@ -74,6 +76,11 @@ def import_summary(summary, file: str, as_json: bool) -> None:
         click.echo(f"ignored columns: {', '.join(summary.ignored_columns)}")
     if summary.rejects_path:
         click.echo(f"rejected rows and warnings written to {summary.rejects_path}")
+    for line in summary.preview:
+        click.echo(f"  {line}")
+    shown = len(summary.preview)
+    if summary.dry_run and summary.rejected + summary.warnings > shown:
+        click.echo(f"  … and {summary.rejected + summary.warnings - shown} more")
 
 
 def tier_counts(counts: dict[str, int], as_of: date, as_json: bool) -> None:

@@ -146,6 +146,7 @@ class ImportSettings:
     max_amount: int = MAX_AMOUNT  # CNY, per holding or movement
     max_name_length: int = 50  # characters
     start_ahead_days: int = 365  # how far after the import day a holding may start
+    columns: dict[str, str] = field(default_factory=dict)  # the shop's own headers: {"联系电话" = "phone"}
 
 
 @dataclass(frozen=True)
@@ -403,6 +404,9 @@ def _check_semantics(settings: Settings) -> None:
 
 
 def _check_import(imports: ImportSettings, where: str) -> None:
+    for header, column in imports.columns.items():
+        if not isinstance(column, str) or not column:
+            raise ConfigError(f"{where}: [import] columns {header!r}: expected a column name such as \"phone\", got {column!r}")
     for key, lowest in (("max_amount", 1), ("max_name_length", 1), ("start_ahead_days", 0)):
         if getattr(imports, key) < lowest:
             raise ConfigError(f"{where}: [import] {key}: expected at least {lowest}, got {getattr(imports, key)!r}")

@@ -1,7 +1,9 @@
-"""Streaming CSV files from the shop's spreadsheets: header aliases, row numbers, and a rejects file.
+"""CSV files from the shop's spreadsheets, read row by row, and the CSV rejects file.
 
-Files are UTF-8 with or without a BOM (Excel's "CSV UTF-8"); another encoding can be named.
-Rows stream one at a time so a million-row file needs no more memory than a thousand-row one.
+The encoding is detected (``records.encodings``: UTF-8 with or without BOM, UTF-16 with a BOM, else
+GB18030) unless one is named. The delimiter is a comma, or a tab when the first line has tabs and no
+commas (Excel's "Unicode text" is tab-separated UTF-16). Rows stream one at a time, so a million-row file
+needs no more memory than a thousand-row one.
 """
 
 from __future__ import annotations
@@ -10,65 +12,29 @@ import codecs
 import csv
 import io
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from errors import ImportFileError
 from records.csvsafe import SafeWriter, unprefix_cell
+from records.encodings import detect_encoding, label
+from records.headers import Column
+from records.sheets import ImportSummary, Row, SheetReader
+
+__all__ = ["Column", "CsvFile", "ImportSummary", "RejectsFile", "Row", "default_rejects_path"]
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-
-    def matches(self, header: str) -> bool:
-        return _norm(header) in {_norm(self.name), *(_norm(a) for a in self.aliases)}
-
-
-@dataclass(frozen=True)
-class Row:
-    number: int  # the line the row starts on: the header is line 1 (rows never span lines)
-    values: dict[str, str]  # canonical column name -> stripped text
-    raw: list[str]
-
-
-@dataclass
-class ImportSummary:
-    imported: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    warnings: int = 0  # rows imported with a note in the rejects file (counted in imported/updated/unchanged)
-    merged: int = 0  # rows superseded by a later row of the same phone or ref in the file
-    rejects_path: Path | None = None
-    ignored_columns: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, int]:
-        return {"imported": self.imported, "updated": self.updated, "rejected": self.rejected}
-
-
-def _norm(header: str) -> str:
-    return header.replace("\ufeff", "").strip().lower().replace(" ", "_").replace("-", "_")
-
-
-class CsvFile:
+class CsvFile(SheetReader):
     """A CSV file read row by row against a column spec; ``position`` tells the bytes consumed."""
 
-    def __init__(self, path: Path, columns: tuple[Column, ...], encoding: str = "utf-8-sig"):
-        self.path = Path(path)
-        self.columns = columns
-        self.encoding = "utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
-        try:
-            codecs.lookup(self.encoding)
-        except LookupError:
-            raise ImportFileError(f"unknown encoding {encoding!r}") from None
+    kind = "csv"
+
+    def __init__(self, path: Path, columns: tuple[Column, ...], encoding: str | None = None,
+                 mapping: dict[str, str] | None = None):
+        super().__init__(path, columns, mapping)
         self.size = self._stat_size()
-        self.header: list[str] = []
-        self.mapping: dict[int, str] = {}
-        self.ignored: list[str] = []
+        self.detected = not encoding
+        self.encoding = _checked(encoding) if encoding else detect_encoding(self.path)
         self._binary = None
 
     def _stat_size(self) -> int:
@@ -83,22 +49,25 @@ class CsvFile:
     def position(self) -> int:
         return self._binary.tell() if self._binary and not self._binary.closed else self.size
 
-    def rows(self) -> Iterator[Row]:
-        """Each non-blank data row; a decoding error or a malformed file is an ImportFileError."""
+    def _cells(self) -> Iterator[tuple[int, list[Any]]]:
+        """(line number, cells) of every line; a decoding error or a malformed file is an ImportFileError."""
         with open(self.path, "rb") as binary:
             self._binary = binary
             text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
-            reader = csv.reader(text, strict=True)
+            reader = csv.reader(text, strict=True, delimiter=_delimiter(self.path, self.encoding))
             try:
                 yield from self._read(reader)
             except UnicodeDecodeError:
-                raise ImportFileError(
-                    f"{self.path}: row {reader.line_num + 1}: not {self.encoding} text "
-                    "(save as \"CSV UTF-8\" in Excel, or pass --encoding gb18030)"
-                ) from None
+                raise ImportFileError(self._decoding_error(reader.line_num + 1)) from None
 
-    def _read(self, reader) -> Iterator[Row]:
-        self._read_header(reader)
+    def _decoding_error(self, line: int) -> str:
+        name = label(self.encoding)
+        if self.detected:
+            return (f"{self.path}: row {line}: not {name} text (the encoding was detected from the start of the "
+                    "file; save it again as \"CSV UTF-8\" in Excel, or name it with --encoding)")
+        return f"{self.path}: row {line}: not {name} text (save as \"CSV UTF-8\" in Excel, or pass another --encoding)"
+
+    def _read(self, reader) -> Iterator[tuple[int, list[str]]]:
         while True:
             first_line = reader.line_num + 1
             try:
@@ -108,35 +77,29 @@ class CsvFile:
             except csv.Error as exc:
                 raise ImportFileError(_malformed(self.path, first_line, reader.line_num, exc)) from None
             _refuse_line_breaks(self.path, first_line, raw)
-            if any(cell.strip() for cell in raw):
-                yield self._row(first_line, raw)
+            yield first_line, [unprefix_cell(cell) for cell in raw]  # the ' jinli put before formula-like text
 
-    def _read_header(self, reader) -> None:
-        try:
-            self.header = next(reader)
-        except StopIteration:
-            raise ImportFileError(f"{self.path}: the file is empty (no header row)") from None
-        except csv.Error as exc:
-            raise ImportFileError(_malformed(self.path, 1, reader.line_num, exc)) from None
-        _refuse_line_breaks(self.path, 1, self.header)
-        for index, header in enumerate(self.header):
-            column = next((c for c in self.columns if c.matches(header)), None)
-            if column is None:
-                if header.strip():
-                    self.ignored.append(header.strip())
-            elif column.name in self.mapping.values():
-                raise ImportFileError(f"{self.path}: column {column.name!r} appears twice ({header!r})")
-            else:
-                self.mapping[index] = column.name
-        missing = [c for c in self.columns if c.required and c.name not in self.mapping.values()]
-        if missing:
-            names = ", ".join(f"{c.name} ({'/'.join(c.aliases)})" if c.aliases else c.name for c in missing)
-            raise ImportFileError(f"{self.path}: missing column {names}")
+    def _text(self, cell: Any, column: Column | None) -> str:
+        return cell
 
-    def _row(self, number: int, cells: list[str]) -> Row:
-        raw = [unprefix_cell(cell) for cell in cells]  # the ' that jinli put before a formula-like text
-        values = {name: (raw[i].strip() if i < len(raw) else "") for i, name in self.mapping.items()}
-        return Row(number, values, raw)
+
+def _checked(encoding: str) -> str:
+    name = "utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ImportFileError(f"unknown encoding {encoding!r}") from None
+    return name
+
+
+def _delimiter(path: Path, encoding: str) -> str:
+    """A tab when the first line has tabs and no commas, else a comma."""
+    try:
+        with open(path, encoding=encoding, newline="", errors="replace") as file:
+            first = file.readline(64 * 1024)
+    except UnicodeError:
+        return ","
+    return "\t" if "\t" in first and "," not in first else ","
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -164,16 +127,16 @@ def _malformed(path: Path, first_line: int, last_line: int, exc: csv.Error) -> s
 
 
 class RejectsFile:
-    """The rejected rows, written beside the input as ``NAME.rejects.csv`` (created only if needed)."""
+    """The rejected rows as CSV with a BOM (Excel opens it in Chinese), created only if needed."""
 
-    def __init__(self, path: Path, source: CsvFile):
+    def __init__(self, path: Path, source: SheetReader):
         self.path = Path(path)
         self.source = source
         self._file = None
         self._writer = None
         self.count = 0
 
-    def add(self, row_number: int, reason: str, raw: list[str]) -> None:
+    def add(self, row_number: int, reason: str, raw: list[Any]) -> None:
         if self._writer is None:
             self._file = open(self.path, "w", encoding="utf-8-sig", newline="")
             self._writer = SafeWriter(self._file)
@@ -194,6 +157,5 @@ class RejectsFile:
             self.path.unlink(missing_ok=True)
 
 
-def default_rejects_path(source: Path) -> Path:
-    return source.with_name(source.stem + ".rejects.csv")
-
+def default_rejects_path(source: Path, suffix: str = ".csv") -> Path:
+    return source.with_name(source.stem + ".rejects" + suffix)

@@ -12,6 +12,7 @@ from app import App
 from cli_params import as_date, pass_app
 from errors import InvalidValue
 from records import audit, db, importing, loyalty, referrals, tiers
+from records.headers import parse_mapping
 from records.lookup import find_customer
 
 
@@ -40,35 +41,43 @@ def db_current(app: App) -> None:
 # ---------------------------------------------------------------- import
 @click.group("import")
 def import_group() -> None:
-    """Import the shop's spreadsheets (CSV, UTF-8 with or without BOM)."""
+    """Import the shop's spreadsheets (Excel .xlsx/.xls or CSV in any common encoding)."""
 
 
 def _import_command(kind: str):
     @import_group.command(kind)
     @click.argument("file", type=click.Path(dir_okay=False))
     @click.option("--json", "as_json", is_flag=True, help='print {"imported": n, "updated": n, "rejected": n}')
-    @click.option("--rejects", type=click.Path(dir_okay=False), help="rejects CSV (default: FILE.rejects.csv)")
-    @click.option("--encoding", default="utf-8", show_default=True, help="e.g. gb18030 for an ANSI Excel export")
+    @click.option("--rejects", type=click.Path(dir_okay=False),
+                  help="rejects file, .xlsx or .csv (default: FILE.rejects.xlsx for a workbook, FILE.rejects.csv for CSV)")
+    @click.option("--encoding", help="a CSV file's encoding, e.g. gb18030 (default: detected)")
+    @click.option("--sheet", help="the workbook's sheet to read (default: the first)")
+    @click.option("--map", "maps", multiple=True, metavar="HEADER=COLUMN",
+                  help="read the column headed HEADER as COLUMN, e.g. --map 联系电话=phone (repeatable)")
+    @click.option("--dry-run", is_flag=True, help="report what would happen; write nothing")
     @pass_app
-    def command(app: App, file: str, as_json: bool, rejects: str | None, encoding: str) -> None:
+    def command(app: App, file: str, as_json: bool, rejects: str | None, encoding: str | None, sheet: str | None,
+                maps: tuple[str, ...], dry_run: bool) -> None:
         options = importing.ImportOptions(
-            region=app.settings.site.phone_region, encoding=encoding,
+            region=app.settings.site.phone_region, encoding=encoding, sheet=sheet, dry_run=dry_run,
+            mapping=_mapping(kind, app.settings.imports.columns, maps),
             rejects_path=Path(rejects) if rejects else None, today=app.today(), now=app.now(),
             limits=app.settings.imports,
         )
         with output.progress(f"importing {kind}", quiet=as_json) as advance:
             summary = importing.import_file(app.engine, kind, Path(file), options, advance)
-        with app.engine.begin() as conn:
-            if kind == "customers":  # referrals named in the file go to the referrer's latest event
-                referrals.attribute_unattributed(conn, app.settings.events.attribution_days, app.settings.tz)
-            _record_import(conn, app, kind, file, summary)
-        with app.engine.begin() as conn:  # points and referral rewards follow the records (idempotent)
-            run = loyalty.recompute(conn, app.settings.loyalty, app.today(), app.settings.tz, app.now())
+        if not dry_run:
+            with app.engine.begin() as conn:
+                if kind == "customers":  # referrals named in the file go to the referrer's latest event
+                    referrals.attribute_unattributed(conn, app.settings.events.attribution_days, app.settings.tz)
+                _record_import(conn, app, kind, file, summary)
+            with app.engine.begin() as conn:  # points and referral rewards follow the records (idempotent)
+                run = loyalty.recompute(conn, app.settings.loyalty, app.today(), app.settings.tz, app.now())
         output.import_summary(summary, file, as_json)
-        if not as_json:
+        if not as_json and not dry_run:
             click.echo(run.summary())
 
-    command.__doc__ = f"Import {kind} from a CSV file (columns in the README)."
+    command.help = f"Import {kind} from an Excel or CSV file (columns in the README)."
     return command
 
 
@@ -78,6 +87,18 @@ def _record_import(conn, app: App, kind: str, file: str, summary) -> None:
     audit.record(conn, actor=audit.os_actor(), action=f"import.{kind}", subject="file", subject_id=Path(file).name[:64],
                  now=app.now(), detail={"file": str(Path(file).resolve()), "rejects": rejects,
                                         "imported": summary.imported, "updated": summary.updated, "rejected": summary.rejected})
+
+
+def _mapping(kind: str, configured: dict[str, str], maps: tuple[str, ...]) -> dict[str, str]:
+    """Header keys -> columns: ``[import] columns`` (entries for another kind's columns skipped), then --map."""
+    columns = importing.COLUMNS[kind]
+    known = {column.name for spec in importing.COLUMNS.values() for column in spec}
+    for header, name in configured.items():
+        if name not in known:
+            raise InvalidValue(f"[import] columns {header!r} = {name!r}: unknown column; expected one of "
+                               f"{', '.join(sorted(known))}")
+    found = parse_mapping([f"{h}={n}" for h, n in configured.items()], columns, strict=False)
+    return {**found, **parse_mapping(maps, columns)}
 
 
 for _kind in ("customers", "holdings", "movements"):

@@ -1,5 +1,6 @@
 """`jinli import customers|holdings|movements`: validate every row, upsert in batches, reject loudly.
 
+Files are CSV or Excel workbooks (``records.sheets`` reads both into the same rows).
 The whole file is one transaction: a file that cannot be read to the end changes nothing. A row that
 fails validation goes to the rejects file with its row number and reason and the rest goes on.
 An empty cell never erases a stored value; re-importing the same file changes nothing.
@@ -21,8 +22,11 @@ from records import models, referrals, referrer_links
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_code, normalise_code
 from records.erased_phones import ErasedCheck
-from records.csvfile import Column, CsvFile, ImportSummary, RejectsFile, Row, default_rejects_path
-from records.parsing import parse_bool, parse_calendar, parse_gender, parse_kind, parse_ymd, yuan
+from records.birthday_text import parse_birthday
+from records.rejects import rejects_for
+from records.headers import Column
+from records.parsing import parse_bool, parse_gender, parse_kind, phone_cell, yuan
+from records.sheets import ImportSummary, Row, open_sheet
 from records.terms import parse_term
 from messaging.phone import parse_mobile
 from schedules.birthdays import Birth, birthday_key, validate_birth
@@ -38,41 +42,46 @@ holdings_t: Table = models.Holding.__table__
 movements_t: Table = models.Movement.__table__
 
 CUSTOMER_COLUMNS = (
-    Column("phone", ("mobile", "手机", "手机号", "手机号码", "电话"), required=True),
-    Column("name", ("姓名", "客户姓名"), required=True),
-    Column("birthday", ("birth_date", "生日", "出生日期")),
+    Column("phone", ("mobile", "手机", "手机号", "手机号码", "电话", "电话号码", "联系电话", "联系方式"), required=True),
+    Column("name", ("姓名", "名字"), required=True, kind="free"),
+    Column("birthday", ("birth_date", "生日", "出生日期", "出生年月日"), kind="date"),
     Column("calendar", ("birthday_calendar", "历法", "生日历法")),
     Column("leap", ("leap_month", "闰月")),
-    Column("store", ("branch", "门店", "网点")),
-    Column("joined_on", ("join_date", "入会日期", "开户日期")),
-    Column("referrer", ("referred_by", "推荐人", "介绍人")),
+    Column("store", ("branch", "门店", "网点", "所属网点"), kind="free"),
+    Column("joined_on", ("join_date", "入会日期", "开户日期"), kind="date"),
+    Column("referrer", ("referred_by", "推荐人", "介绍人", "推荐人手机", "推荐人手机号")),
     Column("referral_code", ("推荐码",)),
     Column("gender", ("性别", "sex")),
 )
 HOLDING_COLUMNS = (
     Column("holding_id", ("合同号", "持有编号"), required=True),
-    Column("phone", ("mobile", "手机", "手机号", "手机号码"), required=True),
+    Column("phone", ("mobile", "手机", "手机号", "手机号码", "电话", "联系电话"), required=True),
     Column("amount", ("金额", "入金金额"), required=True),
     Column("term", ("期限",), required=True),
-    Column("start_on", ("start_date", "起息日", "开始日期"), required=True),
-    Column("maturity_on", ("maturity_date", "到期日")),
+    Column("start_on", ("start_date", "起息日", "开始日期"), required=True, kind="date"),
+    Column("maturity_on", ("maturity_date", "到期日"), kind="date"),
     Column("monthly_return", ("月月返",)),
-    Column("product", ("产品", "产品名称")),
+    Column("product", ("产品", "产品名称"), kind="free"),
 )
 MOVEMENT_COLUMNS = (
     Column("movement_id", ("流水号",), required=True),
     Column("holding_id", ("合同号", "持有编号"), required=True),
     Column("kind", ("type", "类型"), required=True),
-    Column("on", ("date", "日期"), required=True),
+    Column("on", ("date", "日期"), required=True, kind="date"),
     Column("amount", ("金额",), required=True),
 )
+YEAR_COLUMNS = ("birth_year", "born_on", "animal_sf", "animal_lc", "star_sign")  # known only with the birth year
+COLUMNS = {"customers": CUSTOMER_COLUMNS, "holdings": HOLDING_COLUMNS, "movements": MOVEMENT_COLUMNS}
 
 
 @dataclass(frozen=True)
 class ImportOptions:
     region: str = "CN"
-    encoding: str = "utf-8"
+    encoding: str | None = None  # None: detected (records.encodings)
     rejects_path: Path | None = None
+    sheet: str | None = None  # an Excel workbook's sheet (default: the first)
+    mapping: dict[str, str] | None = None  # header key -> column, from --map and [import] columns
+    dry_run: bool = False
     today: date | None = None  # the import day (the app clock's day in the shop's time zone)
     now: datetime | None = None
     limits: ImportSettings = ImportSettings()
@@ -80,23 +89,28 @@ class ImportOptions:
 
 def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
                 progress: Callable[[int, int], None] | None = None) -> ImportSummary:
-    """Import one CSV file of ``kind`` (customers, holdings or movements) in a single transaction."""
+    """Import one spreadsheet (CSV or Excel) of ``kind`` (customers, holdings or movements) in a single
+    transaction; a dry run rolls it back and writes no file."""
     importer = {"customers": CustomerImporter, "holdings": HoldingImporter, "movements": MovementImporter}[kind]
-    csv_file = CsvFile(Path(path), importer.columns, options.encoding)
-    rejects_path = options.rejects_path or default_rejects_path(Path(path))
-    rejects_path.unlink(missing_ok=True)  # a stale file would blame rows that are fine now
-    summary = ImportSummary()
-    with engine.begin() as conn, RejectsFile(rejects_path, csv_file) as rejects:
-        job = importer(conn, options, summary, rejects)
-        for batch in _batches(csv_file.rows()):
-            job.run_batch(batch)
-            if progress:
-                progress(csv_file.position, csv_file.size)
-        job.finish()
-        job.after_import()
+    sheet = open_sheet(Path(path), importer.columns, encoding=options.encoding, sheet=options.sheet,
+                       mapping=options.mapping)
+    summary = ImportSummary(dry_run=options.dry_run)
+    rejects = rejects_for(sheet, options)
+    with engine.connect() as conn, rejects:
+        with conn.begin() as transaction:
+            job = importer(conn, options, summary, rejects)
+            for batch in _batches(sheet.rows()):
+                job.run_batch(batch)
+                if progress:
+                    progress(sheet.position, sheet.size)
+            job.finish()
+            job.after_import()
+            if options.dry_run:
+                transaction.rollback()
     summary.rejected = rejects.count - summary.warnings
-    summary.rejects_path = rejects_path if rejects.count else None
-    summary.ignored_columns = csv_file.ignored
+    summary.rejects_path = rejects.path if rejects.count and not options.dry_run else None
+    summary.ignored_columns = sheet.ignored
+    summary.preview = getattr(rejects, "lines", [])
     return summary
 
 
@@ -117,7 +131,7 @@ class _Importer:
     key: str = "ref"
     labels: dict[str, str] = {}  # a value's name in the file, where it differs from the column's
 
-    def __init__(self, conn: Connection, options: ImportOptions, summary: ImportSummary, rejects: RejectsFile):
+    def __init__(self, conn: Connection, options: ImportOptions, summary: ImportSummary, rejects):
         self.conn, self.options, self.summary, self.rejects = conn, options, summary, rejects
         self.now = options.now or datetime.now(timezone.utc)
         self.today = options.today or self.now.date()
@@ -132,6 +146,8 @@ class _Importer:
             except InvalidValue as exc:
                 self.rejects.add(row.number, str(exc), row.raw)
                 continue
+            if note := values.pop("_warning", None):
+                self.warn(row, note)
             if values[self.key] in parsed:
                 self.summary.merged += 1
             parsed[values[self.key]] = (row, values)
@@ -164,12 +180,19 @@ class _Importer:
             current = existing.get(key)
             if current is None:
                 new.append(self.complete_new(values))
-            elif any(current[c] != v for c, v in values.items() if v is not None and c in current):
-                changed.append({**{c: v for c, v in values.items() if v is not None}, "_id": current["id"]})
+                continue
+            cleared = self.cleared(values, current)
+            given = {c: v for c, v in values.items() if v is not None or c in cleared}
+            if any(current[c] != v for c, v in given.items() if c in current):
+                changed.append({**given, "_id": current["id"]})
             else:
                 self.summary.unchanged += 1
         self._insert(new)
         self._update(changed)
+
+    def cleared(self, values: dict, current: dict) -> tuple[str, ...]:
+        """Columns this row empties on purpose (an empty cell never does)."""
+        return ()
 
     def _existing(self, keys: list[str]) -> dict[str, dict]:
         if not keys:
@@ -224,7 +247,7 @@ class CustomerImporter(_Importer):
     def parse(self, row: Row) -> dict:
         v = row.values
         values = {
-            "phone": parse_mobile(v["phone"], self.options.region),
+            "phone": parse_mobile(phone_cell(v["phone"]), self.options.region),
             "name": self.bounds.name(v["name"]),
             "store": v.get("store") or None,
             "joined_on": self.bounds.past_date(v["joined_on"], "joined_on") if v.get("joined_on") else None,
@@ -233,7 +256,10 @@ class CustomerImporter(_Importer):
             **birth_columns(v.get("birthday", ""), v.get("calendar", ""), v.get("leap", "")),
         }
         self.bounds.born_on(values.get("born_on"))
-        values["_referrer"] = v.get("referrer") or None
+        values["_referrer"] = phone_cell_or_text(v.get("referrer", "")) or None
+        if values.get("birthday_key") is not None and values.get("birth_year") is None:
+            values["_warning"] = (f"birthday {v['birthday']!r} has no year: it is celebrated every year; without a "
+                                  "year on file, zodiac and age campaigns skip this customer")
         return values
 
     def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:
@@ -243,6 +269,17 @@ class CustomerImporter(_Importer):
         super().write(parsed)
         self.erased.apply(self.conn, list(parsed), self.now)
         self.links.resolve_known(self.rejects, self.summary)
+
+    def cleared(self, values: dict, current: dict) -> tuple[str, ...]:
+        """A new lunar birthday without a year empties the old birthday's year and what followed from it;
+        the same month and day without the year keeps the year already known."""
+        key = values.get("birthday_key")
+        if key is not None and values.get("birth_year") is None and current["birthday_key"] != key:
+            return YEAR_COLUMNS
+        if key is not None and values.get("birth_year") is None:
+            for column in YEAR_COLUMNS:
+                values.pop(column, None)
+        return ()
 
     def _reject_taken_codes(self, parsed: dict) -> None:
         wanted: dict[str, str] = {}
@@ -291,20 +328,29 @@ def _assign_codes(conn: Connection, rows: list[dict], given: set[str]) -> None:
 
 
 def birth_columns(text: str, calendar_text: str, leap_text: str) -> dict:
-    """The stored birthday columns (calendar, date, derived keys); all None when no birthday is given."""
+    """The stored birthday columns (calendar, date, derived keys); none when no birthday is given.
+
+    A lunar birthday without a year stores no year, no solar date, animal or star sign: planning by
+    birthday key still finds it, zodiac audiences (which select by animal) never do."""
     if not text:
         return {}
-    calendar = parse_calendar(calendar_text)
-    year, month, day = parse_ymd(text, "birthday")
-    leap = parse_bool(leap_text, "leap") if calendar == "lunar" else False
-    birth = Birth(calendar, year, month, day, leap)
+    birth = parse_birthday(text, calendar_text, leap_text)
     born_on = validate_birth(birth)
     return {
-        "birth_calendar": calendar, "birth_year": year, "birth_month": month, "birth_day": day,
-        "birth_leap": leap, "born_on": born_on, "birthday_key": birthday_key(birth),
-        "animal_sf": birth_branch(born_on, "spring_festival"), "animal_lc": birth_branch(born_on, "lichun"),
-        "star_sign": star_sign(born_on),
+        "birth_calendar": birth.calendar, "birth_year": birth.year, "birth_month": birth.month,
+        "birth_day": birth.day, "birth_leap": birth.leap, "born_on": born_on, "birthday_key": birthday_key(birth),
+        "animal_sf": birth_branch(born_on, "spring_festival") if born_on else None,
+        "animal_lc": birth_branch(born_on, "lichun") if born_on else None,
+        "star_sign": star_sign(born_on) if born_on else None,
     }
+
+
+def phone_cell_or_text(text: str) -> str:
+    """A referrer cell: a whole number Excel stored as a float loses its ``.0``; anything else as written."""
+    try:
+        return phone_cell(text)
+    except InvalidValue:
+        return text
 
 
 class HoldingImporter(_Importer):
@@ -322,7 +368,7 @@ class HoldingImporter(_Importer):
         if v.get("maturity_on") and self.bounds.date(v["maturity_on"], "maturity_on") != maturity:
             raise InvalidValue(f"maturity_on {v['maturity_on']!r} is not start + term ({maturity.isoformat()})")
         return {
-            "ref": v["holding_id"], "_phone": parse_mobile(v["phone"], self.options.region),
+            "ref": v["holding_id"], "_phone": parse_mobile(phone_cell(v["phone"]), self.options.region),
             "amount_fen": self.bounds.amount_fen(v["amount"]), "term": str(term), "term_days": term.nominal_days,
             "start_on": start, "maturity_on": maturity, "product": v.get("product") or None,
             "monthly_return": parse_bool(v.get("monthly_return", ""), "monthly_return"),

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from errors import InvalidValue
 
 _YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TIME = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")  # 1956/1/1 0:00, 2024-03-05T00:00:00
+_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")  # an Excel serial date: 10000 is 1927-05-18, 99999 in 2173
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+_WHOLE_FLOAT = re.compile(r"^(\+?\d+)\.0+$")
 MAX_AMOUNT = 100_000_000  # yuan; the default of [import] max_amount
 _TRUE = {"1", "y", "yes", "true", "t", "是", "有", "✓", "√", "x"}
 _FALSE = {"", "0", "n", "no", "false", "f", "否", "无"}
@@ -22,12 +27,31 @@ KINDS = {
 
 
 def parse_ymd(text: str, what: str = "date") -> tuple[int, int, int]:
-    """Year, month, day from 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日 or 20240305 (not validated)."""
-    raw = (text or "").strip()
+    """Year, month, day from 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305, an Excel serial
+    (45356) or any of these followed by a time of day, which is ignored (not validated)."""
+    raw = drop_time(text)
+    if serial := _SERIAL.match(raw):
+        day = _EXCEL_EPOCH + timedelta(days=int(serial.group(1)))
+        return day.year, day.month, day.day
     match = _YMD.match(raw) or _COMPACT.match(raw)
     if not match:
-        raise InvalidValue(f"{what} {raw!r} is not a date (expected YYYY-MM-DD)")
+        raise InvalidValue(f"{what} {text.strip()!r} is not a date (expected YYYY-MM-DD)")
     return int(match.group(1)), int(match.group(2)), int(match.group(3))
+
+
+def drop_time(text: str) -> str:
+    """A date cell without the time of day Excel may add (``1956/1/1 0:00`` -> ``1956/1/1``)."""
+    return _TIME.sub("", (text or "").strip())
+
+
+def phone_cell(text: str) -> str:
+    """A phone cell as Excel may leave it: ``13512345678.0`` is 13512345678; ``1.35123E+10`` lost its digits."""
+    raw = (text or "").strip()
+    if _SCIENTIFIC.match(raw):
+        raise InvalidValue(f"phone {raw!r} is in scientific notation and its last digits are lost: "
+                           "format the column as text in Excel and type the numbers again")
+    whole = _WHOLE_FLOAT.match(raw)
+    return whole.group(1) if whole else raw
 
 
 def parse_date(text: str, what: str = "date") -> date:

@@ -1,5 +1,8 @@
 """Referrer links named in the customers file: resolved when both people exist, refused when unsound.
 
+A referrer is named by phone, by referral code, or by name when exactly one customer has that name
+(a name shared by several customers links nobody, and the row says so).
+
 A row may name a referrer that appears later in the file, so unresolved names wait for the end.
 A link that cannot be made (unknown referrer, self-referral, a cycle, a different existing referrer)
 keeps the customer and reports the row as a warning in the rejects file. Links are resolved a batch
@@ -16,7 +19,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from records import models
 from records.codes import normalise_code
-from records.csvfile import ImportSummary, RejectsFile, Row
+from records.sheets import ImportSummary, Row
 from messaging.phone import mask, try_parse_mobile
 
 customers_t = models.Customer.__table__
@@ -41,12 +44,12 @@ class PendingReferrers:
         if referrer:
             self.batch.append(_Pending(phone, referrer, row))
 
-    def resolve_known(self, rejects: RejectsFile, summary: ImportSummary) -> None:
+    def resolve_known(self, rejects, summary: ImportSummary) -> None:
         """Link this batch's rows whose referrer exists now; keep the others for the end of the file."""
         self.waiting += _Linker(self).link(self.batch, rejects, summary)
         self.batch = []
 
-    def resolve_remaining(self, rejects: RejectsFile, summary: ImportSummary) -> None:
+    def resolve_remaining(self, rejects, summary: ImportSummary) -> None:
         for item in _Linker(self).link(self.waiting, rejects, summary):
             rejects.add(item.row.number, f"warning: referrer {item.referrer!r} not found; customer imported without referrer", item.row.raw)
             summary.warnings += 1
@@ -61,7 +64,7 @@ class _Linker:
         self.updates: list[dict] = []
         self.referrals: list[dict] = []
 
-    def link(self, items: list[_Pending], rejects: RejectsFile, summary: ImportSummary) -> list[_Pending]:
+    def link(self, items: list[_Pending], rejects, summary: ImportSummary) -> list[_Pending]:
         """Make the links it can; returns the items whose referrer does not exist (yet)."""
         if not items:
             return []
@@ -74,7 +77,7 @@ class _Linker:
             if referrer is None:
                 unknown.append(item)
                 continue
-            problem = self._decide(referees[item.phone], referrer)
+            problem = referrer if isinstance(referrer, str) else self._decide(referees[item.phone], referrer)
             if problem:
                 rejects.add(item.row.number, f"warning: {problem}; customer imported without this referrer", item.row.raw)
                 summary.warnings += 1
@@ -89,7 +92,19 @@ class _Linker:
         by_code = {r.referral_code: r for r in self._rows(c.referral_code, set(codes.values()))}
         found = {text: by_phone.get(phone) for text, phone in phones.items() if phone}
         found.update({text: by_code.get(code) for text, code in codes.items()})
+        found.update(self._by_name({text for text in codes if found.get(text) is None}))
         return {text: row for text, row in found.items() if row is not None}
+
+    def _by_name(self, names: set[str]) -> dict[str, object]:
+        """Each name held by exactly one customer -> that customer; a shared name -> why it links nobody."""
+        c = customers_t.c
+        rows = self.conn.execute(select(c.id, c.phone, c.referral_code, c.name).where(c.name.in_(sorted(names)))).all() if names else []
+        holders: dict[str, list] = {}
+        for row in rows:
+            holders.setdefault(row.name, []).append(row)
+        return {name: found[0] if len(found) == 1 else
+                f"referrer {name!r} is the name of {len(found)} customers: give the referrer's phone or referral code"
+                for name, found in holders.items()}
 
     def _rows(self, column, values: set[str]):
         if not values:

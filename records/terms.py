@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from errors import InvalidValue
 
 _TERM = re.compile(r"^\s*(\d{1,4})\s*([dmy])\s*$", re.IGNORECASE)
+_CHINESE_TERM = re.compile(r"^(\d{1,4})(个月|月|天|日|年)$")
+_CHINESE_UNITS = {"个月": "m", "月": "m", "天": "d", "日": "d", "年": "y"}
+_CJK_NUMERAL = re.compile(r"[零一二两三四五六七八九十百千]")
 MAX_TERM_DAYS = 100 * 365  # longer is a typing slip (9999y), and would run past the year 9999
-_CHINESE = {"两个月": "2m", "2个月": "2m", "半年": "6m", "一年": "1y", "1年": "1y", "98天": "98d"}
+_CHINESE = {"半年": "6m"}
 
 
 @dataclass(frozen=True, order=True)
@@ -50,9 +54,9 @@ class Term:
 
 
 def parse_term(text: str) -> Term:
-    """Parse "98d", "2m", "6m", "1y" (or 半年, 一年...) into a Term; anything else is an InvalidValue."""
-    raw = str(text).strip()
-    raw = _CHINESE.get(raw, raw)
+    """Parse "98d", "2m", "6m", "1y" or the Chinese N个月, N天, N年, 半年, 一年, 两个月 (numerals in
+    digits or Chinese, through cn2an) into a Term; anything else is an InvalidValue."""
+    raw = _from_chinese(unicodedata.normalize("NFKC", str(text)).strip().replace(" ", ""))
     match = _TERM.match(raw)
     if not match or int(match.group(1)) == 0:
         raise InvalidValue(f"invalid term {text!r}: expected a number and d, m or y, e.g. 98d, 2m, 6m, 1y")
@@ -61,6 +65,17 @@ def parse_term(text: str) -> Term:
     if days > MAX_TERM_DAYS:
         raise InvalidValue(f"invalid term {text!r}: longer than 100 years")
     return Term(days, count, unit)
+
+
+def _from_chinese(raw: str) -> str:
+    """半年 -> 6m, 三个月 -> 3m, 12个月 -> 12m, 98天 -> 98d, 一年 -> 1y; other text unchanged."""
+    if raw in _CHINESE:
+        return _CHINESE[raw]
+    if _CJK_NUMERAL.search(raw):
+        import cn2an  # only for a term written in Chinese numerals (cn2an is slow to import)
+        raw = cn2an.transform(raw, "cn2an")
+    match = _CHINESE_TERM.match(raw)
+    return f"{match.group(1)}{_CHINESE_UNITS[match.group(2)]}" if match else raw
 
 
 def add_months(start: date, months: int) -> date:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 
 from app import App
@@ -14,7 +11,9 @@ from records.event_config import event_settings
 from reports import followups, funnel, funnel_output, loyalty, referrals, visits
 from reports.filters import TIERS, ReportFilter
 from reports.labels import labels
+from reports.output import emit, render_tables
 from reports.render import FORMATS, Table, html_document, to_csv, to_json, to_text
+from reports.xlsx import to_xlsx
 
 
 
@@ -35,7 +34,7 @@ def filter_options(command):
 def output_options(formats=FORMATS):
     def decorate(command):
         command = click.option("--format", "fmt", type=click.Choice(formats), default="table", show_default=True)(command)
-        command = click.option("--output", "-o", type=click.Path(dir_okay=False), help="write to this file (png needs it)")(command)
+        command = click.option("--output", "-o", type=click.Path(dir_okay=False), help="write to this file (png and xlsx need it; a CSV file starts with a BOM)")(command)
         return click.option("--language", type=click.Choice(("zh", "en")), help="labels (default: [site] language)")(command)
     return decorate
 
@@ -44,24 +43,24 @@ def _filter(campaign_id, event_id, tier, date_from, date_to) -> ReportFilter:
     return ReportFilter(campaign_id, event_id, tier.upper() if tier else None, date_from, date_to)
 
 
-def _emit(content: str | bytes, output: str | None) -> None:
-    if output:
-        Path(output).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        click.echo(f"written to {output}", err=True)
-    elif isinstance(content, bytes):
-        raise click.UsageError("--format png writes a file: give --output FILE.png")
-    else:
-        sys.stdout.write(content)
+def _meta(L: dict, filt: ReportFilter | None = None, **more) -> list[str]:
+    """The lines an exported report starts with: its filters and period, in the report's language."""
+    shown = {k: v for k, v in (filt.describe() if filt else {}).items() if k not in ("date_from", "date_to")}
+    shown.update({k: v for k, v in more.items() if v is not None})
+    lines = [f"{L['filters']}: " + (", ".join(f"{k}={v}" for k, v in shown.items()) or L["none"])]
+    date_from, date_to = (filt.date_from, filt.date_to) if filt else (more.get("date_from"), more.get("date_to"))
+    lines.append(f"{L['period']}: {date_from or '…'} – {date_to or '…'}" if date_from or date_to else f"{L['period']}: {L['all']}")
+    return lines
 
 
 @click.group("report")
 def report_group() -> None:
-    """Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list, points, rewards."""
+    """Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list."""
 
 
 @report_group.command("funnel")
 @filter_options
-@click.option("--by", type=click.Choice(funnel.GROUPINGS), help="one row per campaign, event, kind (salon, banquet, event), tier, salon or week")
+@click.option("--by", type=click.Choice(funnel.GROUPINGS), help="one row per campaign, event, tier, salon or week")
 @output_options(FORMATS + ("png",))
 @pass_app
 def report_funnel(app: App, campaign_id, event_id, tier, date_from, date_to, by, fmt, output, language) -> None:
@@ -70,7 +69,7 @@ def report_funnel(app: App, campaign_id, event_id, tier, date_from, date_to, by,
     settings = event_settings(app.settings)
     with app.engine.connect() as conn:
         report = funnel.funnel(conn, filt, by, app.settings.tz, settings.count_sent_as_delivered)
-    _emit(funnel_output.render_funnel(report, fmt, language or app.settings.site.language, app.now()), output)
+    emit(funnel_output.render_funnel(report, fmt, language or app.settings.site.language, app.now()), output, fmt)
 
 
 @report_group.command("referrals")
@@ -89,11 +88,11 @@ def report_referrals(app: App, campaign_id, event_id, tier, date_from, date_to, 
         chains = referrals.generations(conn)
         virals = referrals.viral(conn, filt, app.settings.tz, by)
     if fmt == "json":
-        _emit(to_json({"filters": filt.describe(), "leaderboard": _masked(leaders),
-                       "generations": chains, "viral": [v.as_dict() for v in virals]}), output)
+        emit(to_json({"filters": filt.describe(), "leaderboard": _masked(leaders),
+                       "generations": chains, "viral": [v.as_dict() for v in virals]}), output, fmt)
         return
     tables = [_leaders_table(leaders, L), _viral_table(virals, L, by), _generations_table(chains, L)]
-    _emit(_tables_out(tables, fmt, L["referrals_report"], language or app.settings.site.language), output)
+    emit(render_tables(tables, fmt, L["referrals_report"], language or app.settings.site.language, _meta(L, filt)), output, fmt)
 
 
 def _masked(leaders) -> list[dict]:
@@ -128,14 +127,6 @@ def _generations_table(chains: dict[int, int], L) -> Table:
                  {"generation": "int", "customers": "int"})
 
 
-def _tables_out(tables: list[Table], fmt: str, title: str, language: str) -> str:
-    if fmt == "csv":
-        return to_csv(tables[0])
-    if fmt == "html":
-        return html_document(title, [], [], tables, language)
-    return to_text(tables)
-
-
 @report_group.command("visits")
 @click.option("--from", "date_from", callback=as_date, help="first deposits from this day")
 @click.option("--to", "date_to", callback=as_date, help="first deposits up to this day, inclusive")
@@ -147,16 +138,18 @@ def report_visits(app: App, date_from, date_to, fmt, output, language) -> None:
     with app.engine.connect() as conn:
         report = visits.visits_before_conversion(conn, app.settings.tz, date_from, date_to)
     if fmt == "json":
-        _emit(to_json(report.as_dict()), output)
+        emit(to_json(report.as_dict()), output, fmt)
         return
     columns = [("visits", L["visits"]), ("conversions", L["conversions"]), ("share", L["share"]), ("cumulative", L["cumulative"])]
     table = Table(L["visits_report"], columns, report.rows(), {"visits": "int", "conversions": "int", "share": "pct", "cumulative": "pct"})
     summary = (f"{L['conversions']}: {report.conversions} · {L['mean_visits']}: {report.mean if report.mean is not None else '–'}"
                f" · {L['three_or_more']}: {_pct(report.share_at_least(3))}")
     if fmt == "table":
-        _emit(to_text([table], [summary]), output)
+        emit(to_text([table], [summary]), output, fmt)
+    elif fmt == "xlsx":
+        emit(to_xlsx([table], _meta(L, date_from=date_from, date_to=date_to) + [summary]), output, fmt)
     else:
-        _emit(to_csv(table) if fmt == "csv" else html_document(L["visits_report"], [summary], [], [table], language or app.settings.site.language), output)
+        emit(to_csv(table) if fmt == "csv" else html_document(L["visits_report"], [summary], [], [table], language or app.settings.site.language), output, fmt)
 
 
 def _pct(value) -> str:
@@ -175,7 +168,7 @@ def report_followups(app: App, event_id, hours, fmt, output, language) -> None:
     with app.engine.connect() as conn:
         found = followups.followup_candidates(conn, event_id, app.now(), window, app.settings.tz)
     if fmt == "json":
-        _emit(to_json([c.as_dict() for c in found]), output)
+        emit(to_json([c.as_dict() for c in found]), output, fmt)
         return
     rows = [{**c.as_dict(), "checked_in_at": c.checked_in_at.astimezone(app.settings.tz).strftime("%m-%d %H:%M"),
              "opted_out": L["opted_out"] if c.opted_out else ""} for c in found]
@@ -183,13 +176,14 @@ def report_followups(app: App, event_id, hours, fmt, output, language) -> None:
                ("checked_in_at", L["checked_in_at"]), ("hours_left", L["hours_left"]), ("referrer_name", L["referrer"]),
                ("referrer_phone", L["referrer_phone"]), ("opted_out", L["opted_out"])]
     table = Table(L["followups"], columns, rows, {"hours_left": "ratio"})
-    _emit(_tables_out([table], fmt, L["followups"], language or app.settings.site.language), output)
+    meta = _meta(L, event=event_id, hours=window)
+    emit(render_tables([table], fmt, L["followups"], language or app.settings.site.language, meta), output, fmt)
 
 
 @report_group.command("points")
 @click.option("--by", type=click.Choice(loyalty.GROUPINGS), help="one row per store or per month")
 @click.option("--as-of", callback=as_date, help="the day the balances are taken (default: today)")
-@output_options(("table", "csv", "json"))
+@output_options(("table", "csv", "json", "xlsx"))
 @pass_app
 def report_points(app: App, by, as_of, fmt, output, language) -> None:
     """Loyalty points earned, spent, expired and outstanding, in total or by store or month."""
@@ -198,13 +192,13 @@ def report_points(app: App, by, as_of, fmt, output, language) -> None:
     with app.engine.connect() as conn:
         rows = loyalty.points_report(conn, as_of, by)
     if fmt == "json":
-        _emit(to_json({"as_of": as_of.isoformat(), "by": by, "rows": [row.as_dict() for row in rows]}), output)
+        emit(to_json({"as_of": as_of.isoformat(), "by": by, "rows": [row.as_dict() for row in rows]}), output, fmt)
         return
     names = ("earned", "spent", "expired", "outstanding")
     data = [{**row.as_dict(), "key": L["total"] if row.key == "total" else row.key} for row in rows]
     table = Table(f"{L['points_report']} · {L['as_of']} {as_of.isoformat()}", [("key", L.get(by, L["key"]))]
                   + [(name, L[name]) for name in names], data, {name: "int" for name in names})
-    _emit(_tables_out([table], fmt, L["points_report"], language or app.settings.site.language), output)
+    emit(render_tables([table], fmt, L["points_report"], language or app.settings.site.language, [f"{L['as_of']} {as_of.isoformat()}"]), output, fmt)
 
 
 @report_group.command("rewards")
@@ -222,14 +216,14 @@ def report_rewards(app: App, state, campaign_id, event_id, limit, fmt, output, l
         counts = loyalty.reward_counts(conn, campaign_id, event_id)
     shown = [_reward_row(row, app, L if fmt != "json" else None) for row in rows]
     if fmt == "json":
-        _emit(to_json({"counts": counts, "rewards": shown}), output)
+        emit(to_json({"counts": counts, "rewards": shown}), output, fmt)
         return
     columns = [(name, L[name]) for name in ("reward_id", "state", "gift", "owed_on", "referrer", "referrer_phone",
                                             "referee", "referee_phone", "event", "campaign", "given_by", "given_at",
                                             "cancelled_on")]
     table = Table(L["rewards_report"], columns, shown)
     summary = " · ".join(f"{L[name]}: {count}" for name, count in counts.items())
-    _emit(to_text([table], [summary]) if fmt == "table" else to_csv(table), output)
+    emit(to_text([table], [summary]) if fmt == "table" else to_csv(table), output, fmt)
 
 
 def _reward_row(row: dict, app: App, L: dict | None) -> dict:

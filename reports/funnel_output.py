@@ -65,7 +65,7 @@ def funnel_json(report: FunnelReport) -> dict:
 
 
 def render_funnel(report: FunnelReport, fmt: str, language: str, now: datetime | None = None) -> str | bytes:
-    """The report as table, csv, json, html (text) or png (bytes)."""
+    """The report as table, csv, json, html (text) or png, xlsx (bytes)."""
     L = labels(language)
     if fmt == "json":
         return to_json(funnel_json(report))
@@ -76,6 +76,9 @@ def render_funnel(report: FunnelReport, fmt: str, language: str, now: datetime |
         return to_csv(groups_table(report, L) if report.by else steps_table(report, L))
     if fmt == "table":
         return to_text(tables, [_filters_line(report, L)])
+    if fmt == "xlsx":
+        from reports.xlsx import to_xlsx
+        return to_xlsx(tables + [_weeks_table(report, L)], [_filters_line(report, L), _period_line(report, L)])
     svgs = [charts.inline_svg(report, L, language, "funnel"), charts.inline_svg(report, L, language, "trend")]
     meta = [_filters_line(report, L)] + ([f"{L['generated']}: {now:%Y-%m-%d %H:%M} UTC"] if now else [])
     return html_document(L["funnel"], meta, svgs, tables + [_weeks_table(report, L)], language)
@@ -86,6 +89,11 @@ def _weeks_table(report: FunnelReport, L: dict) -> Table:
     table = groups_table(weekly, L)
     table.title = L["trend"]
     return table
+
+
+def _period_line(report: FunnelReport, L: dict) -> str:
+    start, end = report.filters.get("date_from"), report.filters.get("date_to")
+    return f"{L['period']}: {start or '…'} – {end or '…'}" if start or end else f"{L['period']}: {L['all']}"
 
 
 def _filters_line(report: FunnelReport, L: dict) -> str:

@@ -1,4 +1,5 @@
-"""Report output: a terminal table, CSV, JSON, or a self-contained HTML page (charts inline, no CDN)."""
+"""Report output: a terminal table, CSV, JSON, or a self-contained HTML page (charts inline, no CDN);
+Excel workbooks in reports.xlsx."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from records.csvsafe import SafeWriter
 from records.parsing import yuan
 from reports.labels import percent
 
-FORMATS = ("table", "csv", "json", "html")
+FORMATS = ("table", "csv", "json", "html", "xlsx")
+BOM = "\ufeff"  # at the start of every CSV file jinli writes: Excel then reads it as UTF-8, Chinese intact
 
 
 @dataclass

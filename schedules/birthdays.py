@@ -3,7 +3,8 @@
 Rules from DOMAIN.md §2b. A solar 29 February is kept on 28 February in common years (or 1 March).
 A lunar birth in a regular month stays in that month; one in 闰N moves to regular N in years
 without 闰N; day 30 becomes day 29 in a 29-day month. Occurrences are anniversaries of the month
-and day, whatever the birth year.
+and day, whatever the birth year; a lunar birth may leave the year unknown (``year`` None): it is
+celebrated all the same, but has no solar date of birth (so no zodiac animal, star sign or age).
 """
 
 import calendar
@@ -24,14 +25,17 @@ class Birth:
     """A date of birth as the customer celebrates it: solar, or lunar (leap for a 闰 month)."""
 
     calendar: str
-    year: int
+    year: int | None  # None: a lunar month and day whose year the shop does not know
     month: int
     day: int
     leap: bool = False
 
 
-def validate_birth(birth: Birth) -> date:
-    """The solar date of birth; InvalidValue, with the reason, if that birth date cannot exist."""
+def validate_birth(birth: Birth) -> date | None:
+    """The solar date of birth (None when the year is unknown); InvalidValue, with the reason, if that
+    birth date cannot exist."""
+    if birth.year is None:
+        return _check_yearless(birth)
     if birth.calendar == "lunar":
         return lunar.to_solar(birth.year, birth.month, birth.day, birth.leap)
     if birth.calendar != "solar":
@@ -52,6 +56,16 @@ def _solar_birth_date(birth: Birth) -> date:
             f"{label} is outside the supported range {lunar.FIRST_DATE}..{lunar.LAST_DATE}"
         )
     return born
+
+
+def _check_yearless(birth: Birth) -> None:
+    """A month and day without a year: only lunar, a month 1–12 and a day 1–30."""
+    label = f"{'闰' if birth.leap else ''}{birth.month}月{birth.day}日"
+    if birth.calendar != "lunar":
+        raise InvalidValue(f"birth date {label} has no year: only a lunar birthday may leave it out")
+    if not (1 <= birth.month <= 12 and 1 <= birth.day <= 30):
+        raise InvalidValue(f"lunar birth date {label} does not exist (months 1–12, days 1–30)")
+    return None
 
 
 def _check_feb29(feb29: str) -> tuple[int, int]:

@@ -250,3 +250,16 @@ def test_post_event_followup_texts_attendees_who_have_not_deposited(app, playboo
     assert "「你能我也能」" in followup["to"]["来了没买"] and "98天" in followup["to"]["来了没买"]
     assert "6月8日" in followup["to"]["来了没买"]  # the 72-hour window ends on 06-08
     assert followup["due_at"].isoformat() == "2025-06-06T10:00:00+08:00"
+
+
+def test_a_yearless_lunar_birthday_is_celebrated_and_left_out_of_zodiac_days(app, playbook):
+    # 2025-06-02 is lunar 五月初七; 2025-06-04 is a rooster lucky day (see above).
+    with app.engine.begin() as conn:
+        add_customer(conn, name="不知年份", birthday="农历五月初七", calendar="", tier="A")
+        add_customer(conn, name="鸡双子", birthday="1993-06-01", tier="A")
+        add_customer(conn, name="农历知年", birthday="农历1993年五月初七", calendar="", tier="A")  # solar 1993-06-25: 鸡, 巨蟹
+    greeting = run_preview(app, "birthday", date(2025, 6, 2))["greeting"]
+    assert set(greeting["to"]) == {"不知年份", "农历知年"}
+    assert "不知年份" in greeting["to"]["不知年份"]
+    lucky = run_preview(app, "lucky_day", date(2025, 6, 4))["lucky_day"]
+    assert set(lucky["to"]) == {"鸡双子"} and "不知年份" not in lucky["excluded"]

@@ -163,11 +163,12 @@ def test_a_file_that_fails_midway_writes_nothing(cli, site, tmp_path):
     assert count(site, "customers") == 0
 
 
-def test_gb18030_files_import_with_the_encoding_option(cli, site, make_csv):
+def test_gb18030_files_import_without_flags_and_the_encoding_option_still_wins(cli, site, make_csv):
     path = make_csv("ansi.csv", "手机号,姓名,门店\n13800000001,王芳,南京路店\n", encoding="gb18030")
-    assert cli("import", "customers", str(path)).exit_code == 1
-    assert run_json(cli, "import", "customers", str(path), "--encoding", "gb18030")["imported"] == 1
+    assert run_json(cli, "import", "customers", str(path))["imported"] == 1
     assert customers(site)["+8613800000001"]["store"] == "南京路店"
+    wrong = cli("import", "customers", str(path), "--encoding", "utf-8")
+    assert wrong.exit_code == 1 and "not UTF-8 text" in wrong.output and len(wrong.output.splitlines()) == 1
 
 
 @pytest.mark.parametrize("content, message", [

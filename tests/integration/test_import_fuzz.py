@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 
 from records import models  # noqa: F401  (the tables, in SQLModel.metadata)
 
+from records.encodings import encoding_of
 from records.importing import CUSTOMER_COLUMNS, HOLDING_COLUMNS, MOVEMENT_COLUMNS
 from tests.conftest import database_url_for
 
@@ -98,12 +99,19 @@ def csv_files(draw, kind: str) -> bytes:
 
 
 def data_rows(content: bytes) -> int | None:
-    """How many data rows the stdlib's csv module sees (rows with a non-blank cell); None if it cannot read it."""
+    """How many data rows the stdlib's csv module sees after the header (the first non-blank row), in the
+    encoding jinli detects and with its delimiter (a tab if the first line has tabs and no commas);
+    None if it cannot read the file."""
+    encoding = encoding_of(io.BytesIO(content))
     try:
-        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""), strict=True))
+        text = content.decode(encoding)
+        first = io.StringIO(text, newline="").readline()
+        delimiter = "\t" if "\t" in first and "," not in first else ","
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter))
     except (UnicodeDecodeError, csv.Error):
         return None
-    return sum(1 for row in rows[1:] if any(cell.strip() for cell in row))
+    filled = [row for row in rows if any(cell.strip() for cell in row)]
+    return len(filled) - 1 if filled else 0
 
 
 class Shop:
