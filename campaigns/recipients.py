@@ -1,4 +1,4 @@
-"""A broadcast's recipients file: a CSV with a column of phones, of customer ids, or of referral codes.
+"""A broadcast's recipients file: a CSV file or a workbook with a column of phones, of customer ids, or of referral codes.
 
 Read when the campaign file loads (pure: no database). Every row names one customer; a row that names
 none (an impossible phone, an id that is not a number) is one CampaignError naming the file and row.
@@ -13,7 +13,7 @@ from pathlib import Path
 from errors import CampaignError, ImportFileError, InvalidValue
 from messaging.phone import mask, parse_mobile
 from records.codes import normalise_code
-from records.csvfile import Column, CsvFile, Row
+from records.sheets import Column, Row, SheetReader, open_sheet
 
 MAX_ROWS = 20_000  # one query's IN list stays below SQLite's 32,766 bound variables
 COLUMNS = (
@@ -40,21 +40,22 @@ def read_recipients(path: Path, shown_as: str) -> Recipients:
     """The file's recipients; CampaignError naming ``shown_as`` (and the row) when it cannot be used."""
     phones, ids, codes = [], [], []
     try:
-        csv_file = CsvFile(path, COLUMNS)
-        for row in csv_file.rows():
-            _check_columns(csv_file, shown_as)
+        sheet = open_sheet(path, COLUMNS)  # a CSV file or an Excel workbook
+        for row in sheet.rows():
+            _check_columns(sheet, shown_as)
             kind, value = _value(row, shown_as)
             {"phone": phones, "customer_id": ids, "code": codes}[kind].append((row.number, value))
             if len(phones) + len(ids) + len(codes) > MAX_ROWS:
                 raise CampaignError(f"{shown_as}: more than {MAX_ROWS:,} rows (use [audience] filters for bigger groups)")
     except ImportFileError as exc:
         raise CampaignError(str(exc).replace(str(path), shown_as)) from None
-    _check_columns(csv_file, shown_as)
+    _check_columns(sheet, shown_as)
     return Recipients(shown_as, tuple(phones), tuple(ids), tuple(codes))
 
 
-def _check_columns(csv_file: CsvFile, shown_as: str) -> None:
-    if not csv_file.mapping:
+def _check_columns(sheet: SheetReader, shown_as: str) -> None:
+    header = getattr(sheet, "header_map", None)
+    if header is None or not header.mapping:
         raise CampaignError(f"{shown_as}: no phone, customer_id or code column (手机号, 客户编号, 推荐码)")
 
 

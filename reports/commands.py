@@ -55,7 +55,7 @@ def _meta(L: dict, filt: ReportFilter | None = None, **more) -> list[str]:
 
 @click.group("report")
 def report_group() -> None:
-    """Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list."""
+    """Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list, points, rewards."""
 
 
 @report_group.command("funnel")
