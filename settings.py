@@ -112,6 +112,15 @@ class TierSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The staff pages (`jinli serve`): proxy and sign-in throttling; sessions last [events] staff_session_hours."""
+
+    behind_proxy: bool = False  # behind a TLS proxy: trust its X-Forwarded-* headers (one hop), Secure cookies
+    signin_max_failures: int = 5  # wrong sign-ins per account or address before throttling
+    signin_lock_minutes: int = 15  # the throttle's window
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything config.toml says, with paths resolved against the file's folder."""
 
@@ -125,6 +134,7 @@ class Settings:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     tiers: TierSettings = field(default_factory=TierSettings)
     events: EventSettings = field(default_factory=EventSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     source: str = "<defaults>"
 
     @property
@@ -177,6 +187,7 @@ _SECTIONS = {
     "calendar": CalendarSettings,
     "tiers": TierSettings,
     "events": EventSettings,
+    "web": WebSettings,
 }
 
 
@@ -283,5 +294,9 @@ def _check_semantics(settings: Settings) -> None:
     if settings.calendar.feb29_in_common_years not in {"feb28", "mar1"}:
         raise ConfigError(f"{where}: [calendar] feb29_in_common_years: expected feb28 or mar1, got {settings.calendar.feb29_in_common_years!r}")
     check_ladder(settings.events.gift_ladder)
+    if settings.web.signin_max_failures < 1 or settings.web.signin_lock_minutes < 1:
+        raise ConfigError(f"{where}: [web] signin_max_failures and signin_lock_minutes: expected positive whole numbers")
+    if settings.events.staff_session_hours < 1:
+        raise ConfigError(f"{where}: [events] staff_session_hours: expected a positive number of hours")
     if settings.site.language not in {"zh", "en"}:
         raise ConfigError(f"{where}: [site] language: expected zh or en, got {settings.site.language!r}")

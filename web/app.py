@@ -12,6 +12,7 @@ from app import App
 from messaging.phone import mask_in_text
 from redaction import install_log_redaction
 from messaging.webhooks import twilio_blueprint
+from web.auth import auth_blueprint
 from web.checkin import checkin_blueprint
 import records.invitation_replies  # noqa: F401  (registers the 1 / 2 reply handlers on the inbound webhook)
 
@@ -21,6 +22,7 @@ BlueprintFactory = Callable[[App], Blueprint]
 
 # Every part of the site, as a factory taking the App: add new pages here.
 BLUEPRINTS: list[BlueprintFactory] = [twilio_blueprint, checkin_blueprint]
+BLUEPRINTS += [auth_blueprint]  # staff sign-in (sessions, CSRF) for the door page and /manage
 
 
 def default_blueprints(app: App) -> list[BlueprintFactory]:
