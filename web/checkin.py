@@ -29,6 +29,7 @@ def checkin_blueprint(app, token: str | None = None) -> Blueprint:
     bp.add_url_rule("/", "page", require(SIGNED_IN)(page), methods=["GET"])
     bp.add_url_rule("/", "submit", require(SIGNED_IN)(submit), methods=["POST"])
     bp.add_url_rule("/event", "choose", require(SIGNED_IN)(choose), methods=["POST"])
+    bp.add_url_rule("/rsvp", "rsvp", require(SIGNED_IN)(rsvp), methods=["POST"])
     bp.add_url_rule("/counts", "counts", require(SIGNED_IN, api=True)(counts), methods=["GET"])
     bp.add_url_rule("/api", "api", require(SIGNED_IN, api=True)(api), methods=["POST"])
     return bp
@@ -80,14 +81,29 @@ def _shown_guests(rows: list[dict], query: str) -> list[dict]:
 
 
 def choose():
-    """Remember the event this door works today."""
+    """Remember the event this door works today; what was typed before choosing is then checked in."""
     app = auth().app
     wanted = request.form.get("event_id", "")
     with app.engine.connect() as conn:
         door = _door(conn)
     if wanted.isdigit() and any(e["id"] == int(wanted) for e in door.events):
         session["door_event"] = [app.today().isoformat(), int(wanted)]
+        if request.form.get("who") or request.form.get("walk_in"):  # typed before choosing: carry on with it
+            return submit()
     return redirect(url_for("checkin.page"), code=303)
+
+
+def rsvp():
+    """Staff record a guest's confirmation (or decline) from the expected list."""
+    app, code, intent = auth().app, request.form.get("code", "")[:16], request.form.get("intent", "")
+    if intent not in ("confirm", "decline"):
+        return page(400, message=_t()["input_refused"])
+    try:
+        with app.engine.begin() as conn:
+            name = logic.rsvp(_door(conn), code, intent)
+    except logic.DoorProblem as problem:
+        return page(problem.status, message=problem.text(_t()))
+    return page(notice=_t()["rsvp_done"].format(name=name))
 
 
 def submit():

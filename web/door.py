@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from errors import InvalidValue, NotFound
 from messaging.phone import parse_mobile
@@ -157,6 +157,28 @@ def _note_unlinked(door: Door, customer_id: int, event_id: int, given: str) -> N
                                                 noted_by=door.staff.actor, noted_at=door.now))
     audit.record(door.conn, actor=door.staff.actor, action="referral.unlinked", subject="customer", subject_id=customer_id,
                  customer_id=customer_id, now=door.now, detail={"referrer_given": given, "event_id": event_id})
+
+
+def rsvp(door: Door, code: str, intent: str) -> str:
+    """Staff record a guest's answer (a phone call at the door: "I am coming"): confirmed or declined; the guest's name."""
+    invitation = invitation_by_code(door.conn, code) if is_code(code) else None
+    if invitation is None or not any(e["id"] == invitation["event_id"] for e in door.events):
+        raise DoorProblem("who_unknown", 404, who=code)
+    state = {"confirm": "confirmed", "decline": "declined"}[intent]
+    if invitation["state"] in ("invited", "confirmed", "declined") and invitation["state"] != state:
+        door.conn.execute(update(invitations_t).where(invitations_t.c.id == invitation["id"])
+                          .values(state=state, replied_at=door.now))
+        audit.record(door.conn, actor=door.staff.actor, action=f"invitation.{intent}", subject="event",
+                     subject_id=invitation["event_id"], customer_id=invitation["customer_id"], now=door.now,
+                     detail={"from": invitation["state"], "to": state})
+    return door.conn.execute(select(customers_t.c.name).where(customers_t.c.id == invitation["customer_id"])).scalar_one()
+
+
+def give_reward(conn: Connection, staff: Staff, customer_id: int, reward: str, now: datetime) -> None:
+    """The hook for a reward handed over at the door (a gift of the ladder, a referral prize): recorded in the
+    audit trail as the staff member's; the reward's own table comes with the feature that needs it."""
+    audit.record(conn, actor=staff.actor, action="reward.give", subject="customer", subject_id=customer_id,
+                 customer_id=customer_id, now=now, detail={"reward": reward})
 
 
 def expected(conn: Connection, event_id: int) -> list[dict]:
