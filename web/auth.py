@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, send_file,
+                   session, url_for)
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -60,6 +61,7 @@ def auth_blueprint(app: App, token: str | None = None) -> Blueprint:
     bp.add_url_rule("/signin", "signin", signin_page, methods=["GET"])
     bp.add_url_rule("/signin", "signin_post", signin_post, methods=["POST"])
     bp.add_url_rule("/signout", "signout", signout, methods=["POST"])
+    bp.add_url_rule("/staff-font.otf", "font", font, methods=["GET"])
     bp.before_request(protect)
     return bp
 
@@ -202,6 +204,17 @@ def _next_path() -> str:
     """Where to go after signing in: a path on this site only."""
     target = request.values.get("next", "")
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else ""
+
+
+def font():
+    """Noto Sans SC (the pylopdf-fonts-zh-cn package): the pages' last fallback font, fetched only by a browser
+    without a Chinese font of its own (a phone has one; a bare kiosk or a test's Chromium may not)."""
+    from reports.charts import cjk_font_path
+
+    path = cjk_font_path()
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="font/otf", max_age=365 * 24 * 3600)
 
 
 def signout():
