@@ -134,8 +134,10 @@ def test_the_door_page_works_without_javascript(app, browser):
     context.close()
 
 
-def test_a_manager_filters_the_funnel_by_store_and_downloads_it(app, screen, tmp_path):
+def test_a_manager_filters_the_funnel_by_store_and_downloads_it(app, site, screen, tmp_path):
     page, shot = screen
+    shutil.copytree(Path(__file__).resolve().parents[2] / "campaigns", site.parent / "campaigns",
+                    ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     with app.engine.begin() as conn:
         seed = seed_shop(conn)
         events = models.Event.__table__
@@ -163,4 +165,5 @@ def test_a_manager_filters_the_funnel_by_store_and_downloads_it(app, screen, tmp
         page.click("text=转介绍")
         shot("manage-3-referrals")
         page.click("text=活动状态")
+        assert "进行中" in page.locator("#campaigns").inner_text()
         shot("manage-4-campaigns")

@@ -137,3 +137,35 @@ def test_staff_opt_a_customer_out_from_the_follow_up_list_and_the_trail_names_th
     with app.engine.connect() as conn:
         entry = audit.entries(conn, customer_id=seed.ids["f2"])[0]
     assert (entry["actor"], entry["action"]) == ("staff:老板", "optout.add")
+
+
+def test_campaigns_show_their_status_and_last_run(app, site):
+    """salons: active, planned 12 on 06-01; birthday: sends held; lucky-day: paused (enabled = false), last error."""
+    import shutil
+    from datetime import date, datetime, timezone
+    from pathlib import Path
+
+    from sqlalchemy import insert
+
+    repo = Path(__file__).resolve().parents[2]
+    shutil.copytree(repo / "campaigns", site.parent / "campaigns", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    lucky = site.parent / "campaigns" / "lucky_day.toml"
+    lucky.write_text(lucky.read_text(encoding="utf-8").replace("enabled = true", "enabled = false"), encoding="utf-8")
+    at = datetime(2025, 6, 1, 2, 0, tzinfo=timezone.utc)
+    with app.engine.begin() as conn:
+        conn.execute(insert(models.PlanningRun.__table__).values(campaign_id="salons", day=date(2025, 6, 1), outcome="planned",
+                                                                 planned=12, ran_at=at))
+        conn.execute(insert(models.CampaignHold.__table__).values(campaign_id="birthday", reason="模板未审核", since=at))
+        conn.execute(insert(models.CampaignPlanningError.__table__).values(campaign_id="lucky-day", day=date(2025, 6, 1),
+                                                                           error="audience: bad rule", failed_at=at))
+        staff.add_staff(conn, "老板", "admin", (), PASSWORD, app.now())
+    client = flask_app(app).test_client()
+    sign_in(client, "老板", PASSWORD)
+    rows = re.findall(r"<tr><td><b>[^<]*</b><br><span class=\"muted\">([\w-]+)</span></td>\s*<td>([^<]*)</td>\s*<td>([^<]*)",
+                      client.get("/manage/campaigns").text)
+    shown = {campaign: (status.strip(), run.strip()) for campaign, status, run in rows}
+    assert shown["salons"] == ("进行中", "2025-06-01 · planned")
+    assert shown["birthday"] == ("发送暂停（配置错误）: 模板未审核", "—")
+    assert shown["lucky-day"][0] == "已暂停"
+    assert "2025-06-01: audience: bad rule" in client.get("/manage/campaigns").text
+    assert "2025-06-01 10:00" in client.get("/manage/campaigns").text  # the run's time in Shanghai
