@@ -21,7 +21,7 @@ from settings import TierSettings
 INDICATOR_LABELS = {
     "deposit": "入金额 deposit", "term": "入金期 term", "renewals": "续金 renewals",
     "topups": "加金 top-ups", "referrals": "转介绍 referrals", "events": "参加活动 events",
-    "withdrawals": "出金 withdrawals",
+    "withdrawals": "出金 withdrawals", "points": "积分 points",
 }
 __all__ = ["mask"]
 
@@ -68,7 +68,8 @@ def import_summary(summary, file: str, as_json: bool) -> None:
         return
     click.echo(f"{file}: imported {summary.imported}, updated {summary.updated}, "
                f"unchanged {summary.unchanged}, rejected {summary.rejected}"
-               + (f", warnings {summary.warnings}" if summary.warnings else ""))
+               + (f", warnings {summary.warnings}" if summary.warnings else "")
+               + (f", merged {summary.merged} (a phone or id repeated: the last row counts)" if summary.merged else ""))
     if summary.ignored_columns:
         click.echo(f"ignored columns: {', '.join(summary.ignored_columns)}")
     if summary.rejects_path:
@@ -96,12 +97,17 @@ def _value_text(name: str, value: int) -> str:
     return str(value)
 
 
+def _shown(settings: TierSettings) -> tuple[str, ...]:
+    """The indicators in use: the points balance only when [tiers] points has thresholds."""
+    return tuple(n for n in INDICATORS if n != "points" or settings.points)
+
+
 def explain(person, breakdown: Breakdown, settings: TierSettings, as_json: bool) -> None:
     if as_json:
         print_json({
             "customer": {"id": person["id"], "name": person["name"], "phone": mask(person["phone"])},
             "as_of": breakdown.as_of.isoformat(),
-            "indicators": {n: {"value": breakdown.values[n], "points": breakdown.points[n]} for n in INDICATORS},
+            "indicators": {n: {"value": breakdown.values[n], "points": breakdown.points[n]} for n in _shown(settings)},
             "score": breakdown.score, "computed_tier": breakdown.computed_tier,
             "pinned_tier": breakdown.pinned_tier, "tier": breakdown.tier,
         })
@@ -109,7 +115,7 @@ def explain(person, breakdown: Breakdown, settings: TierSettings, as_json: bool)
     table = Table(title=f"{person['name']} ({mask(person['phone'])}) as of {breakdown.as_of.isoformat()}")
     for header, justify in (("indicator 指标", "left"), ("value", "right"), ("points 得分", "right")):
         table.add_column(header, justify=justify)
-    for name in INDICATORS:
+    for name in _shown(settings):
         table.add_row(INDICATOR_LABELS[name], _value_text(name, breakdown.values[name]), str(breakdown.points[name]))
     table.add_row("total 合计", "", str(breakdown.score))
     console().print(table)
@@ -152,7 +158,9 @@ REASON_LABELS = {
     "opted_out": "已退订 opted out", "invalid_phone": "号码无效 invalid phone", "tier": "等级不符 tier",
     "store": "门店不符 store", "not_new": "非新客户 not new", "not_old": "非老客户 not old",
     "cap": "本周已达上限 weekly cap", "capacity": "名额已满 capacity", "duplicate_text": "重复短信 duplicate text",
-    "too_long": "短信过长 too long",
+    "too_long": "短信过长 too long", "no_template": "无报备模板 no approved template",
+    "bad_variable": "变量不合规 variable over its limit", "daily_cap": "当日已达上限 daily cap",
+    "cap_preempted": "让位于优先活动 cap preempted", "cancelled": "已取消 cancelled",
 }
 
 
@@ -162,6 +170,9 @@ def campaign_list(rows: list[dict], problems: list[str], as_json: bool) -> None:
         return
     for row in rows:
         state = "" if row["enabled"] else "  (disabled)"
+        paused = row.get("paused")
+        if paused:
+            state += f"  (PAUSED 已暂停 since {paused['since'][:16]} by {paused['by']}{': ' + paused['reason'] if paused['reason'] else ''})"
         click.echo(f"{row['id']:<16} {row['kind']:<20} tiers {row['tiers']:<5} {row['name']}{state}")
         for line in row["next"] or ["no occurrence in the period"]:
             click.echo(f"{'':<18}{line}")
@@ -184,13 +195,27 @@ def preview(data: dict, as_json: bool) -> None:
                    f"{totals['recipients']} recipients, {totals['segments']} segments, ¥{totals['cost']:.2f}; "
                    f"{totals['excluded']} excluded")
         for r in occ["recipients"]:
-            click.echo(f"  {r['name']} [{r['tier']}] {r['phone']} · {r['segments']} segment(s) · {r['gateway']}\n      {r['text']}")
+            click.echo(f"  {_recipient_line(r)}\n      {r['text']}")
+            for finding in r.get("lint", []):
+                click.echo(f"      {finding['level']}: {finding['category']}: {', '.join(finding['words'])}")
         reasons: dict[str, int] = {}
         for e in occ["excluded"]:
             reasons[e["reason"]] = reasons.get(e["reason"], 0) + 1
         for reason, count in sorted(reasons.items()):
             names = ", ".join([e["name"] for e in occ["excluded"] if e["reason"] == reason][:8])
             click.echo(f"  excluded {REASON_LABELS.get(reason, reason)}: {count} ({names}{', …' if count > 8 else ''})")
+            detail = next((e["detail"] for e in occ["excluded"] if e["reason"] == reason and e.get("detail")), None)
+            if detail:
+                click.echo(f"      {detail}")
+
+
+def _recipient_line(r: dict) -> str:
+    """name [tier] phone · segments · gateway template-code · cost (· deferred daily_cap → when)."""
+    code = f" {r['template_code']}" if r.get("template_code") else ""
+    line = f"{r['name']} [{r['tier']}] {r['phone']} · {r['segments']} segment(s) · {r['gateway']}{code} · ¥{r['cost']:.2f}"
+    if r.get("deferred"):
+        line += f" · deferred {r['deferred']} → {r['send_at']}"
+    return line
 
 
 def run_summary(day: date, planned, dispatched, dry_run: bool) -> None:
@@ -201,6 +226,10 @@ def run_summary(day: date, planned, dispatched, dry_run: bool) -> None:
         click.echo(f"  suppressed {REASON_LABELS.get(reason, reason)}: {count}")
     for reason, count in sorted(planned.excluded.items()):
         click.echo(f"  not targeted {REASON_LABELS.get(reason, reason)}: {count}")
+    for campaign_id, count in sorted(planned.preempted.items()):
+        click.echo(f"  suppressed {REASON_LABELS['cap_preempted']} ({campaign_id}): {count}")
+    for campaign_id in planned.paused:
+        click.echo(f"  paused, not planned: {campaign_id} (`jinli campaigns resume {campaign_id}`)")
     if planned.failed:
         click.echo(f"  campaigns failed at planning, skipped: {len(planned.failed)}")
     for campaign_id, error in sorted(planned.failed.items()):

@@ -7,12 +7,16 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from errors import ConfigError
 from records.event_config import EventSettings, check_ladder
+from records.parsing import MAX_AMOUNT
+from records.loyalty_config import LoyaltySettings, check_loyalty
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.toml"
 
@@ -31,6 +35,9 @@ class SiteSettings:
     templates_dir: str = "templates"
     brand: str = "金福金行"
     holidays_file: str = ""  # official holidays and closing days (TOML); empty: the library's years only
+    # Where customers and providers reach `jinli serve` from outside: RSVP / opt-out links, Twilio's
+    # webhooks. [twilio] public_base_url is an alias of it (one value: giving both differently is an error).
+    public_base_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,13 @@ class SmsSettings:
     max_attempts: int = 5
     retry_base_seconds: int = 30
     reconcile_after_minutes: int = 10
+    confirm_above: int = 500  # a manual send of more texts asks for confirmation (or --yes)
     # Gateway by the destination's country: {"CN": "aliyun", "default": "twilio"}; a country not
     # named (and no "default") goes through ``gateway``.
     routes: dict[str, str] = field(default_factory=dict)
+    # The approved-template registry and the content rules (data files, relative to config.toml).
+    approved_templates: str = "templates/approved.toml"
+    content_rules: str = "templates/content_rules.toml"
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,13 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True)
+class CallbackSettings:
+    """The domestic providers' callbacks (served only when JINLI_CALLBACK_SECRET is set)."""
+
+    allow_from: list[str] = field(default_factory=list)  # CIDRs the providers call from; empty: any address
+
+
+@dataclass(frozen=True)
 class AliyunSettings:
     """Aliyun SMS (dysmsapi); credentials from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET."""
 
@@ -73,6 +91,10 @@ class AliyunSettings:
     region: str = "cn-hangzhou"
     endpoint: str = ""  # empty: dysmsapi.aliyuncs.com; else host[:port] or http(s)://host[:port]
     timeout_seconds: float = 10.0
+    # Provider rules: promotional (marketing) texts only inside these local hours; at most daily_cap
+    # texts per number per day (0: no cap), the next ones deferred to the next allowed day.
+    marketing_hours: tuple[str, str] = ("08:00", "20:00")
+    daily_cap: int = 50
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,10 @@ class TencentSettings:
     region: str = "ap-guangzhou"
     endpoint: str = ""  # empty: sms.tencentcloudapi.com; else host[:port] or http(s)://host[:port]
     timeout_seconds: float = 10.0
+    # Provider rules: promotional (marketing) texts only inside these local hours; at most daily_cap
+    # texts per number per day (0: no cap), the next ones deferred to the next allowed day.
+    marketing_hours: tuple[str, str] = ("08:00", "20:00")
+    daily_cap: int = 50
 
 
 @dataclass(frozen=True)
@@ -109,6 +135,17 @@ class TierSettings:
     events_window_days: int = 183
     withdrawals: tuple[tuple[int, int], ...] = ((1, -1),)
     withdrawals_window_days: int = 183
+    # Loyalty points balance (DOMAIN §3) as an indicator, [threshold, points] pairs; empty: off.
+    points: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """Bounds on imported values that a shop may set otherwise (the fixed ones live in records.bounds)."""
+
+    max_amount: int = MAX_AMOUNT  # CNY, per holding or movement
+    max_name_length: int = 50  # characters
+    start_ahead_days: int = 365  # how far after the import day a holding may start
 
 
 @dataclass(frozen=True)
@@ -131,15 +168,23 @@ class Settings:
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     aliyun: AliyunSettings = field(default_factory=AliyunSettings)
     tencent: TencentSettings = field(default_factory=TencentSettings)
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     tiers: TierSettings = field(default_factory=TierSettings)
     events: EventSettings = field(default_factory=EventSettings)
+    imports: ImportSettings = field(default_factory=ImportSettings)  # the [import] table
+    loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
     web: WebSettings = field(default_factory=WebSettings)
     source: str = "<defaults>"
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.site.timezone)
+
+    @property
+    def public_base_url(self) -> str:
+        """The site's public URL without a trailing slash: [site] public_base_url, else its alias [twilio] public_base_url."""
+        return (self.site.public_base_url or self.twilio.public_base_url).strip().rstrip("/")
 
     @property
     def database_url(self) -> str:
@@ -184,11 +229,15 @@ _SECTIONS = {
     "twilio": TwilioSettings,
     "aliyun": AliyunSettings,
     "tencent": TencentSettings,
+    "callbacks": CallbackSettings,
     "calendar": CalendarSettings,
     "tiers": TierSettings,
     "events": EventSettings,
+    "import": ImportSettings,
+    "loyalty": LoyaltySettings,
     "web": WebSettings,
 }
+_FIELDS = {"import": "imports"}  # a section whose name is a Python keyword
 
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -217,7 +266,7 @@ def settings_from_dict(raw: dict[str, Any], *, base_dir: Path, source: str = "<d
             raise ConfigError(f"{source}: unknown section [{name}]")
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: [{name}] must be a table")
-        sections[name] = _build_section(_SECTIONS[name], value, f"{source}: [{name}]")
+        sections[_FIELDS.get(name, name)] = _build_section(_SECTIONS[name], value, f"{source}: [{name}]")
     settings = Settings(base_dir=base_dir, source=source, **sections)
     _check_semantics(settings)
     return settings
@@ -230,8 +279,13 @@ def _build_section(cls: type, values: dict[str, Any], where: str) -> Any:
     for key, value in values.items():
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r}")
-        kwargs[key] = _coerce(getattr(defaults, key), value, f"{where} {key}")
+        kwargs[key] = _coerce(_sample(getattr(defaults, key)), value, f"{where} {key}")
     return cls(**kwargs)
+
+
+def _sample(default: Any) -> Any:
+    """What a value must look like: an empty list by default is a list of [threshold, points] pairs."""
+    return ((0, 0),) if default == () else default
 
 
 def _coerce(default: Any, value: Any, where: str) -> Any:
@@ -244,6 +298,8 @@ def _coerce(default: Any, value: Any, where: str) -> Any:
     if isinstance(default, tuple):
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
+        if default and dataclasses.is_dataclass(default[0]):  # an array of tables, e.g. [[loyalty.rewards]]
+            return tuple(_table(type(default[0]), item, where) for item in value)
         if default and isinstance(default[0], tuple):  # a list of [threshold, points] pairs
             return tuple(_coerce(default[0], item, where) for item in value)
         if len(value) != len(default):
@@ -252,6 +308,12 @@ def _coerce(default: Any, value: Any, where: str) -> Any:
     if default is not None and type(value) is not type(default):
         raise ConfigError(f"{where}: expected {type(default).__name__}, got {value!r}")
     return value
+
+
+def _table(cls: type, value: Any, where: str) -> Any:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table, got {value!r}")
+    return _build_section(cls, value, where)
 
 
 GATEWAYS = ("console", "file", "twilio", "aliyun", "tencent")
@@ -267,8 +329,41 @@ def _check_routes(routes: dict, where: str) -> None:
             raise ConfigError(f"{where}: [sms] routes {country}: expected {_GATEWAY_LIST}, got {gateway!r}")
 
 
+def _check_provider_rules(section, name: str, where: str) -> None:
+    """marketing_hours: two HH:MM times, the window's start before its end; daily_cap: 0 or more."""
+    try:
+        start, end = (time.fromisoformat(t) for t in section.marketing_hours)
+    except ValueError:
+        raise ConfigError(f"{where}: [{name}] marketing_hours: expected two HH:MM times, got {section.marketing_hours!r}") from None
+    if not start < end:
+        raise ConfigError(f"{where}: [{name}] marketing_hours: the start must be before the end, got {section.marketing_hours!r}")
+    if section.daily_cap < 0:
+        raise ConfigError(f"{where}: [{name}] daily_cap: expected 0 (no cap) or more texts, got {section.daily_cap!r}")
+
+
+def _check_public_url(settings: Settings, where: str) -> None:
+    """[site] public_base_url and its alias [twilio] public_base_url: one value, an http(s) URL."""
+    site, alias = settings.site.public_base_url.strip().rstrip("/"), settings.twilio.public_base_url.strip().rstrip("/")
+    if site and alias and site != alias:
+        raise ConfigError(f"{where}: [site] public_base_url {site!r} and its alias [twilio] public_base_url {alias!r} "
+                          "differ: keep one (the [site] key)")
+    url = settings.public_base_url
+    if url and urlsplit(url).scheme not in {"http", "https"}:
+        raise ConfigError(f"{where}: [site] public_base_url: expected an http(s):// URL, got {url!r}")
+
+
+def _check_allow_list(cidrs: list, where: str) -> None:
+    for cidr in cidrs:
+        try:
+            ip_network(cidr, strict=False)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: [callbacks] allow_from: {cidr!r} is not an address or CIDR like 203.0.113.0/24") from None
+
+
 def _check_semantics(settings: Settings) -> None:
     where = settings.source
+    _check_public_url(settings, where)
+    _check_allow_list(settings.callbacks.allow_from, where)
     try:
         settings.tz
     except (ZoneInfoNotFoundError, ValueError):
@@ -280,6 +375,8 @@ def _check_semantics(settings: Settings) -> None:
     if settings.sms.gateway not in GATEWAYS:
         raise ConfigError(f"{where}: [sms] gateway: expected {_GATEWAY_LIST}, got {settings.sms.gateway!r}")
     _check_routes(settings.sms.routes, where)
+    for name in ("aliyun", "tencent"):
+        _check_provider_rules(getattr(settings, name), name, where)
     if not 70 <= settings.sms.max_render_chars <= 100_000:
         raise ConfigError(f"{where}: [sms] max_render_chars: expected 70 to 100000 characters, got {settings.sms.max_render_chars!r}")
     if settings.sms.max_segments < 1:
@@ -289,14 +386,24 @@ def _check_semantics(settings: Settings) -> None:
     if settings.sms.reconcile_after_minutes < 1:
         raise ConfigError(f"{where}: [sms] reconcile_after_minutes: expected a positive number of minutes, "
                           f"got {settings.sms.reconcile_after_minutes!r}")
+    if settings.sms.confirm_above < 0:
+        raise ConfigError(f"{where}: [sms] confirm_above: expected 0 or more texts, got {settings.sms.confirm_above!r}")
     if settings.calendar.zodiac_boundary not in {"spring_festival", "lichun"}:
         raise ConfigError(f"{where}: [calendar] zodiac_boundary: expected spring_festival or lichun, got {settings.calendar.zodiac_boundary!r}")
     if settings.calendar.feb29_in_common_years not in {"feb28", "mar1"}:
         raise ConfigError(f"{where}: [calendar] feb29_in_common_years: expected feb28 or mar1, got {settings.calendar.feb29_in_common_years!r}")
     check_ladder(settings.events.gift_ladder)
+    _check_import(settings.imports, where)
+    check_loyalty(settings.loyalty, where)
     if settings.web.signin_max_failures < 1 or settings.web.signin_lock_minutes < 1:
         raise ConfigError(f"{where}: [web] signin_max_failures and signin_lock_minutes: expected positive whole numbers")
     if settings.events.staff_session_hours < 1:
         raise ConfigError(f"{where}: [events] staff_session_hours: expected a positive number of hours")
     if settings.site.language not in {"zh", "en"}:
         raise ConfigError(f"{where}: [site] language: expected zh or en, got {settings.site.language!r}")
+
+
+def _check_import(imports: ImportSettings, where: str) -> None:
+    for key, lowest in (("max_amount", 1), ("max_name_length", 1), ("start_ahead_days", 0)):
+        if getattr(imports, key) < lowest:
+            raise ConfigError(f"{where}: [import] {key}: expected at least {lowest}, got {getattr(imports, key)!r}")

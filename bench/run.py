@@ -35,6 +35,7 @@ MONTHLY_RETURN_SHARE = 0.3  # the 300,000-recipient 月月返 notice at a millio
 SECTIONS = (
     ("csv_import", "csv_import", ()),
     ("tier_recompute", "tiers", ()),
+    ("points_recompute", "points", ("records.loyalty:recompute",)),
     ("planning", "planning", ()),
     ("dispatch", "dispatch", ("messaging.dispatch:send_due_messages", "messaging.gateways.twilio")),
     ("funnel_report", "funnel", ("reports.funnel:funnel", "reports.filters")),

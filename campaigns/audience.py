@@ -2,7 +2,8 @@
 
 The rule (birthday keys, lucky animals and signs, maturing holdings...) picks the candidates; the
 same query classifies each candidate as a recipient or excluded with a reason, in this order:
-opted_out, invalid_phone, tier, store, not_new / not_old, cap (marketing only), capacity.
+opted_out, invalid_phone, tier, the [audience] filters (store, not_new / not_old, gender, age,
+birth_year, holding: campaigns.audience_filters), cap (marketing only), capacity.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any, Iterator
 
 from sqlalchemy import Connection, and_, case, exists, extract, func, null, or_, select, true
 
+from campaigns.audience_filters import filter_whens
 from campaigns.definitions import Campaign
 from campaigns.occurrences import (AttendedWithoutDeposit, BirthdayOn, BirthdayWithMaturity, Everyone, InvitedTo,
-                                   LuckyDay, MaturingOn, MonthlyReturnOn, Occurrence)
+                                   Listed, LuckyDay, MaturingOn, MonthlyReturnOn, Occurrence)
+from messaging.optouts import opted_out_phones
 from records import models
 
 customers_t = models.Customer.__table__
@@ -37,6 +40,8 @@ FIELD_COLUMNS = {
     "birthday": {"birth_calendar", "birth_year", "birth_month", "birth_day", "birth_leap"},
 }
 ACTIVE_STATES = ("planned", "sending", "sent", "delivered")
+CAP_WINDOW = timedelta(days=7)
+CAP_RECENT = "cap_recent"  # extra column: the customer's messages in the cap window (campaigns.preemption)
 PAGE = 5_000  # rows per page when an audience is streamed
 
 
@@ -92,6 +97,9 @@ def _rule(occurrence: Occurrence, campaign: Campaign, boundary_default: str):
                .join(events_t, events_t.c.id == invitations_t.c.event_id)
                .where(events_t.c.key == rule.event_key, invitations_t.c.state.in_(rule.states)).subquery("inv"))
         return inv, true(), [inv.c.checkin_code]
+    if isinstance(rule, Listed):
+        named = [c.phone.in_(sorted(rule.phones)), c.id.in_(sorted(rule.ids)), c.referral_code.in_(sorted(rule.codes))]
+        return None, or_(*named), []
     if isinstance(rule, AttendedWithoutDeposit):
         came = (select(checkins_t.c.customer_id).join(events_t, events_t.c.id == checkins_t.c.event_id)
                 .where(events_t.c.key == rule.event_key).subquery("came"))
@@ -109,14 +117,26 @@ def _monthly_return_due(day: date):
     return and_(h.monthly_return.is_(True), h.start_on < day, h.maturity_on >= day, same_day)
 
 
-def _cap_counts(occurrence: Occurrence):
+def cap_window(occurrence: Occurrence) -> tuple:
+    """The customer's other marketing messages the cap counts against ``occurrence``: any not suppressed
+    within 7 days either side of its send time (a later one is as much in a rolling week as an earlier
+    one, so the order in which campaigns plan does not matter), the occurrence's own excluded."""
     o = outbox_t.c
-    since = occurrence.send_at - timedelta(days=7)
     own = and_(o.campaign_id == occurrence.campaign_id, o.step == occurrence.step, o.occurrence_on == occurrence.subject_on)
-    return (select(o.customer_id, func.count().label("recent"))
-            .where(o.message_class == "marketing", o.state.in_(ACTIVE_STATES), o.due_at > since,
-                   o.due_at <= occurrence.send_at, ~own)
-            .group_by(o.customer_id).subquery("recent"))
+    return (o.message_class == "marketing", o.state.in_(ACTIVE_STATES), o.due_at > occurrence.send_at - CAP_WINDOW,
+            o.due_at < occurrence.send_at + CAP_WINDOW, ~own)
+
+
+def _displaceable(priority: int):
+    """1 for a message a message of ``priority`` may displace (unsent, lower priority), else 0."""
+    o = outbox_t.c
+    return case((and_(o.state == "planned", o.priority < priority), 1), else_=0)
+
+
+def _cap_counts(occurrence: Occurrence, priority: int):
+    o = outbox_t.c
+    return (select(o.customer_id, func.count().label("recent"), func.sum(_displaceable(priority)).label("displaceable"))
+            .where(*cap_window(occurrence)).group_by(o.customer_id).subquery("recent"))
 
 
 def _targeted_tiers(campaign: Campaign, occurrence: Occurrence) -> frozenset[str]:
@@ -128,16 +148,13 @@ def _targeted_tiers(campaign: Campaign, occurrence: Occurrence) -> frozenset[str
 def _reason(campaign: Campaign, occurrence: Occurrence, policy: AudiencePolicy, recent):
     c = customers_t.c
     tiers = sorted(_targeted_tiers(campaign, occurrence))
-    whens = [(c.opted_out.is_(True), "opted_out"), (c.phone_status != "ok", "invalid_phone"), (c.tier.not_in(tiers), "tier")]
-    if campaign.audience.stores:
-        whens.append((c.store.not_in(sorted(campaign.audience.stores)), "store"))
-    day = occurrence.on
-    if campaign.audience.customers == "new":
-        whens.append((or_(c.joined_on.is_(None), c.joined_on <= day - timedelta(days=policy.new_customer_days)), "not_new"))
-    if campaign.audience.customers == "old":
-        whens.append((or_(c.joined_on.is_(None), c.joined_on > day - timedelta(days=policy.old_customer_days)), "not_old"))
+    # A phone that opted out before it was a customer is opted out too (its flag may not be set yet).
+    whens = [(or_(c.opted_out.is_(True), c.phone.in_(opted_out_phones())), "opted_out"), (c.phone_status != "ok", "invalid_phone"), (c.tier.not_in(tiers), "tier")]
+    whens += filter_whens(campaign.audience, occurrence.on, policy.new_customer_days, policy.old_customer_days)
     if occurrence.message_class == "marketing" and recent is not None:
-        whens.append((func.coalesce(recent.c.recent, 0) >= policy.weekly_cap, "cap"))
+        # At the cap unless enough of those messages are unsent and of lower priority: they make room.
+        room = func.coalesce(recent.c.recent, 0) - func.coalesce(recent.c.displaceable, 0)
+        whens.append((room >= policy.weekly_cap, "cap"))
     return case(*whens, else_=null())
 
 
@@ -189,8 +206,10 @@ def _audience_query(campaign: Campaign, occurrence: Occurrence, policy: Audience
     """The audience SELECT (customer columns, the rule's extra columns, reason) and the extra names."""
     c = customers_t.c
     joined, condition, extra = _rule(occurrence, campaign, boundary_default)
-    recent = _cap_counts(occurrence) if occurrence.message_class == "marketing" else None
+    recent = _cap_counts(occurrence, campaign.priority) if occurrence.message_class == "marketing" else None
     reason = _reason(campaign, occurrence, policy, recent).label("reason")
+    if recent is not None:
+        extra = [*extra, func.coalesce(recent.c.recent, 0).label(CAP_RECENT)]
     source = customers_t
     if joined is not None:
         source = source.join(joined, joined.c.customer_id == c.id)
@@ -223,8 +242,10 @@ def select_limited(conn: Connection, campaign: Campaign, occurrence: Occurrence,
     """
     c = customers_t.c
     joined, condition, extra = _rule(occurrence, campaign, boundary_default)
-    recent = _correlated_cap(occurrence) if occurrence.message_class == "marketing" else None
+    recent = _correlated_cap(occurrence, campaign.priority) if occurrence.message_class == "marketing" else None
     eligible = _reason(campaign, occurrence, policy, recent).is_(None)
+    if recent is not None:
+        extra = [*extra, recent.c.recent.label(CAP_RECENT)]
     source = customers_t if joined is None else customers_t.join(joined, joined.c.customer_id == c.id)
     base = select(*COLUMNS, *extra, null().label("reason")).select_from(source).where(condition, eligible)
     names = [col.name for col in extra]
@@ -249,21 +270,20 @@ def _invited_here(occurrence: Occurrence):
     return select(i.customer_id).join(events_t, e.id == i.event_id).where(e.key == key)
 
 
-def _correlated_cap(occurrence: Occurrence):
-    """The customer's marketing messages in the 7 days before the send time, as a per-row subquery."""
+def _correlated_cap(occurrence: Occurrence, priority: int):
+    """The customer's messages in the cap window (and those of them it may displace), as per-row subqueries."""
     o, c = outbox_t.c, customers_t.c
-    since = occurrence.send_at - timedelta(days=7)
-    own = and_(o.campaign_id == occurrence.campaign_id, o.step == occurrence.step, o.occurrence_on == occurrence.subject_on)
-    count = (select(func.count()).where(o.customer_id == c.id, o.message_class == "marketing", o.state.in_(ACTIVE_STATES),
-                                        o.due_at > since, o.due_at <= occurrence.send_at, ~own).scalar_subquery())
-    return _Recent(count)
+    mine = (o.customer_id == c.id, *cap_window(occurrence))
+    count = select(func.count()).where(*mine).scalar_subquery()
+    displaceable = select(func.coalesce(func.sum(_displaceable(priority)), 0)).where(*mine).scalar_subquery()
+    return _Recent(count, displaceable)
 
 
 class _Recent:
-    """Quacks like the grouped ``recent`` subquery for ``_reason``: ``.c.recent`` is the count."""
+    """Quacks like the grouped ``recent`` subquery for ``_reason``: ``.c.recent``, ``.c.displaceable``."""
 
-    def __init__(self, count):
-        self.c = type("Columns", (), {"recent": count})()
+    def __init__(self, count, displaceable):
+        self.c = type("Columns", (), {"recent": count, "displaceable": displaceable})()
 
 
 def _candidates(rows, width: int, extra_names: list[str]) -> list[Candidate]:

@@ -14,10 +14,14 @@ from campaigns.definitions import load_campaigns
 from campaigns.occurrences import occurrences
 from campaigns.planning import Planner
 from campaigns.run import plan_day, preview, preview_json
+from messaging.send_safety import confirm_large_send, refuse_future_day, sending_clock
+from campaigns.schedule import end_of_sending, simulate_day
+from campaigns.pause_commands import pause_command, resume_command
 from campaigns.validation import missing_templates, validate_all
 from errors import CampaignError, NotFound
+from messaging.pauses import pauses
 from records import planning_errors
-from records.transactions import write_transaction
+from records.transactions import rolled_back_transaction, write_transaction
 from schedules.workdays import campaign_calendar_warnings
 
 
@@ -25,7 +29,11 @@ from schedules.workdays import campaign_calendar_warnings
 
 @click.group("campaigns")
 def campaigns_group() -> None:
-    """Campaign files: validate, list, preview."""
+    """Campaign files: validate, list, preview; pause and resume."""
+
+
+campaigns_group.add_command(pause_command)
+campaigns_group.add_command(resume_command)
 
 
 @campaigns_group.command("validate")
@@ -33,8 +41,11 @@ def campaigns_group() -> None:
 def validate(app: App) -> None:
     """Check every campaign file and template; one line per problem, exit 1 if any."""
     planner = Planner.from_settings(app.settings)
-    campaigns, problems = validate_all(planner, app.today())
+    with app.engine.connect() as conn:  # audience names are checked against the customers
+        campaigns, problems, warnings = validate_all(planner, app.today(), conn)
     _warn_unknown_years(planner, campaigns, app.today())
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
@@ -54,6 +65,7 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
     _warn_unknown_years(planner, campaigns, today)
     with app.engine.connect() as conn:
         failures = planning_errors.last_errors(conn)
+        paused = pauses(conn)
     rows = []
     for campaign in campaigns:
         upcoming = [o for d in range(days) for o in occurrences(campaign, today + timedelta(days=d), planner.calendar)]
@@ -65,7 +77,8 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
         rows.append({"id": campaign.id, "name": campaign.name, "kind": campaign.kind, "enabled": campaign.enabled,
                      "tiers": "".join(sorted(campaign.audience.tiers)),
                      "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]],
-                     "last_planning_error": _failure(failures.get(campaign.id))})
+                     "last_planning_error": _failure(failures.get(campaign.id)), "priority": campaign.priority,
+                     "paused": _pause(paused.get(campaign.id))})
     fmt.campaign_list(rows, problems, as_json)
 
 
@@ -87,6 +100,13 @@ def preview_command(app: App, campaign_id: str, day: date | None, as_json: bool)
     with app.engine.connect() as conn:
         data = preview_json(campaign, day, preview(conn, planner, campaign, day))
     fmt.preview(data, as_json)
+
+
+def _pause(found: dict | None) -> dict | None:
+    """The campaign's pause as `campaigns list` shows it (None: not paused)."""
+    if found is None:
+        return None
+    return {"since": found["since"].isoformat(), "by": found["actor"], "reason": found["reason"]}
 
 
 def _failure(found: dict | None) -> dict | None:
@@ -113,40 +133,47 @@ def _one_campaign(app: App, campaign_id: str):
 @click.option("--now", "use_now", is_flag=True, help="plan today and send what is due now (the default)")
 @click.option("--campaign", "campaign_id", help="only this campaign")
 @click.option("--dry-run", is_flag=True, help="plan and show counts, send nothing")
+@click.option("--yes", is_flag=True, help="send without asking, even more than [sms] confirm_above texts")
 @pass_app
-def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | None, dry_run: bool) -> None:
+def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | None, dry_run: bool, yes: bool) -> None:
     """Plan the due occurrences and dispatch what is due; print a summary."""
     if day and use_now:
         raise click.UsageError("--date and --now exclude each other")
     planner = Planner.from_settings(app.settings)
+    campaigns = _runnable_campaigns(app, planner, campaign_id)
+    refuse_future_day(app.settings, day, app.today(), dry_run)
+    planned_at = app.now() if day is None else end_of_sending(planner, campaigns, day)
+    send_until = sending_clock(app.settings, planned_at, app.now())
+    day = day or app.today()
+    if not dry_run and not yes:
+        with rolled_back_transaction(app.engine) as conn:
+            found = simulate_day(conn, planner, campaigns, day, planned_at, send_until)
+        confirm_large_send(app.settings, sum(c.texts for c in found.campaigns.values()), yes)
+    with write_transaction(app.engine) as conn:
+        planned = plan_day(conn, planner, campaigns, day, planned_at, worker=f"run@{socket.gethostname()}")
+        if dry_run:
+            conn.rollback()
+    dispatched = None if dry_run else _dispatch(app, send_until)
+    fmt.run_summary(day, planned, dispatched, dry_run)
+
+
+def _runnable_campaigns(app: App, planner: Planner, campaign_id: str | None) -> list:
+    """The valid campaigns (or the one named) whose templates exist; one `skipped:` line for each of the others."""
     campaigns, problems = load_campaigns(app.settings.campaigns_path)
     if campaign_id:
         campaigns = [_one_campaign(app, campaign_id)]
     missing = {c.id: missing_templates(planner, c) for c in campaigns}
-    campaigns = [c for c in campaigns if not missing[c.id]]  # planning them could only fail
     for problem in problems + [line for lines in missing.values() for line in lines]:
         click.echo(f"skipped: {problem}", err=True)
-    now = app.now() if day is None else _end_of_sending(planner, campaigns, day)
-    day = day or app.today()
-    with write_transaction(app.engine) as conn:
-        planned = plan_day(conn, planner, campaigns, day, now, worker=f"run@{socket.gethostname()}")
-        if dry_run:
-            conn.rollback()
-    dispatched = None if dry_run else _dispatch(app, now)
-    fmt.run_summary(day, planned, dispatched, dry_run)
+    return [c for c in campaigns if not missing[c.id]]  # planning them could only fail
 
 
-def _end_of_sending(planner: Planner, campaigns, day: date) -> datetime:
-    """A simulated day's clock: its last send time (quiet hours still defer what falls in them)."""
-    times = [planner.calendar_send_at(c, day) for c in campaigns] or [planner.calendar_send_at_time(day)]
-    return max(times)
-
-
-def _dispatch(app: App, now: datetime):
+def _dispatch(app: App, send_until: datetime):
     from messaging.gateways import make_gateway
     from messaging.dispatch import send_due_messages
 
     gateway = make_gateway(app.settings)
     with fmt.progress("sending", lines_from=500) as advance:
-        return send_due_messages(app.engine, gateway, app.settings, now, worker=f"run@{socket.gethostname()}",
-                                 on_progress=advance)
+        # The real now is what the rows record (sent_at), even when the run simulates another day.
+        return send_due_messages(app.engine, gateway, app.settings, send_until, worker=f"run@{socket.gethostname()}",
+                                 on_progress=advance, stamp=app.now())

@@ -6,14 +6,16 @@ are computed only when a template reads them, so a 300,000-recipient notice pays
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
 
 from campaigns.audience import Candidate
 from campaigns.definitions import Campaign
-from campaigns.occurrences import Occurrence
+from campaigns.occurrences import FestivalDay, Occurrence
 from messaging.phone import mask
+from records.links import LINK_VARIABLES, preview_urls
 from records.parsing import yuan
 from records.terms import parse_term
 from schedules.birthdays import Birth, birthdays_in_year
@@ -94,14 +96,23 @@ class ContextMaker:
         self.on, self.brand, self.boundary, self.feb29 = occurrence.on, brand, boundary, feb29
         self.campaign = {"id": campaign.id, "name": campaign.name}
         self.occurrence = dict(occurrence.context)
+        self.festival = _festival(occurrence.festival) if occurrence.festival else None
         self.per_recipient = occurrence_read is None or not occurrence_read <= self.occurrence.keys()
 
     def __call__(self, candidate: Candidate, extra: dict | None = None) -> dict[str, Any]:
         occ = self.occurrence
         if self.per_recipient and (candidate.extra or extra):
             occ = {**occ, **_extra_context(candidate.extra), **(extra or {})}
-        return {"customer": CustomerView(candidate.customer, self.on, self.boundary, self.feb29),
-                "campaign": self.campaign, "occurrence": occ, "brand": self.brand}
+        context = {"customer": CustomerView(candidate.customer, self.on, self.boundary, self.feb29),
+                   "campaign": self.campaign, "occurrence": occ, "brand": self.brand}
+        if self.festival:
+            context["festival"] = self.festival
+        return context
+
+
+def _festival(festival: FestivalDay) -> dict[str, Any]:
+    """What a template reads as ``festival``: id, name (中秋节), on (a date: ``festival.on | md``), days_before."""
+    return {"id": festival.id, "name": festival.name, "on": festival.on, "days_before": festival.days_before}
 
 
 def _extra_context(extra: dict[str, Any]) -> dict[str, Any]:
@@ -127,14 +138,25 @@ SAMPLE_EXTRA = {"maturity_on": date(2025, 4, 15), "amount_fen": 10_000_000, "ter
 
 
 def sample_context(campaign: Campaign, occurrence: Occurrence, brand: str) -> dict[str, Any]:
-    """A context for validating templates: a sample customer with every optional value filled."""
+    """A context for validating templates: a sample customer with every optional value filled (and, for a
+    festival campaign, a sample festival: the one the step names, else 中秋节)."""
     candidate = Candidate(SAMPLE_CUSTOMER, SAMPLE_EXTRA, None)
     sample_occurrence = {
         "date": occurrence.on, "weekday_label": "周三", "slogan": "你有我也有", "term": "2m", "term_label": "2个月",
         "venue": "南京路店二楼贵宾厅", "start_time": "14:00", "event_date": occurrence.on, "birthday": occurrence.on,
         "start_by": occurrence.on, "maturity_on": occurrence.on, "days_before": 7, "day_branch": "子",
         "lucky_animals": "牛", "sign": "白羊", "window_ends": occurrence.on, "checkin_code": "7KQ3MX",
+        "title": "老客户答谢会",
     }
+    if campaign.kind == "festival" and occurrence.festival is None:
+        occurrence = replace(occurrence, festival=_sample_festival(campaign, occurrence))
     context = render_context(campaign, occurrence, candidate, brand)
     context["occurrence"] = {**sample_occurrence, **context["occurrence"]}
-    return context
+    return {**context, **preview_urls(frozenset(LINK_VARIABLES), "")}  # the RSVP and opt-out links, as stand-ins
+
+
+def _sample_festival(campaign: Campaign, occurrence: Occurrence) -> FestivalDay:
+    """The festival a validated step is about: the anchor the step names, else the campaign's first."""
+    anchors = {anchor.id: anchor for anchor in campaign.spec.anchors}
+    anchor = anchors.get(occurrence.step) or campaign.spec.anchors[0]
+    return FestivalDay(anchor.id, anchor.name, occurrence.on)

@@ -1,47 +1,48 @@
 """Campaign definitions: one TOML file per campaign, validated once into frozen values.
 
 Common keys: id, name, kind, enabled, start_on, end_on, send_time, message_class, [audience]
-(tiers, customers = all|new|old, stores) and [templates] (step -> template name). Each kind has its
-own table named after it; see README "Campaign files".
+(campaigns.audience_spec) and [templates] (step -> template name). Each kind has its own table named
+after it (the festival, broadcast and event kinds: campaigns.kind_specs); see README "Campaign files".
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from campaigns import kind_specs
+from campaigns.audience_spec import Audience, parse_audience, parse_tiers
+from campaigns.kind_specs import BroadcastSpec, FestivalSpec, StaffEventSpec
+from campaigns.limits import (MAX_CAPACITY, MAX_DAYS, MAX_FOLLOWUP_AFTER_HOURS, MAX_HOURS, MAX_OVERBOOKING,
+                              MAX_WINDOW_DAYS, product_term)
 from campaigns.schema import Reader
 from errors import CampaignError, InvalidValue
-from records.terms import Term, parse_term
+from records.terms import Term
+from schedules.festival_text import parse_anchor
 
-TIERS = ("A", "B", "C", "P")
-KINDS = ("zodiac_lucky_day", "birthday_maturity", "weekday_salons", "holding_notice", "post_event_followup")
+KINDS = ("zodiac_lucky_day", "birthday_maturity", "weekday_salons", "holding_notice", "post_event_followup",
+         "festival", "broadcast", "event")
 STEPS = {
     "zodiac_lucky_day": ("lucky_day",),
     "birthday_maturity": ("greeting", "planner", "maturity", "banquet"),
     "weekday_salons": ("invitation", "reminder"),
     "holding_notice": ("maturity", "monthly_return"),
     "post_event_followup": ("followup",),
+    "festival": ("greeting",),  # and one key per anchor id: a template for that festival alone
+    "broadcast": ("announcement",),
+    "event": ("invitation", "reminder"),
 }
-# Upper bounds: far beyond what a shop means, low enough that date arithmetic and loops stay small.
-MAX_DAYS = 366  # lead and notice days: at most a year ahead
-MAX_WINDOW_DAYS = 31
-MAX_HOURS = 30 * 24
-MAX_FOLLOWUP_AFTER_HOURS = 9 * 24  # follow-ups look at the events of the last 10 days
-MAX_CAPACITY = 10_000
-MAX_OVERBOOKING = 10.0
-MAX_TERM_DAYS = 10 * 365
-REQUIRED_STEPS = {"zodiac_lucky_day": ("lucky_day",), "weekday_salons": ("invitation",), "post_event_followup": ("followup",)}
-
-
-@dataclass(frozen=True)
-class Audience:
-    tiers: frozenset[str] = frozenset(TIERS)
-    customers: str = "all"  # all | new | old
-    stores: frozenset[str] = frozenset()  # empty: every store
+REQUIRED_STEPS = {"zodiac_lucky_day": ("lucky_day",), "weekday_salons": ("invitation",), "post_event_followup": ("followup",),
+                  "festival": (), "broadcast": ("announcement",), "event": ("invitation",)}
+EVENT_KINDS = ("weekday_salons", "event")  # the kinds whose events a post_event_followup may follow up
+# Priority under the weekly cap when the file sets none: a higher one displaces a customer's
+# lowest-priority unsent message (campaigns.preemption). Personal and event texts before the weekly lucky day.
+DEFAULT_PRIORITY = {"birthday_maturity": 30, "weekday_salons": 20, "event": 20, "post_event_followup": 20,
+                    "zodiac_lucky_day": 10}
+MAX_PRIORITY = 1000
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class FollowupSpec:
     window_hours: int = 72
 
 
-Spec = ZodiacSpec | BirthdaySpec | SalonSpec | NoticeSpec | FollowupSpec
+Spec = ZodiacSpec | BirthdaySpec | SalonSpec | NoticeSpec | FollowupSpec | FestivalSpec | BroadcastSpec | StaffEventSpec
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class Campaign:
     send_time: time = time(10, 0)
     message_class: str = "marketing"
     source: str = ""
+    priority: int = 0
 
     def runs_on(self, day: date) -> bool:
         """Whether the campaign is enabled and ``day`` is inside its date range."""
@@ -145,10 +147,12 @@ def campaign_from_dict(data: dict[str, Any], source: str, default_id: str) -> Ca
         id=_identifier(r, default_id), name=r.str("name"), kind=kind, enabled=r.bool("enabled", True),
         start_on=r.date("start_on"), end_on=r.date("end_on"), send_time=r.time("send_time", time(10, 0)),
         message_class=r.choice("message_class", ("marketing", "notice"), "notice" if kind == "holding_notice" else "marketing"),
-        audience=_audience(r.table("audience", required=False)), templates=_templates(r, kind),
+        audience=parse_audience(r.table("audience", required=False)), templates=_templates(r, kind),
         spec=_SPECS[kind](r.table(kind, required=kind not in ("holding_notice", "birthday_maturity")) or Reader({}, source, kind)),
         source=source,
+        priority=r.int("priority", DEFAULT_PRIORITY.get(kind, 0), minimum=-MAX_PRIORITY, maximum=MAX_PRIORITY),
     )
+    campaign = _checked_kind(r, campaign)
     if campaign.start_on and campaign.end_on and campaign.end_on < campaign.start_on:
         raise r.error("end_on", f"{campaign.end_on} is before start_on {campaign.start_on}")
     r.finish()
@@ -160,31 +164,6 @@ def _identifier(r: Reader, default: str) -> str:
     if not value or not all(ch.isalnum() or ch in "-_" for ch in value) or len(value) > 64:
         raise r.error("id", f"{value!r}: use letters, digits, - and _ (at most 64)")
     return value
-
-
-def _audience(r: Reader | None) -> Audience:
-    if r is None:
-        return Audience()
-    tiers = _tiers(r, "tiers", list(TIERS))
-    audience = Audience(tiers, r.choice("customers", ("all", "new", "old"), "all"), frozenset(r.strings("stores", [])))
-    r.finish()
-    return audience
-
-
-def _tiers(r: Reader, key: str, default: list[str]) -> frozenset[str]:
-    """A list of tier letters (any case), each one of A, B, C, P."""
-    tiers = frozenset(t.upper() for t in r.strings(key, default))
-    for tier in sorted(tiers - set(TIERS)):
-        raise r.error(key, f"unknown tier {tier!r}: expected A, B, C or P")
-    return tiers
-
-
-def _term(value: Any) -> Term:
-    """A product term of at most ten years (longer ones would overflow the calendar)."""
-    term = parse_term(value)
-    if term.nominal_days > MAX_TERM_DAYS:
-        raise InvalidValue(f"term {value!r} is longer than 10 years")
-    return term
 
 
 def _template_name(r: Reader, step: str) -> str:
@@ -199,7 +178,7 @@ def _template_name(r: Reader, step: str) -> str:
 def _terms(r: Reader) -> tuple[Term, ...]:
     values = r.strings("terms", ["2m", "98d", "6m", "1y"])
     try:
-        return tuple(_term(t) for t in values)
+        return tuple(product_term(t) for t in values)
     except InvalidValue as exc:
         raise r.error("terms", str(exc)) from None
 
@@ -208,7 +187,8 @@ def _templates(r: Reader, kind: str) -> dict[str, str]:
     table = r.table("templates", required=kind in REQUIRED_STEPS)
     if table is None:
         return {}
-    templates = {step: _template_name(table, step) for step in STEPS[kind] if step in table.data}
+    steps = STEPS[kind] + (_anchor_steps(r, table) if kind == "festival" else ())
+    templates = {step: _template_name(table, step) for step in steps if step in table.data}
     for step in REQUIRED_STEPS.get(kind, ()):
         table.str(step)
     table.finish()
@@ -235,7 +215,7 @@ def _birthday(r: Reader) -> BirthdaySpec:
         terms=_terms(r),
         lead_days=r.int("lead_days", 7, minimum=0, maximum=MAX_DAYS),
         maturity_window_days=r.int("maturity_window_days", 3, minimum=0, maximum=MAX_WINDOW_DAYS),
-        banquet_tiers=_tiers(r, "banquet_tiers", ["A"]),
+        banquet_tiers=parse_tiers(r, "banquet_tiers", ["A"]),
         banquet_time=r.time("banquet_time", time(18, 0)), banquet_venue=r.str("banquet_venue", ""),
         banquet_capacity=r.int("banquet_capacity", 0, minimum=0, maximum=MAX_CAPACITY),
     )
@@ -264,7 +244,7 @@ def _salons(r: Reader) -> SalonSpec:
 
 def _salon(r: Reader, default_time: time, default_venue: str, default_capacity: int) -> Salon:
     salon = Salon(
-        weekday=r.weekday("weekday"), slogan=r.str("slogan"), term=r.parsed("term", _term),
+        weekday=r.weekday("weekday"), slogan=r.str("slogan"), term=r.parsed("term", product_term),
         start_time=r.time("start_time", default_time), venue=r.str("venue", default_venue),
         capacity=r.int("capacity", default_capacity, minimum=1, maximum=MAX_CAPACITY),
     )
@@ -293,7 +273,47 @@ def _followup(r: Reader) -> FollowupSpec:
 _SPECS = {
     "zodiac_lucky_day": _zodiac, "birthday_maturity": _birthday, "weekday_salons": _salons,
     "holding_notice": _notice, "post_event_followup": _followup,
+    "festival": kind_specs.festival, "broadcast": kind_specs.broadcast, "event": kind_specs.event,
 }
+
+
+def _anchor_steps(r: Reader, table: Reader) -> tuple[str, ...]:
+    """The template keys of a festival campaign naming one of its anchors (as written, or by id)."""
+    festival = r.data.get("festival")
+    texts = festival.get("anchors") if isinstance(festival, dict) else None
+    ids = {_anchor_id(t) for t in texts if isinstance(t, str)} - {None} if isinstance(texts, list) else set()
+    return tuple(key for key in table.data if key != "greeting" and _anchor_id(key) in ids)
+
+
+def _anchor_id(text: str) -> str | None:
+    try:
+        return parse_anchor(text).id
+    except InvalidValue:
+        return None
+
+
+def _checked_kind(r: Reader, campaign: Campaign) -> Campaign:
+    """Cross-table rules of the dated kinds: festival templates by anchor id, an event's store as its audience,
+    a broadcast or event ending on its last day unless end_on says otherwise."""
+    spec = campaign.spec
+    if isinstance(spec, FestivalSpec):
+        return replace(campaign, templates=_festival_templates(r, campaign, spec))
+    if isinstance(spec, StaffEventSpec) and spec.store and not campaign.audience.stores:
+        campaign = replace(campaign, audience=replace(campaign.audience, stores=frozenset({spec.store})))
+    last = spec.on if isinstance(spec, StaffEventSpec) else max(spec.dates) if isinstance(spec, BroadcastSpec) else None
+    if last and campaign.end_on is None:  # done after its last day: no holiday warnings, no planning run
+        campaign = replace(campaign, end_on=last)
+    return campaign
+
+
+def _festival_templates(r: Reader, campaign: Campaign, spec: FestivalSpec) -> dict[str, str]:
+    """The templates keyed by step: ``greeting`` and each anchor's id; every anchor must have one."""
+    templates = {("greeting" if key == "greeting" else _anchor_id(key)): name for key, name in campaign.templates.items()}
+    bare = [a.name for a in spec.anchors if a.id not in templates and "greeting" not in templates]
+    if bare:
+        raise r.error("templates", f"no template for {bare[0]}: add greeting = \"festival_greeting\" (every festival) "
+                                   f"or a key for that festival")
+    return templates
 
 
 def load_campaigns(folder: Path) -> tuple[list[Campaign], list[str]]:
@@ -311,11 +331,11 @@ def load_campaigns(folder: Path) -> tuple[list[Campaign], list[str]]:
         seen.setdefault(campaign.id, campaign.source)
     unknown = [c for c in campaigns if _follows_unknown(c, campaigns)]
     errors += [f"{c.source}: post_event_followup.events_of: {c.spec.events_of!r} is not the id of any weekday_salons "
-               f"campaign in {folder}" for c in unknown]
+               f"or event campaign in {folder}" for c in unknown]
     return [c for c in campaigns if c not in unknown], errors
 
 
 def _follows_unknown(campaign: Campaign, campaigns: list[Campaign]) -> bool:
     """A follow-up campaign whose ``events_of`` names no loaded salon campaign (it would never send)."""
-    salons = {c.id for c in campaigns if c.kind == "weekday_salons"}
+    salons = {c.id for c in campaigns if c.kind in EVENT_KINDS}
     return campaign.kind == "post_event_followup" and campaign.spec.events_of not in salons

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from campaigns.definitions import BirthdaySpec, Campaign, FollowupSpec, NoticeSpec, SalonSpec, ZodiacSpec
@@ -72,7 +73,27 @@ class AttendedWithoutDeposit:
     event_on: date
 
 
-Rule = Everyone | BirthdayOn | BirthdayWithMaturity | LuckyDay | MaturingOn | MonthlyReturnOn | InvitedTo | AttendedWithoutDeposit
+@dataclass(frozen=True)
+class Listed:
+    """The customers a broadcast's recipients file names, by phone, id or referral code."""
+
+    phones: frozenset[str] = frozenset()
+    ids: frozenset[int] = frozenset()
+    codes: frozenset[str] = frozenset()
+
+
+Rule = (Everyone | BirthdayOn | BirthdayWithMaturity | LuckyDay | MaturingOn | MonthlyReturnOn | InvitedTo
+        | AttendedWithoutDeposit | Listed)
+
+
+@dataclass(frozen=True)
+class FestivalDay:
+    """The festival a greeting is about: templates read it as ``festival.name``, ``festival.on``."""
+
+    id: str
+    name: str
+    on: date
+    days_before: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,7 @@ class Occurrence:
     context: dict = field(default_factory=dict, hash=False, compare=False)
     event: EventSpec | None = None
     limit: int | None = None  # at most this many recipients (capacity × over-booking)
+    festival: FestivalDay | None = None
 
     @property
     def key(self) -> str:
@@ -122,7 +144,10 @@ def occurrences(campaign: Campaign, day: date, options: CalendarOptions) -> list
     """Every step ``campaign`` sends on ``day`` (none when disabled or outside its dates)."""
     if not campaign.runs_on(day):
         return []
-    build = _BUILDERS[type(campaign.spec)]
+    build = _BUILDERS.get(type(campaign.spec))
+    if build is None:  # the festival, broadcast and event kinds build on this module's pieces
+        from campaigns.kind_occurrences import BUILDERS
+        build = BUILDERS[type(campaign.spec)]
     return [o for o in build(campaign, campaign.spec, day, options) if o.template]
 
 
@@ -204,10 +229,11 @@ def salon_event(campaign: Campaign, spec: SalonSpec, day: date, options: Calenda
                      salon.capacity)
 
 
-def _salon_context(spec: SalonSpec, event: EventSpec) -> dict:
-    salon_day = event.starts_at.date()
-    return {"event_date": salon_day, "weekday_label": WEEKDAY_LABELS[salon_day.weekday()], "slogan": event.slogan,
-            "term": event.term, "term_label": _term_label(event.term), "venue": event.venue,
+def event_context(event: EventSpec) -> dict:
+    """What an invitation or reminder template reads of its event (salon, staff-made event)."""
+    event_day = event.starts_at.date()
+    return {"event_date": event_day, "weekday_label": WEEKDAY_LABELS[event_day.weekday()], "slogan": event.slogan,
+            "title": event.title, "term": event.term, "term_label": _term_label(event.term), "venue": event.venue,
             "start_time": event.starts_at.strftime("%H:%M")}
 
 
@@ -216,16 +242,33 @@ def _term_label(term: str) -> str:
 
 
 def _salons(campaign: Campaign, spec: SalonSpec, day: date, options: CalendarOptions) -> list[Occurrence]:
+    plan = EventPlan(lambda d: salon_event(campaign, spec, d, options), spec.lead_days, spec.reminder, 0, spec.overbooking)
+    return invite_and_remind(campaign, plan, day, options)
+
+
+@dataclass(frozen=True)
+class EventPlan:
+    """How an event kind invites and reminds: the event held on a day (or None), and when to text."""
+
+    event_on: Callable[[date], EventSpec | None]
+    lead_days: int
+    reminder: bool
+    reminder_days_before: int = 0
+    overbooking: float | None = None  # None: CalendarOptions.overbooking
+
+
+def invite_and_remind(campaign: Campaign, plan: EventPlan, day: date, options: CalendarOptions) -> list[Occurrence]:
+    """The invitation (lead days ahead, within capacity × over-booking) and the reminder sent on ``day``."""
     found = []
-    invited = salon_event(campaign, spec, day + timedelta(days=spec.lead_days), options)
+    invited = plan.event_on(day + timedelta(days=plan.lead_days))
     if invited:
-        limit = invitation_quota(invited.capacity, spec.overbooking or options.overbooking)
+        limit = invitation_quota(invited.capacity, plan.overbooking or options.overbooking)
         found.append(_occurrence(campaign, "invitation", day, Everyone(), options, subject_on=invited.starts_at.date(),
-                                 context=_salon_context(spec, invited), event=invited, limit=limit))
-    today = salon_event(campaign, spec, day, options)
-    if today and spec.reminder:
-        found.append(_occurrence(campaign, "reminder", day, InvitedTo(today.key), options,
-                                 context=_salon_context(spec, today), event=today))
+                                 context=event_context(invited), event=invited, limit=limit))
+    reminded = plan.event_on(day + timedelta(days=plan.reminder_days_before)) if plan.reminder else None
+    if reminded:
+        found.append(_occurrence(campaign, "reminder", day, InvitedTo(reminded.key), options,
+                                 subject_on=reminded.starts_at.date(), context=event_context(reminded), event=reminded))
     return found
 
 
@@ -251,6 +294,7 @@ class PastEvent:
     starts_at: datetime
     slogan: str = ""
     term: str = ""
+    title: str = ""
 
 
 def followup_occurrences(campaign: Campaign, day: date, events: list[PastEvent], options: CalendarOptions) -> list[Occurrence]:
@@ -264,7 +308,7 @@ def followup_occurrences(campaign: Campaign, day: date, events: list[PastEvent],
         if send_at.astimezone(options.tz).date() != day:
             continue
         window_ends = (event.starts_at + timedelta(hours=spec.window_hours)).astimezone(options.tz).date()
-        context = {"slogan": event.slogan, "term": event.term, "term_label": _term_label(event.term),
+        context = {"slogan": event.slogan, "title": event.title, "term": event.term, "term_label": _term_label(event.term),
                    "event_date": event.starts_at.astimezone(options.tz).date(), "window_ends": window_ends}
         event_on = event.starts_at.astimezone(options.tz).date()
         occurrence = _occurrence(campaign, "followup", day, AttendedWithoutDeposit(event.key, event_on), options,

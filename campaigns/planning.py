@@ -6,8 +6,10 @@ so planning the same day twice, or from two processes, creates each message once
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, time
 from typing import Callable
 
@@ -15,17 +17,21 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from campaigns.audience import AudiencePolicy, Candidate, select_audience, select_limited, stream_audience
-from campaigns.context import ContextMaker
+from campaigns.audience import CAP_RECENT, AudiencePolicy, Candidate, select_audience, select_limited, stream_audience
+from campaigns.compose import TOO_LONG, Composed, Composer
 from campaigns.definitions import Campaign
 from campaigns.occurrences import CalendarOptions, EventSpec, Occurrence
+from campaigns.preemption import displace
+from messaging import provider_rules
+from messaging.content_rules import ContentRules, load_content_rules
 from messaging.quiet import next_allowed
-from messaging.render import TemplateRenderer, compose_sms
-from messaging.segments import count_segments
+from messaging.registry import Registry, load_registry
+from messaging.render import TemplateRenderer
 from records import models
 from records.bulk import BulkInserter
-from errors import TemplateTooLong
 from records.codes import new_code
+from records.events import INVITING_STEPS
+from records.links import LINK_VARIABLES, link_urls
 from schedules.holiday_file import work_calendar
 from settings import Settings
 
@@ -33,7 +39,8 @@ outbox_t = models.OutboxMessage.__table__
 events_t = models.Event.__table__
 invitations_t = models.Invitation.__table__
 SUPPRESSING = ("opted_out", "invalid_phone", "cap")  # recorded as suppressed rows; other reasons only counted
-TOO_LONG = "too_long"  # the rendered text is over [sms] max_segments (or max_render_chars): suppressed, never sent
+# A text that cannot be sent is a suppressed row with its reason (campaigns.compose): too_long (over
+# [sms] max_segments or max_render_chars), no_template, bad_variable (domestic providers).
 CHECKIN_CODE_LENGTH = 6
 
 
@@ -45,9 +52,13 @@ class PlanSummary:
     excluded: Counter = field(default_factory=Counter)
     occurrences: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # campaign id -> why its planning failed (skipped)
+    preempted: Counter = field(default_factory=Counter)  # campaign id -> its messages displaced (cap_preempted)
+    paused: list[str] = field(default_factory=list)  # campaigns not planned: paused by staff
 
     def add(self, other: "PlanSummary") -> None:
         self.failed.update(other.failed)
+        self.preempted.update(other.preempted)
+        self.paused += other.paused
         self.planned += other.planned
         self.already_planned += other.already_planned
         self.suppressed.update(other.suppressed)
@@ -77,26 +88,34 @@ class Planner:
     def calendar_send_at_time(self, day) -> datetime:
         return datetime.combine(day, time(12, 0), self.calendar.tz)
 
+    @cached_property
+    def registry(self) -> Registry:
+        """The approved-template registry, read on first use (a broken file fails only domestic planning)."""
+        return load_registry(self.settings.path(self.settings.sms.approved_templates))
+
+    @cached_property
+    def content_rules(self) -> ContentRules:
+        return load_content_rules(self.settings.path(self.settings.sms.content_rules))
+
     def due_at(self, occurrence: Occurrence) -> datetime:
         """The send time, moved past quiet hours unless the message is an exempt notice."""
+        return self._quiet(occurrence, occurrence.send_at)
+
+    def due_through(self, occurrence: Occurrence, gateway: str, at: datetime | None = None) -> datetime:
+        """The due time of a text through ``gateway``: quiet hours, and a domestic provider's promotional hours."""
+        at = self.due_at(occurrence) if at is None else self._quiet(occurrence, at)
+        return provider_rules.due_for(self.settings, at, gateway, occurrence.message_class == "marketing",
+                                      lambda d: self._quiet(occurrence, d))
+
+    def _quiet(self, occurrence: Occurrence, at: datetime) -> datetime:
         if occurrence.message_class == "notice" and self.settings.sms.notices_ignore_quiet_hours:
-            return occurrence.send_at
+            return at
         start, end = self.settings.quiet_hours
-        return next_allowed(occurrence.send_at, start, end, self.settings.tz)
+        return next_allowed(at, start, end, self.settings.tz)
 
-    def texts(self, campaign: Campaign, occurrence: Occurrence) -> Callable[[Candidate, dict | None], str]:
-        """The final SMS text of each recipient of one occurrence (template, then signature and
-        unsubscribe hint); what the recipients share is prepared once."""
-        boundary = getattr(campaign.spec, "boundary", None) or self.calendar.zodiac_boundary
-        make_context = ContextMaker(campaign, occurrence, self.settings.site.brand, boundary, self.calendar.feb29,
-                                    self.renderer.attributes_read(occurrence.template, "occurrence"))
-        render, template, sms = self.renderer.render, occurrence.template, self.settings.sms
-        marketing = occurrence.message_class == "marketing"
-
-        def text(candidate: Candidate, extra: dict | None = None) -> str:
-            return compose_sms(render(template, make_context(candidate, extra)), marketing=marketing,
-                               signature=sms.signature, unsubscribe_hint=sms.unsubscribe_hint)
-        return text
+    def link_variables(self, occurrence: Occurrence) -> frozenset[str]:
+        """The links the occurrence's template reads (rsvp_url, optout_url): tokens are made only for those."""
+        return frozenset(self.renderer.variables(occurrence.template) & LINK_VARIABLES.keys())
 
     def customer_fields(self, occurrence: Occurrence) -> frozenset[str] | None:
         """The customer attributes the occurrence's template reads (None: cannot tell, so all)."""
@@ -109,16 +128,19 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
     summary = PlanSummary(occurrences=1)
     existing = _planned_customers(conn, occurrence)
     event_id = ensure_event(conn, campaign.id, occurrence.event, now, event_store(campaign)) if occurrence.event else None
-    texts = planner.texts(campaign, occurrence)
+    compose = Composer(planner, campaign, occurrence)
+    due, cap = planner.due_at(occurrence), daily_cap(conn, planner, occurrence)
+    links = planner.link_variables(occurrence)
     common = {"campaign_id": campaign.id, "occurrence_on": occurrence.subject_on, "step": occurrence.step,
               "event_id": event_id, "message_class": occurrence.message_class, "attempts": 0,
-              "due_at": planner.due_at(occurrence), "planned_at": now, "updated_at": now}
+              "planned_at": now, "updated_at": now, "priority": campaign.priority}
     prefix = f"{occurrence.key}·"
     with BulkInserter(conn, outbox_t, common, ROW_COLUMNS) as outbox:
         for page in _audience_pages(conn, planner, campaign, occurrence):
             for candidate in page:
                 customer = candidate.customer
                 customer_id = customer["id"]
+                over_cap = candidate.extra.pop(CAP_RECENT, 0) - planner.policy.weekly_cap + 1
                 if candidate.reason and candidate.reason not in SUPPRESSING:
                     summary.excluded[candidate.reason] += 1
                 elif customer_id in existing:
@@ -126,43 +148,56 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
                 elif candidate.reason:
                     summary.suppressed[candidate.reason] += 1
                     outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], "", 0,
-                                "suppressed", candidate.reason, now))
+                                "suppressed", candidate.reason, now, due, None, None))
                 else:
-                    body, segments = _message(conn, planner, texts, occurrence, event_id, candidate, now)
-                    state, reason = ("planned", None) if body else ("suppressed", TOO_LONG)
-                    if body:
+                    found = _message(conn, compose, occurrence, event_id, candidate, now, links)
+                    if found.body:
                         summary.planned += 1
+                        at, _ = cap.place(customer["phone"], found.gateway, planner.due_through(occurrence, found.gateway))
+                        if over_cap > 0 and occurrence.message_class == "marketing":
+                            summary.preempted.update(displace(conn, customer_id, occurrence, campaign.priority,
+                                                              over_cap, now))
                     else:
-                        summary.suppressed[TOO_LONG] += 1
-                    outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], body or "",
-                                segments, state, reason, None if body else now))
+                        summary.suppressed[found.reason] += 1
+                        at = due
+                    outbox.add((prefix + str(customer_id), customer_id, customer["phone"], customer["tier"], found.body or "",
+                                found.segments, "planned" if found.body else "suppressed", found.reason,
+                                None if found.body else now, at, found.template_code, _json(found.params)))
             if progress:
                 progress(len(page))
     return summary
 
 
-def _message(conn: Connection, planner: Planner, texts, occurrence: Occurrence, event_id: int | None,
-             candidate: Candidate, now: datetime) -> tuple[str | None, int]:
-    """The recipient's text and its segments; None (and no invitation kept) when it is too long to send."""
-    invites = occurrence.step == "invitation" or (occurrence.event and occurrence.step == "banquet")
+def _message(conn: Connection, compose: Composer, occurrence: Occurrence, event_id: int | None,
+             candidate: Candidate, now: datetime, links: frozenset[str] = frozenset()) -> Composed:
+    """The recipient's message; no invitation is kept for a text that is not sent."""
+    invites = occurrence.event is not None and occurrence.step in INVITING_STEPS
     code = ensure_invitation(conn, event_id, candidate.customer, now) if invites else None
-    body, segments = checked_text(planner, texts, candidate, {"checkin_code": code} if invites else {})
-    if body is None and invites:
+    invitation = _invitation_id(conn, event_id, candidate.customer["id"]) if links and event_id else None
+    urls = link_urls(conn, links, compose.settings.public_base_url, candidate.customer["id"], invitation, now,
+                     occurrence.template)
+    found = compose(candidate, {"checkin_code": code} if invites else {}, urls)
+    if found.body is None and invites:
         forget_invitation(conn, event_id, candidate.customer, code, now)
-    return body, segments
+    return found
 
 
-def checked_text(planner: Planner, texts, candidate: Candidate, extra: dict) -> tuple[str | None, int]:
-    """The text and its segment count, or (None, segments) when over [sms] max_segments or max_render_chars."""
-    try:
-        body = texts(candidate, extra)
-    except TemplateTooLong:
-        return None, 0
-    segments = count_segments(body).count
-    return (body if segments <= planner.settings.sms.max_segments else None), segments
+def daily_cap(conn: Connection, planner: Planner, occurrence: Occurrence) -> provider_rules.DailyCap:
+    """The providers' per-number daily cap for this occurrence's texts."""
+    return provider_rules.DailyCap(conn, planner.settings, lambda at, gateway: planner.due_through(occurrence, gateway, at))
 
 
-ROW_COLUMNS = ("key", "customer_id", "phone", "tier", "body", "segments", "state", "reason", "final_at")
+def _invitation_id(conn: Connection, event_id: int, customer_id: int) -> int | None:
+    i = invitations_t.c
+    return conn.execute(select(i.id).where(i.event_id == event_id, i.customer_id == customer_id)).scalar()
+
+
+def _json(params: dict | None) -> str | None:
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":")) if params is not None else None
+
+
+ROW_COLUMNS = ("key", "customer_id", "phone", "tier", "body", "segments", "state", "reason", "final_at", "due_at",
+               "template_code", "template_params")
 
 
 def _audience_pages(conn: Connection, planner: Planner, campaign: Campaign, occurrence: Occurrence):

@@ -8,11 +8,14 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, select
 
-from campaigns.audience import select_audience
+from campaigns.audience import CAP_RECENT, select_audience
 from campaigns.definitions import Campaign
 from campaigns.occurrences import Occurrence, PastEvent, followup_occurrences, occurrences
-from campaigns.planning import TOO_LONG, PlanSummary, Planner, checked_text, plan_occurrence
-from messaging.gateways import gateway_name_for
+from campaigns.compose import Composed, Composer
+from campaigns.planning import PlanSummary, Planner, daily_cap, plan_occurrence
+from campaigns.preemption import to_displace
+from messaging.pauses import is_paused
+from messaging.provider_rules import DAILY_CAP
 from messaging.phone import mask
 from messaging.segments import count_segments
 from records import models, planning_errors
@@ -23,18 +26,29 @@ PREVIEW_CODE = "XXXXXX"  # stands in for a check-in code, which only planning cr
 
 
 def day_occurrences(conn: Connection, planner: Planner, campaign: Campaign, day: date) -> list[Occurrence]:
-    """The campaign's occurrences on ``day``, follow-ups of recorded events included."""
+    """The campaign's occurrences on ``day``, follow-ups of recorded events included, none for a cancelled event."""
     if campaign.kind != "post_event_followup":
-        return occurrences(campaign, day, planner.calendar)
-    events = _recent_events(conn, campaign.spec.events_of, day, planner.calendar.tz)
-    return followup_occurrences(campaign, day, events, planner.calendar)
+        found = occurrences(campaign, day, planner.calendar)
+    else:
+        events = _recent_events(conn, campaign.spec.events_of, day, planner.calendar.tz)
+        found = followup_occurrences(campaign, day, events, planner.calendar)
+    cancelled = _cancelled_events(conn, {o.event.key for o in found if o.event is not None})
+    return [o for o in found if o.event is None or o.event.key not in cancelled]
+
+
+def _cancelled_events(conn: Connection, keys: set[str]) -> set[str]:
+    if not keys:
+        return set()
+    e = events_t.c
+    return set(conn.execute(select(e.key).where(e.key.in_(sorted(keys)), e.state == "cancelled")).scalars())
 
 
 def _recent_events(conn: Connection, campaign_id: str, day: date, tz) -> list[PastEvent]:
     e = events_t.c
     since = datetime.combine(day - timedelta(days=10), time(), tz)
-    rows = conn.execute(select(e.key, e.starts_at, e.slogan, e.term).where(e.campaign_id == campaign_id, e.starts_at >= since))
-    return [PastEvent(r.key, r.starts_at, r.slogan, r.term) for r in rows]
+    rows = conn.execute(select(e.key, e.starts_at, e.slogan, e.term, e.title)
+                        .where(e.campaign_id == campaign_id, e.starts_at >= since))
+    return [PastEvent(r.key, r.starts_at, r.slogan, r.term, r.title) for r in rows]
 
 
 def plan_day(conn: Connection, planner: Planner, campaigns: list[Campaign], day: date, now: datetime,
@@ -57,7 +71,9 @@ def plan_day(conn: Connection, planner: Planner, campaigns: list[Campaign], day:
 
 
 def plan_campaign_day(conn: Connection, planner: Planner, campaign: Campaign, day: date, now: datetime) -> PlanSummary:
-    """Plan every occurrence of one campaign on ``day``, inside the caller's transaction."""
+    """Plan every occurrence of one campaign on ``day``, inside the caller's transaction (nothing when paused)."""
+    if is_paused(conn, campaign.id):
+        return PlanSummary(paused=[campaign.id])
     total = PlanSummary()
     for occurrence in day_occurrences(conn, planner, campaign, day):
         total.add(plan_occurrence(conn, planner, campaign, occurrence, now))
@@ -74,26 +90,52 @@ class PreviewOccurrence:
 
 def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -> list[PreviewOccurrence]:
     """Who would receive what on ``day``, and who is excluded and why; writes nothing."""
-    found = []
+    items = []
     for occurrence in day_occurrences(conn, planner, campaign, day):
         item = PreviewOccurrence(occurrence, planner.due_at(occurrence))
-        texts = planner.texts(campaign, occurrence)
+        compose, cap = Composer(planner, campaign, occurrence), daily_cap(conn, planner, occurrence)
         for candidate in select_audience(conn, campaign, occurrence, planner.policy, planner.calendar.zodiac_boundary):
             who = _who(candidate.customer, occurrence.on)
+            over_cap = candidate.extra.pop(CAP_RECENT, 0) - planner.policy.weekly_cap + 1
             if candidate.reason:
                 item.excluded.append({**who, "reason": candidate.reason})
                 continue
-            extra = {"checkin_code": candidate.extra.get("checkin_code") or PREVIEW_CODE}
-            text, count = checked_text(planner, texts, candidate, extra)
-            if text is None:
-                item.excluded.append({**who, "reason": TOO_LONG, "segments": count})
+            found = compose(candidate, {"checkin_code": candidate.extra.get("checkin_code") or PREVIEW_CODE})
+            if found.body is None:
+                item.excluded.append(_why_not(who, found))
                 continue
-            segments = count_segments(text)
-            item.recipients.append({**who, "text": text, "segments": segments.count, "encoding": segments.encoding,
-                                    "gateway": gateway_name_for(planner.settings, candidate.customer["phone"]),
-                                    "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4)})
-        found.append(item)
-    return found
+            at, deferred = cap.place(candidate.customer["phone"], found.gateway, planner.due_through(occurrence, found.gateway))
+            item.recipients.append({**_recipient(planner, who, found, at, deferred),
+                                    **_displacing(conn, candidate, occurrence, campaign, over_cap)})
+        items.append(item)
+    return items
+
+
+def _recipient(planner: Planner, who: dict, found: Composed, at: datetime, deferred: bool) -> dict:
+    """One recipient as preview shows it: text, segments, gateway, template code, cost, send time, lint."""
+    segments = count_segments(found.body)
+    return {**who, "text": found.body, "segments": segments.count, "encoding": segments.encoding,
+            "gateway": found.gateway, "template_code": found.template_code, "template_params": found.params,
+            "cost": round(segments.count * planner.settings.sms.cost_per_segment, 4), "send_at": at.isoformat(),
+            "deferred": DAILY_CAP if deferred else None,
+            "lint": [f.as_json() for f in planner.content_rules.lint(found.body)]}
+
+
+def _why_not(who: dict, found: Composed) -> dict:
+    out = {**who, "reason": found.reason, "gateway": found.gateway}
+    if found.segments:
+        out["segments"] = found.segments
+    if found.detail:
+        out["detail"] = found.detail
+    return out
+
+
+def _displacing(conn: Connection, candidate, occurrence: Occurrence, campaign: Campaign, over_cap: int) -> dict:
+    """``{"displaces": [campaign ids]}``: the lower-priority texts this one would suppress as cap_preempted."""
+    if over_cap <= 0 or occurrence.message_class != "marketing":
+        return {}
+    rows = to_displace(conn, candidate.customer["id"], occurrence, campaign.priority, over_cap)
+    return {"displaces": [r.campaign_id for r in rows]}
 
 
 def _who(customer: dict, on: date) -> dict:

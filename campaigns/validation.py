@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Connection
+
+from campaigns.approval import approval_check, registry_problem
+from campaigns.audience_check import audience_warnings
 from campaigns.context import sample_context
 from campaigns.definitions import Campaign, load_campaigns
 from campaigns.occurrences import Everyone, Occurrence
@@ -13,12 +17,21 @@ from messaging.render import compose_sms
 from messaging.segments import count_segments
 
 
-def validate_all(planner: Planner, today: date) -> tuple[list[Campaign], list[str]]:
-    """The valid campaigns and one problem line per file, key or template."""
+def validate_all(planner: Planner, today: date, conn: Connection | None = None) -> tuple[list[Campaign], list[str], list[str]]:
+    """The valid campaigns, one problem line per file, key or template, and one line per warning
+    (content rules at warning level; with ``conn``, audience names that match no customer)."""
     campaigns, problems = load_campaigns(planner.settings.campaigns_path)
+    broken = registry_problem(planner)
+    warnings = []
     for campaign in campaigns:
+        if conn is not None:
+            warnings += audience_warnings(conn, campaign)
         problems += template_problems(planner, campaign, today)
-    return campaigns, problems
+        if broken is None:
+            found, warned = approval_check(planner, campaign, today)
+            problems += found
+            warnings += warned
+    return campaigns, problems + ([broken] if broken else []), warnings
 
 
 def missing_templates(planner: Planner, campaign: Campaign) -> list[str]:

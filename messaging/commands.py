@@ -12,12 +12,14 @@ from rich.table import Table
 
 import cli_format
 from app import App
-from cli_params import pass_app
-from messaging.dispatch import DispatchSummary, send_due_messages
+from cli_params import as_date, pass_app
+from messaging.dispatch import DispatchSummary, preview, send_due_messages
 from messaging.gateways import make_gateway
 from messaging.holds import list_holds, release
 from messaging.phone import mask
 from messaging.reconcile import reconcile, reconcile_stuck
+from messaging.send_safety import confirm_large_send
+from messaging.suppression import SendPolicy
 from messaging.review import list_messages, matching_stuck, resolve_many, stuck_messages
 from records.transactions import write_transaction
 from redaction import redact
@@ -33,7 +35,7 @@ def default_worker() -> str:
 
 @click.group("outbox")
 def outbox() -> None:
-    """The outbox: what is planned, sent, failed or stuck."""
+    """The outbox: what is planned, sent, failed or stuck; cancel planned messages."""
 
 
 @outbox.command("list")
@@ -66,6 +68,25 @@ def outbox_release(app: App, campaign_id: str) -> None:
     with write_transaction(app.engine) as conn:
         release(conn, campaign_id)
     click.echo(f"campaign {campaign_id}: released; its planned messages go out with the next `jinli outbox send`")
+
+
+@outbox.command("cancel")
+@click.option("--campaign", "campaign_id", required=True, help="the campaign whose planned messages are cancelled")
+@click.option("--date", "day", callback=as_date, help="only those due on this day (site time zone)")
+@click.option("--reason", default="", help="why (kept in the audit trail)")
+@pass_app
+def outbox_cancel(app: App, campaign_id: str, day, reason: str) -> None:
+    """Cancel a campaign's planned messages (of one day): suppressed as 'cancelled', never sent."""
+    from messaging.cancel import cancel_campaign_messages
+    from records import audit
+
+    now = app.now()
+    with write_transaction(app.engine) as conn:
+        count = cancel_campaign_messages(conn, campaign_id, day, app.settings.tz, now)
+        audit.record(conn, actor=audit.os_actor(), action="outbox.cancel", subject="campaign", subject_id=campaign_id,
+                     reason=reason, now=now, detail={"date": day.isoformat() if day else None, "cancelled": count})
+    on = f" due on {day.isoformat()}" if day else ""
+    click.echo(f"campaign {campaign_id}: {count} planned message(s){on} cancelled")
 
 
 @outbox.command("stuck")
@@ -106,9 +127,12 @@ def outbox_reconcile(app: App) -> None:
     gateway = make_gateway(app.settings)
     now = app.now()
     stuck = reconcile_stuck(app.engine, gateway, now, app.settings.sms)
-    reports = reconcile(app.engine, gateway, now)
+    reports = reconcile(app.engine, gateway, now, region=app.settings.site.phone_region)
     click.echo("stuck in sending: " + ", ".join(f"{RECONCILE_LABELS[k]} {stuck[k]}" for k in RECONCILE_LABELS))
     click.echo(f"delivery reports: checked {reports['checked']}, updated {reports['updated']}")
+    if reports["pulled_receipts"] or reports["pulled_replies"]:
+        click.echo(f"pulled from the provider: receipts applied {reports['pulled_receipts']}, "
+                   f"replies recorded {reports['pulled_replies']}")
 
 
 RECONCILE_LABELS = {"sent": "found sent", "planned": "planned again", "waiting": "not found yet (asked again later)",
@@ -128,9 +152,13 @@ def _instant(text: str | None, tz: ZoneInfo) -> datetime | None:
 @outbox.command("send")
 @click.option("--limit", type=click.IntRange(min=1), help="handle at most this many due messages")
 @click.option("--dry-run", is_flag=True, help="count what would be sent; claim and send nothing")
+@click.option("--yes", is_flag=True, help="send without asking, even more than [sms] confirm_above texts")
 @pass_app
-def outbox_send(app: App, limit: int | None, dry_run: bool) -> None:
+def outbox_send(app: App, limit: int | None, dry_run: bool, yes: bool) -> None:
     """Send the messages due now through the configured gateway."""
+    if not dry_run and not yes:
+        policy = SendPolicy.from_settings(app.settings)
+        confirm_large_send(app.settings, preview(app.engine, app.now(), policy, limit).sent, yes)
     gateway = make_gateway(app.settings, dry_run=dry_run)
     with cli_format.progress("sending", quiet=dry_run) as advance:
         summary = send_due_messages(app.engine, gateway, app.settings, app.now(), worker=default_worker(),
@@ -209,15 +237,33 @@ def optout_group() -> None:
 
 def _record_optout(app: App, customer: str, reason: str, action) -> None:
     from records import audit
-    from records.lookup import find_customer
     from records.transactions import write_transaction
 
+    adding = action.__name__ == "opt_out"
     with write_transaction(app.engine) as conn:
-        person = find_customer(conn, customer, app.settings.site.phone_region)
+        person = _customer_or_phone(conn, customer, app.settings.site.phone_region)
         action(conn, person["id"], person["phone"], "staff", app.now(), reason)
-        audit.record(conn, actor=audit.os_actor(), action=f"optout.{'add' if action.__name__ == 'opt_out' else 'remove'}",
-                     subject="customer", subject_id=person["id"], customer_id=person["id"], reason=reason, now=app.now())
-    click.echo(f"{person['name']} ({mask(person['phone'])}): {'opted out' if action.__name__ == 'opt_out' else 'opted back in'}")
+        # The trail keeps no phone numbers: a number that is not a customer yet is named by nothing but the action.
+        audit.record(conn, actor=audit.os_actor(), action=f"optout.{'add' if adding else 'remove'}",
+                     subject="customer" if person["id"] else "phone", subject_id=person["id"] or "",
+                     customer_id=person["id"], reason=reason, now=app.now())
+    who = f"{person['name']} ({mask(person['phone'])})" if person["id"] else f"{mask(person['phone'])} (not a customer yet)"
+    click.echo(f"{who}: {'opted out' if adding else 'opted back in'}")
+
+
+def _customer_or_phone(conn, text: str, region: str) -> dict:
+    """The customer ``text`` names; else, for a mobile number that is no customer yet, the bare number (id None)."""
+    from errors import NotFound
+    from messaging.phone import try_parse_mobile
+    from records.lookup import find_customer
+
+    try:
+        return dict(find_customer(conn, text, region))
+    except NotFound:
+        phone = try_parse_mobile(text.strip(), region)
+        if phone is None:
+            raise
+        return {"id": None, "name": "", "phone": phone}
 
 
 @optout_group.command("add")
@@ -225,7 +271,7 @@ def _record_optout(app: App, customer: str, reason: str, action) -> None:
 @click.option("--reason", default="", help="how the opt-out arrived (kept with the record)")
 @pass_app
 def optout_add(app: App, customer: str, reason: str) -> None:
-    """Opt a customer out at once (by phone, id or referral code)."""
+    """Opt a customer out at once (by phone, id or referral code); a phone that is no customer yet is opted out too."""
     from messaging.optouts import opt_out
 
     _record_optout(app, customer, reason, opt_out)

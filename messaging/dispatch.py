@@ -22,7 +22,8 @@ from sqlalchemy import Engine
 
 from errors import GatewayError
 from messaging.gateways import FailureKind, OutgoingSms, SmsGateway, failure_kind
-from messaging.outbox import Outcome, claim_batch, count_due, decide, due_query, record_outcomes, release
+from messaging.optouts import is_opted_out
+from messaging.outbox import Outcome, claim_batch, count_due, decide, due_query, record_outcomes, release, suppress_claimed
 from messaging.phone import mask, mask_in_text
 from messaging.ratelimit import TokenBucket, Unlimited, limiter_for
 from messaging.suppression import SendPolicy
@@ -65,8 +66,11 @@ class DispatchSummary:
 def send_due_messages(engine: Engine, gateway: SmsGateway, settings: Settings, now: datetime, *, worker: str,
                       limit: int | None = None, dry_run: bool = False, on_progress: Progress | None = None,
                       limiter: TokenBucket | Unlimited | None = None, batch_size: int | None = None,
-                      stop: Callable[[], bool] | None = None) -> DispatchSummary:
+                      stop: Callable[[], bool] | None = None, stamp: datetime | None = None) -> DispatchSummary:
     """Send each message due at ``now`` once (at most ``limit`` handled); a dry run claims and sends nothing.
+
+    ``stamp`` is the real time recorded on the rows (sending_at, sent_at) when ``now`` is a simulated
+    day's clock (`jinli run --date`); by default ``now`` itself.
 
     Messages are claimed ``[sms] claim_size`` at a time (``batch_size`` overrides it) and committed as
     'sending' before any is sent; the pool sends them while their outcomes are recorded in chunks as
@@ -80,7 +84,7 @@ def send_due_messages(engine: Engine, gateway: SmsGateway, settings: Settings, n
     if dry_run:
         return preview(engine, now, policy, limit)
     limiter = limiter or limiter_for(settings.sms.rate_per_second)
-    run = _Run(engine, gateway, settings, now, worker, limiter, stop)
+    run = _Run(engine, gateway, settings, now, worker, limiter, stop, stamp)
     with engine.connect() as conn:
         total = min(count_due(conn, now), limit if limit is not None else math.inf)
     run.dispatch(policy, batch_size or claim_size(settings.sms, limiter), limit,
@@ -110,12 +114,21 @@ def preview(engine: Engine, now: datetime, policy: SendPolicy, limit: int | None
 
 def status_callback_url(settings: Settings) -> str | None:
     """Where the provider reports delivery: ``<public_base_url>/twilio/status``, when there is a public URL."""
-    base = settings.twilio.public_base_url.rstrip("/")
+    base = settings.public_base_url
     return base + STATUS_CALLBACK_PATH if base else None
 
 
 class _Unsent:
     """A claimed message the pool never handed to the gateway (the run was stopping)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: Mapping):
+        self.message = message
+
+
+class _OptedOut:
+    """A claimed message whose customer opted out after the claim: checked just before the send, never sent."""
 
     __slots__ = ("message",)
 
@@ -132,8 +145,9 @@ class _Run:
     """
 
     def __init__(self, engine: Engine, gateway: SmsGateway, settings: Settings, now: datetime, worker: str, limiter,
-                 stop: Callable[[], bool] | None = None):
+                 stop: Callable[[], bool] | None = None, stamp: datetime | None = None):
         self.engine, self.gateway, self.sms, self.now, self.worker = engine, gateway, settings.sms, now, worker
+        self.stamp = stamp or now
         self.limiter = limiter
         self.callback = status_callback_url(settings)
         self.stop = stop or (lambda: False)
@@ -148,14 +162,14 @@ class _Run:
         # more than one claim ahead, so at most size + low_water messages are in 'sending' at once.
         low_water = min(size - 1, max(2 * threads, size // 4))
         taken, in_flight, drained = 0, 0, False
-        back: list[Outcome | _Unsent] = []  # came back, not yet recorded
+        back: list[Outcome | _Unsent | _OptedOut] = []  # came back, not yet recorded
         oldest = 0.0
         with ThreadPoolExecutor(threads, thread_name_prefix="jinli-send") as pool:
             try:
                 while True:
                     wanted = size if limit is None else min(size, limit - taken)
                     if not drained and wanted > 0 and in_flight <= low_water and not self.stop():
-                        claim = claim_batch(self.engine, self.now, self.worker, wanted, policy)
+                        claim = claim_batch(self.engine, self.now, self.worker, wanted, policy, self.stamp)
                         taken, drained = taken + claim.taken, claim.taken == 0
                         for message in claim.to_send:
                             pool.submit(self.send, message)
@@ -206,12 +220,15 @@ class _Run:
 
     def send(self, message: Mapping) -> None:
         """Send one claimed message (in a pool thread) and hand back its outcome; never raises."""
-        outcome: Outcome | _Unsent = _Unsent(message)
+        outcome: Outcome | _Unsent | _OptedOut = _Unsent(message)
         try:
             if self.halt.is_set() or self.stop() or message["campaign_id"] in self.held:
                 return
             self.limiter.acquire()
             if self.halt.is_set() or self.stop():  # stopped while waiting for a token
+                return
+            if self.opted_out(message):
+                outcome = _OptedOut(message)
                 return
             sms = OutgoingSms(message["id"], message["phone"], message["body"], self.callback,
                               message.get("template_code"), _params(message.get("template_params")))
@@ -226,15 +243,28 @@ class _Run:
         finally:
             self.done.put(outcome)
 
-    def record(self, back: list[Outcome | _Unsent]) -> None:
+    def opted_out(self, message: Mapping) -> bool:
+        """Asked in the pool thread right before the gateway: an opt-out committed since the claim wins.
+
+        What remains is the instant between this read and the provider receiving the request.
+        """
+        with self.engine.connect() as conn:
+            return is_opted_out(conn, message["customer_id"], message["phone"])
+
+    def record(self, back: list[Outcome | _Unsent | _OptedOut]) -> None:
         """Write these outcomes in one transaction (and put unsent messages back), adding them to the totals."""
         outcomes = [x for x in back if isinstance(x, Outcome)]
         unsent = [x.message for x in back if isinstance(x, _Unsent)]
-        if not outcomes and not unsent:
+        opted_out = [x.message for x in back if isinstance(x, _OptedOut)]
+        if not outcomes and not unsent and not opted_out:
             return
         with write_transaction(self.engine) as conn:
-            labels = record_outcomes(conn, outcomes, self.now, self.sms)
-            release(conn, unsent, self.now)
+            labels = record_outcomes(conn, outcomes, self.now, self.sms, self.stamp)
+            release(conn, unsent, self.stamp)
+            suppress_claimed(conn, opted_out, "opted_out", self.stamp)
+        if opted_out:
+            log.info("%s: %s claimed messages not sent: opted out after the claim", self.worker, len(opted_out))
+            self.tally += DispatchSummary(suppressed=Counter(opted_out=len(opted_out)))
         if unsent:
             log.info("%s: %s claimed messages put back to planned, unsent", self.worker, len(unsent))
         for outcome in outcomes:

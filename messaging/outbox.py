@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, Select, bindparam, func, select, upda
 from errors import GatewayError
 from messaging.gateways import FailureKind, SendResult, failure_kind
 from messaging.holds import held_ids, hold_campaign
+from messaging.pauses import paused_ids
 from messaging.optouts import mark_phone_invalid, opt_out
 from messaging.phone import mask
 from messaging.suppression import SEND, SendPolicy, Verdict, load_customers, load_recent, verdict
@@ -61,21 +62,28 @@ class Outcome:
     error: Exception | None = None
 
 
-def due_query(now: datetime, limit: int | None = None) -> Select:
-    """Planned messages due at ``now`` of campaigns not held, oldest first."""
+def _due(now: datetime) -> tuple:
+    """Planned, due at ``now``, of a campaign neither held (configuration error) nor paused (by staff)."""
     o = outbox_t.c
-    return (select(outbox_t).where(o.state == "planned", o.due_at <= now, o.campaign_id.not_in(held_ids()))
-            .order_by(o.due_at, o.id).limit(limit))
+    return (o.state == "planned", o.due_at <= now, o.campaign_id.not_in(held_ids()), o.campaign_id.not_in(paused_ids()))
+
+
+def due_query(now: datetime, limit: int | None = None) -> Select:
+    """Planned messages due at ``now`` of campaigns not held or paused, oldest first."""
+    o = outbox_t.c
+    return select(outbox_t).where(*_due(now)).order_by(o.due_at, o.id).limit(limit)
 
 
 def count_due(conn: Connection, now: datetime) -> int:
-    o = outbox_t.c
-    return conn.execute(select(func.count()).where(o.state == "planned", o.due_at <= now,
-                                                   o.campaign_id.not_in(held_ids()))).scalar_one()
+    return conn.execute(select(func.count()).where(*_due(now))).scalar_one()
 
 
-def claim_batch(engine: Engine, now: datetime, worker: str, size: int, policy: SendPolicy) -> Claim:
+def claim_batch(engine: Engine, now: datetime, worker: str, size: int, policy: SendPolicy,
+                stamp: datetime | None = None) -> Claim:
     """Decide up to ``size`` due messages and commit those to send as 'sending' before any is sent.
+
+    ``now`` decides what is due (a simulated day's clock for `jinli run --date`); ``stamp`` (default
+    ``now``) is the real time written to the rows: the outbox never records a time still to come.
 
     This commit is the outbox's trade-off: a crash between it and the gateway's answer leaves the
     message in 'sending' for staff to review (`jinli outbox stuck`), never a second text.
@@ -84,7 +92,7 @@ def claim_batch(engine: Engine, now: datetime, worker: str, size: int, policy: S
     """
     with write_transaction(engine) as conn:
         messages = conn.execute(due_query(now, size).with_for_update(skip_locked=True)).mappings().all()
-        return _apply(conn, decide(conn, messages, now, policy, lock=True), now, worker)
+        return _apply(conn, decide(conn, messages, now, policy, lock=True), stamp or now, worker)
 
 
 def decide(conn: Connection, messages: Sequence[Mapping], now: datetime, policy: SendPolicy, *,
@@ -134,20 +142,37 @@ def release(conn: Connection, messages: Sequence[Mapping], now: datetime) -> Non
           "was_claimed_by": m["claimed_by"]} for m in messages])
 
 
-def record_outcomes(conn: Connection, outcomes: Sequence[Outcome], now: datetime, sms: SmsSettings) -> Counter:
-    """Write what the gateway said about each message; counts them as 'sent', 'retried', 'failed' or 'stuck'."""
+def suppress_claimed(conn: Connection, messages: Sequence[Mapping], reason: str, now: datetime) -> int:
+    """Claimed messages found unsendable at the last moment (an opt-out committed after the claim): suppressed."""
+    if not messages:
+        return 0
+    o = outbox_t.c
+    return conn.execute(update(outbox_t).where(o.id.in_([m["id"] for m in messages]), o.state == "sending").values(
+        state="suppressed", reason=reason, final_at=now, updated_at=now)).rowcount
+
+
+def record_outcomes(conn: Connection, outcomes: Sequence[Outcome], now: datetime, sms: SmsSettings,
+                    stamp: datetime | None = None) -> Counter:
+    """Write what the gateway said about each message; counts them as 'sent', 'retried', 'failed' or 'stuck'.
+
+    ``now`` is the run's clock (retries are due after it); ``stamp`` (default ``now``) the real time
+    recorded as ``sent_at``, never a simulated day's."""
+    stamp = stamp or now
     sent = [{"mid": x.message["id"], "sid": x.result.provider_id} for x in outcomes if x.result is not None]
     if sent:  # the common case, in one round trip
         o = outbox_t.c
         conn.execute(update(outbox_t).where(o.id == bindparam("mid"), o.state == "sending").values(
-            state="sent", provider_id=bindparam("sid"), sent_at=now, reason=None, error_code=None, updated_at=now), sent)
+            state="sent", provider_id=bindparam("sid"), sent_at=stamp, reason=None, error_code=None, updated_at=stamp),
+            sent)
     labels = Counter(sent=len(sent))
-    labels.update(record_failure(conn, x.message, x.error, now, sms) for x in outcomes if x.result is None)
+    labels.update(record_failure(conn, x.message, x.error, now, sms, stamp) for x in outcomes if x.result is None)
     return labels
 
 
-def record_failure(conn: Connection, message: Mapping, error: Exception, now: datetime, sms: SmsSettings) -> str:
+def record_failure(conn: Connection, message: Mapping, error: Exception, now: datetime, sms: SmsSettings,
+                   stamp: datetime | None = None) -> str:
     """Retry later, fail for good, leave in 'sending' (unknown outcome) or hold the campaign; returns which."""
+    due_base, now = now, stamp or now  # retries count from the run's clock; rows record the real time
     kind = failure_kind(error) if isinstance(error, GatewayError) else FailureKind.UNKNOWN_OUTCOME
     code = getattr(error, "code", None)
     # Provider text may echo credentials: the outbox (and `outbox list`) keeps it redacted.
@@ -157,7 +182,7 @@ def record_failure(conn: Connection, message: Mapping, error: Exception, now: da
         hold_campaign(conn, message["campaign_id"], reason, error_code, message["id"], now)
         return "held"
     if kind is FailureKind.RETRYABLE and message["attempts"] < sms.max_attempts:
-        due = retry_at(now, message["attempts"], sms.retry_base_seconds)
+        due = retry_at(due_base, message["attempts"], sms.retry_base_seconds)
         _update(conn, message, now, state="planned", due_at=due, reason=reason, error_code=error_code)
         return "retried"
     if kind is FailureKind.UNKNOWN_OUTCOME:

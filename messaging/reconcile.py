@@ -131,13 +131,13 @@ def describe_error(exc: Exception) -> str:
 
 
 def reconcile(engine: Engine, gateway, now: datetime, *, quiet_for: timedelta = timedelta(hours=1),
-              limit: int = 500) -> dict[str, int]:
+              limit: int = 500, region: str = "CN") -> dict[str, int]:
     """For 'sent' messages silent for ``quiet_for``, fetch the provider's status; counts by result.
 
     Gateways without delivery reports (console, file) have no ``fetch_status``: nothing to do.
     """
+    counts = {"checked": 0, "updated": 0, **pull_reports(engine, gateway, now, quiet_for=quiet_for, limit=limit, region=region)}
     fetch = getattr(gateway, "fetch_status", None)
-    counts = {"checked": 0, "updated": 0}
     if fetch is None:
         return counts
     o = outbox_t.c
@@ -152,3 +152,47 @@ def reconcile(engine: Engine, gateway, now: datetime, *, quiet_for: timedelta = 
                 counts["updated"] += apply_status(conn, provider_id, report[0], report[1], now) == "updated"
     log.info("reconcile: %s", counts)
     return counts
+
+
+PULL_WINDOW = timedelta(days=3)  # receipts come within hours; Aliyun keeps QuerySendDetails for 30 days
+
+
+def pull_reports(engine: Engine, gateway, now: datetime, *, quiet_for: timedelta, limit: int,
+                 region: str = "CN") -> dict[str, int]:
+    """Receipts and replies whose callback never came, pulled from the domestic providers (Aliyun, Tencent).
+
+    Idempotent with the callbacks: a receipt already applied, or a reply already recorded, changes nothing.
+    Counts 'pulled_receipts' applied and 'pulled_replies' newly recorded.
+    """
+    # Only gateways that can pull need these; the invitation handlers make a pulled 1 / 2 count like a pushed one.
+    import records.invitation_replies  # noqa: F401
+    from messaging.domestic_callbacks import apply_receipts, record_replies
+
+    counts = {"pulled_receipts": 0, "pulled_replies": 0}
+    if getattr(gateway, "pull_receipts", None):
+        receipts = _ask("receipts", lambda: gateway.pull_receipts(_silent(engine, now, quiet_for, limit)))
+        with write_transaction(engine) as conn:
+            counts["pulled_receipts"] = apply_receipts(conn, receipts, now)["updated"]
+    if getattr(gateway, "pull_replies", None):
+        replies = _ask("replies", gateway.pull_replies)
+        with write_transaction(engine) as conn:
+            tally = record_replies(conn, replies, now, region)
+        counts["pulled_replies"] = sum(n for intent, n in tally.items() if intent != "repeated")
+    return counts
+
+
+def _silent(engine: Engine, now: datetime, quiet_for: timedelta, limit: int) -> list[dict]:
+    """'sent' messages of the last few days without a final receipt after ``quiet_for``: what Aliyun is asked about."""
+    o = outbox_t.c
+    query = (select(o.id, o.phone, o.sent_at).where(o.state == "sent", o.sent_at < now - quiet_for,
+                                                     o.sent_at > now - PULL_WINDOW).order_by(o.sent_at).limit(limit))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _ask(what: str, pull) -> list:
+    try:
+        return pull()
+    except Exception as exc:  # noqa: BLE001 - the provider cannot answer now: the next run asks again
+        log.warning("reconcile: pulling %s: %s", what, describe_error(exc))
+        return []

@@ -18,6 +18,7 @@ from jinja2 import meta, nodes
 from jinja2.runtime import new_context
 
 from errors import TemplateError, TemplateTooLong
+from messaging.template_shape import Shape, source_text, template_shape
 from messaging.render_bounds import BoundExceeded, BoundedSandbox, TextTooLong, end_budget, start_budget
 
 SUFFIX = ".j2"
@@ -36,6 +37,8 @@ class TemplateRenderer:
         self._compiled: dict[str, jinja2.Template] = {}
         self._globals: dict[str, dict[str, Any]] = {}  # each template's globals, merged once
         self._reads: dict[tuple[str, str], frozenset[str] | None] = {}
+        self._shapes: dict[str, Shape] = {}
+        self._pieces: dict[str, list[jinja2.Template]] = {}  # each {{ expression }} of a template, compiled alone
 
     def names(self) -> list[str]:
         """Every template name in the folder, sorted ('birthday', 'salon/invite', ...)."""
@@ -51,12 +54,44 @@ class TemplateRenderer:
     def render(self, name: str, context: dict[str, Any]) -> str:
         """The rendered text with surrounding whitespace trimmed; any failure is one TemplateError line
         (a TemplateTooLong when the text, or a text built on the way, is over ``max_chars``)."""
-        template, globals_ = self._template(name), self._globals[name]
+        template = self._template(name)
+        return self._run(name, template.filename, [(template, self._globals[name])], context)[0].strip()
+
+    def shape(self, name: str) -> Shape:
+        """The template as fixed text and {{ expression }} places (messaging.template_shape)."""
+        if name not in self._shapes:
+            self._template(name)
+            source, _, _ = self._env.loader.get_source(self._env, f"{name}{SUFFIX}")
+            self._shapes[name] = template_shape(self._env, source)
+        return self._shapes[name]
+
+    def fixed_text(self, name: str) -> str:
+        """The template's fixed text, expressions and statements left out (for the content lint)."""
+        self._template(name)
+        source, _, _ = self._env.loader.get_source(self._env, f"{name}{SUFFIX}")
+        return source_text(self._env, source)
+
+    def render_values(self, name: str, context: dict[str, Any]) -> list[str]:
+        """Each {{ expression }}'s value, in order (the variables of an approved template), under the same
+        sandbox and bounds as ``render``; the template must be fixed text and outputs only."""
+        template = self._template(name)
+        if name not in self._pieces:
+            shape = self.shape(name)
+            if shape.problem:
+                raise TemplateError(f"template {name!r} ({template.filename}): {shape.problem}")
+            self._pieces[name] = [self._env.from_string("{{ " + e + " }}", self._globals[name]) for e in shape.expressions]
+        return self._run(name, template.filename, [(t, self._globals[name]) for t in self._pieces[name]], context)
+
+    def _run(self, name: str, filename: str | None, templates: list, context: dict[str, Any]) -> list[str]:
+        """Render each (template, globals) with ``context`` inside one rendering budget."""
         token = start_budget(self.max_chars)
         try:
-            # Template.render, without merging the globals into every recipient's context again.
-            found = new_context(self._env, template.name, template.blocks, {**globals_, **context}, True, globals_)
-            return self._collect(template.root_render_func(found)).strip()
+            out = []
+            for template, globals_ in templates:
+                # Template.render, without merging the globals into every recipient's context again.
+                found = new_context(self._env, template.name, template.blocks, {**globals_, **context}, True, globals_)
+                out.append(self._collect(template.root_render_func(found)))
+            return out
         # Staff templates can raise anything (a TypeError from `'a' + 1`, a ZeroDivisionError...);
         # the contract is one TemplateError naming the template, never a traceback.
         except Exception:  # noqa: BLE001
@@ -64,7 +99,7 @@ class TemplateRenderer:
                 self._env.handle_exception()  # re-raises with the template's own lines in the traceback
             except Exception as exc:  # noqa: BLE001
                 error = TemplateTooLong if isinstance(exc, TextTooLong) else TemplateError
-                raise error(_describe(name, template.filename, exc)) from None
+                raise error(_describe(name, filename, exc)) from None
         finally:
             end_budget(token)
 

@@ -108,7 +108,12 @@ def load_customers(conn: Connection, customer_ids: set[int], *, lock: bool) -> d
 
 
 def load_recent(conn: Connection, messages: list[Mapping], now: datetime) -> Recent:
-    """The cap counts of the batch's customers and the texts their phones got within the windows."""
+    """The cap counts of the batch's customers and the texts their phones got within the windows.
+
+    The cap counts messages by their send slot (``due_at``) within 7 days either side of ``now``, as
+    planning does (campaigns.audience), not by the time a run happened to send them: a simulated day
+    (`jinli run --date`, `jinli schedule`) and the daemon then count alike. Repeats are a carrier's
+    rule about real time, so they count by when the text left."""
     o = outbox_t.c
     left_at = func.coalesce(o.sent_at, o.sending_at)
     customers = sorted({m["customer_id"] for m in messages})
@@ -116,7 +121,7 @@ def load_recent(conn: Connection, messages: list[Mapping], now: datetime) -> Rec
     counts = conn.execute(
         select(o.customer_id, func.count()).where(
             o.customer_id.in_(customers), o.message_class == "marketing", o.state.in_(OUT_STATES),
-            left_at > now - CAP_WINDOW,
+            o.due_at > now - CAP_WINDOW, o.due_at < now + CAP_WINDOW,
         ).group_by(o.customer_id))
     texts = conn.execute(
         select(o.phone, o.body).where(o.phone.in_(phones), o.state.in_(OUT_STATES), left_at > now - REPEAT_WINDOW))

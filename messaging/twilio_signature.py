@@ -37,9 +37,9 @@ def signature_check(settings: Settings, environ: Mapping[str, str] | None = None
     """The check for this site; ConfigError without TWILIO_AUTH_TOKEN or an http(s) [twilio] public_base_url."""
     env = os.environ if environ is None else environ
     token = env.get("TWILIO_AUTH_TOKEN", "").strip()
-    base = settings.twilio.public_base_url.strip()
+    base = settings.public_base_url
     if not base:
-        raise ConfigError(f"{settings.source}: [twilio] public_base_url is not set: Twilio signs each webhook "
+        raise ConfigError(f"{settings.source}: [site] public_base_url is not set ([twilio] public_base_url is its alias): Twilio signs each webhook "
                           "with the public URL it calls, so the webhook server cannot check requests without it")
     if urlsplit(base).scheme not in {"http", "https"}:
         raise ConfigError(f"{settings.source}: [twilio] public_base_url: expected an http(s):// URL, got {base!r}")

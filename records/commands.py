@@ -132,7 +132,7 @@ def referrals_list(app: App, referrer: str | None, campaign_id: str | None, limi
 # ---------------------------------------------------------------- events
 @click.group("events")
 def events_group() -> None:
-    """Events (salons, banquets): list a day's, close one (no-shows)."""
+    """Events (salons, banquets): list a day's, close one (no-shows), cancel one."""
 
 
 @events_group.command("list")
@@ -163,3 +163,32 @@ def events_close(app: App, event_id: int) -> None:
         event = events.get_event(conn, event_id)
         count = events.mark_no_shows(conn, event_id)
     click.echo(f"event {event_id} ({event['title'] or event['slogan']}): {count} no-show(s) marked")
+
+
+@events_group.command("cancel")
+@click.argument("event_id", type=DB_ID)
+@click.option("--notify", "template", metavar="TEMPLATE", help="text this template to each invitee whose invitation left (once)")
+@click.option("--reason", default="", help="why (kept in the audit trail)")
+@pass_app
+def events_cancel(app: App, event_id: int, template: str | None, reason: str) -> None:
+    """Cancel an event: its unsent invitations and reminders too; with --notify, a notice to each invitee, once."""
+    from campaigns import event_cancel
+    from campaigns.planning import Planner
+    from records import audit
+    from records.transactions import write_transaction
+
+    planner, now = Planner.from_settings(app.settings), app.now()
+    if template:
+        event_cancel.check_template(planner, template)
+    with write_transaction(app.engine) as conn:
+        done = event_cancel.cancel_event(conn, event_id, now)
+        notices, before = event_cancel.notify_invitees(conn, planner, done.event, template, now) if template else (0, 0)
+        if done.newly_cancelled or done.messages_cancelled or notices:
+            audit.record(conn, actor=audit.os_actor(), action="events.cancel", subject="event", subject_id=event_id,
+                         reason=reason, now=now, detail={"texts_cancelled": done.messages_cancelled,
+                                                         "notices": notices, "template": template})
+    title = done.event["title"] or done.event["slogan"]
+    state = "cancelled" if done.newly_cancelled else "was already cancelled"
+    click.echo(f"event {event_id} ({title}): {state}; {done.messages_cancelled} unsent text(s) cancelled")
+    if template:
+        click.echo(f"  notices planned: {notices} (already planned before: {before}); they go out with the next dispatch")

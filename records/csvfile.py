@@ -9,11 +9,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from errors import ImportFileError
+from records.csvsafe import SafeWriter, unprefix_cell
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Row:
-    number: int  # the spreadsheet row: the header is row 1
+    number: int  # the line the row starts on: the header is line 1 (rows never span lines)
     values: dict[str, str]  # canonical column name -> stripped text
     raw: list[str]
 
@@ -39,7 +41,8 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-    warnings: int = 0
+    warnings: int = 0  # rows imported with a note in the rejects file (counted in imported/updated/unchanged)
+    merged: int = 0  # rows superseded by a later row of the same phone or ref in the file
     rejects_path: Path | None = None
     ignored_columns: list[str] = field(default_factory=list)
 
@@ -85,25 +88,37 @@ class CsvFile:
         with open(self.path, "rb") as binary:
             self._binary = binary
             text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
-            reader = csv.reader(text)
+            reader = csv.reader(text, strict=True)
             try:
-                self._read_header(reader)
-                for raw in reader:
-                    if any(cell.strip() for cell in raw):
-                        yield self._row(reader.line_num, raw)
+                yield from self._read(reader)
             except UnicodeDecodeError:
                 raise ImportFileError(
                     f"{self.path}: row {reader.line_num + 1}: not {self.encoding} text "
                     "(save as \"CSV UTF-8\" in Excel, or pass --encoding gb18030)"
                 ) from None
+
+    def _read(self, reader) -> Iterator[Row]:
+        self._read_header(reader)
+        while True:
+            first_line = reader.line_num + 1
+            try:
+                raw = next(reader)
+            except StopIteration:
+                return
             except csv.Error as exc:
-                raise ImportFileError(f"{self.path}: row {reader.line_num}: malformed CSV: {exc}") from None
+                raise ImportFileError(_malformed(self.path, first_line, reader.line_num, exc)) from None
+            _refuse_line_breaks(self.path, first_line, raw)
+            if any(cell.strip() for cell in raw):
+                yield self._row(first_line, raw)
 
     def _read_header(self, reader) -> None:
         try:
             self.header = next(reader)
         except StopIteration:
             raise ImportFileError(f"{self.path}: the file is empty (no header row)") from None
+        except csv.Error as exc:
+            raise ImportFileError(_malformed(self.path, 1, reader.line_num, exc)) from None
+        _refuse_line_breaks(self.path, 1, self.header)
         for index, header in enumerate(self.header):
             column = next((c for c in self.columns if c.matches(header)), None)
             if column is None:
@@ -118,9 +133,34 @@ class CsvFile:
             names = ", ".join(f"{c.name} ({'/'.join(c.aliases)})" if c.aliases else c.name for c in missing)
             raise ImportFileError(f"{self.path}: missing column {names}")
 
-    def _row(self, number: int, raw: list[str]) -> Row:
+    def _row(self, number: int, cells: list[str]) -> Row:
+        raw = [unprefix_cell(cell) for cell in cells]  # the ' that jinli put before a formula-like text
         values = {name: (raw[i].strip() if i < len(raw) else "") for i, name in self.mapping.items()}
         return Row(number, values, raw)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _refuse_line_breaks(path: Path, first_line: int, cells: list[str]) -> None:
+    """A cell over a line break is, in the shop's files, a stray quote that swallowed the lines after it."""
+    for cell in cells:  # the first cell with a break opened on the row's first line
+        breaks = len(_LINE_BREAK.findall(cell))
+        if breaks:
+            raise ImportFileError(
+                f"{path}: line {first_line}: a quoted cell opened here runs over {breaks} line break(s) to line "
+                f"{first_line + breaks} (a stray quote?): fix the quote and import again; nothing was imported")
+
+
+def _malformed(path: Path, first_line: int, last_line: int, exc: csv.Error) -> str:
+    """The one line for a file the csv module cannot split into rows; quotes are the usual cause."""
+    if "unexpected end of data" in str(exc):
+        return (f"{path}: line {first_line}: a quoted cell opened here is never closed (a stray quote?): "
+                "fix the quote and import again; nothing was imported")
+    if "field larger than field limit" in str(exc):
+        return (f"{path}: line {first_line}: a cell starting here is longer than {csv.field_size_limit():,} "
+                "characters (a stray quote that swallowed the lines after it?); nothing was imported")
+    return f"{path}: line {last_line}: malformed CSV: {exc} (a stray quote?); nothing was imported"
 
 
 class RejectsFile:
@@ -136,7 +176,7 @@ class RejectsFile:
     def add(self, row_number: int, reason: str, raw: list[str]) -> None:
         if self._writer is None:
             self._file = open(self.path, "w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._file)
+            self._writer = SafeWriter(self._file)
             self._writer.writerow(["row", "reason", *self.source.header])
         self._writer.writerow([row_number, reason, *raw])
         self.count += 1
@@ -148,8 +188,10 @@ class RejectsFile:
     def __enter__(self) -> "RejectsFile":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *_exc) -> None:
         self.close()
+        if exc_type is not None:  # a refused file imported nothing: no row of it is to blame
+            self.path.unlink(missing_ok=True)
 
 
 def default_rejects_path(source: Path) -> Path:

@@ -11,7 +11,7 @@ import cli_format as output
 from app import App
 from cli_params import as_date, pass_app
 from errors import InvalidValue
-from records import audit, db, importing, referrals, tiers
+from records import audit, db, importing, loyalty, referrals, tiers
 from records.lookup import find_customer
 
 
@@ -54,13 +54,18 @@ def _import_command(kind: str):
         options = importing.ImportOptions(
             region=app.settings.site.phone_region, encoding=encoding,
             rejects_path=Path(rejects) if rejects else None, today=app.today(), now=app.now(),
+            limits=app.settings.imports,
         )
         with output.progress(f"importing {kind}", quiet=as_json) as advance:
             summary = importing.import_file(app.engine, kind, Path(file), options, advance)
         if kind == "customers":  # referrals named in the file go to the referrer's latest event
             with app.engine.begin() as conn:
                 referrals.attribute_unattributed(conn, app.settings.events.attribution_days, app.settings.tz)
+        with app.engine.begin() as conn:  # points and referral rewards follow the records (idempotent)
+            run = loyalty.recompute(conn, app.settings.loyalty, app.today(), app.settings.tz, app.now())
         output.import_summary(summary, file, as_json)
+        if not as_json:
+            click.echo(run.summary())
 
     command.__doc__ = f"Import {kind} from a CSV file (columns in the README)."
     return command

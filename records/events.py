@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, RowMapping, func, or_, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, or_, select, update
 
 from errors import InvalidValue, NotFound
 from records import models
@@ -139,3 +139,21 @@ def confirmed_count(conn: Connection, event_id: int) -> int:
     i = invitations_t.c
     query = select(func.count()).where(i.event_id == event_id, i.state.in_(CONFIRMED_STATES))
     return conn.execute(query).scalar_one()
+
+
+# The outbox steps whose text is an invitation (planning records the invitation with its check-in code).
+INVITING_STEPS = ("invitation", "banquet")
+
+
+def drop_unsent_invitations(conn: Connection, messages) -> int:
+    """Forget the invitations whose text will never be sent (cancelled, displaced): rows with
+    ``event_id``, ``customer_id`` and ``step``; only invitations nobody answered or used are dropped."""
+    i, c = invitations_t.c, checkins_t.c
+    dropped = 0
+    for m in messages:
+        if m.event_id is None or m.step not in INVITING_STEPS:
+            continue
+        used = select(c.id).where(c.invitation_id == i.id).exists()
+        dropped += conn.execute(delete(invitations_t).where(
+            i.event_id == m.event_id, i.customer_id == m.customer_id, i.state == "invited", ~used)).rowcount
+    return dropped

@@ -16,15 +16,18 @@ from typing import Callable, Iterable
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
 from errors import InvalidValue
+from messaging.optouts import apply_pending_opt_outs
 from records import models, referrals, referrer_links
+from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_code, normalise_code
 from records.csvfile import Column, CsvFile, ImportSummary, RejectsFile, Row, default_rejects_path
-from records.parsing import parse_bool, parse_calendar, parse_date, parse_kind, parse_money_fen, parse_ymd
+from records.parsing import parse_bool, parse_calendar, parse_gender, parse_kind, parse_ymd, yuan
 from records.terms import parse_term
 from messaging.phone import parse_mobile
 from schedules.birthdays import Birth, birthday_key, validate_birth
 from schedules.starsigns import star_sign
 from schedules.zodiac import birth_branch
+from settings import ImportSettings
 
 BATCH = 2000
 REFERRAL_CODE_LENGTH = 7
@@ -43,6 +46,7 @@ CUSTOMER_COLUMNS = (
     Column("joined_on", ("join_date", "入会日期", "开户日期")),
     Column("referrer", ("referred_by", "推荐人", "介绍人")),
     Column("referral_code", ("推荐码",)),
+    Column("gender", ("性别", "sex")),
 )
 HOLDING_COLUMNS = (
     Column("holding_id", ("合同号", "持有编号"), required=True),
@@ -68,8 +72,9 @@ class ImportOptions:
     region: str = "CN"
     encoding: str = "utf-8"
     rejects_path: Path | None = None
-    today: date | None = None
+    today: date | None = None  # the import day (the app clock's day in the shop's time zone)
     now: datetime | None = None
+    limits: ImportSettings = ImportSettings()
 
 
 def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
@@ -109,24 +114,40 @@ class _Importer:
     columns: tuple[Column, ...] = ()
     table: Table
     key: str = "ref"
+    labels: dict[str, str] = {}  # a value's name in the file, where it differs from the column's
 
     def __init__(self, conn: Connection, options: ImportOptions, summary: ImportSummary, rejects: RejectsFile):
         self.conn, self.options, self.summary, self.rejects = conn, options, summary, rejects
         self.now = options.now or datetime.now(timezone.utc)
         self.today = options.today or self.now.date()
+        self.bounds = Bounds(self.today, options.limits)
 
     def run_batch(self, batch: list[Row]) -> None:
         """Validate each row, then write the batch; a phone or ref seen twice keeps its last row."""
         parsed: dict[str, tuple[Row, dict]] = {}
         for row in batch:
             try:
-                values = self.parse(row)
+                values = self.validate(row)
             except InvalidValue as exc:
                 self.rejects.add(row.number, str(exc), row.raw)
                 continue
+            if values[self.key] in parsed:
+                self.summary.merged += 1
             parsed[values[self.key]] = (row, values)
         self.resolve(parsed)
         self.write(parsed)
+
+    def validate(self, row: Row) -> dict:
+        """The row's values to store; InvalidValue names the first cell that cannot be stored."""
+        refuse_nul(row.values)
+        values = self.parse(row)
+        check_lengths(self.table, values, self.labels)
+        return values
+
+    def warn(self, row: Row, message: str) -> None:
+        """The row is imported; the rejects file says what looks wrong with it."""
+        self.rejects.add(row.number, f"warning: {message}", row.raw)
+        self.summary.warnings += 1
 
     def resolve(self, parsed: dict[str, tuple[Row, dict]]) -> None:
         """Look up what rows refer to (customers, holdings); reject rows whose target is missing."""
@@ -200,29 +221,35 @@ class CustomerImporter(_Importer):
 
     def parse(self, row: Row) -> dict:
         v = row.values
-        name = v["name"]
-        if not name:
-            raise InvalidValue("name is empty")
         values = {
             "phone": parse_mobile(v["phone"], self.options.region),
-            "name": name,
+            "name": self.bounds.name(v["name"]),
             "store": v.get("store") or None,
-            "joined_on": parse_date(v["joined_on"], "joined_on") if v.get("joined_on") else None,
+            "joined_on": self.bounds.past_date(v["joined_on"], "joined_on") if v.get("joined_on") else None,
             "referral_code": normalise_code(v["referral_code"]) if v.get("referral_code") else None,
+            "gender": parse_gender(v.get("gender", "")),
             **birth_columns(v.get("birthday", ""), v.get("calendar", ""), v.get("leap", "")),
         }
+        self.bounds.born_on(values.get("born_on"))
         values["_referrer"] = v.get("referrer") or None
         return values
 
     def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:
+        self._reject_taken_codes(parsed)  # first: a rejected row must not leave a referrer link behind
         for key, (row, values) in list(parsed.items()):
             self.links.add(key, values.pop("_referrer"), row)
-        self._reject_taken_codes(parsed)
         super().write(parsed)
         self.links.resolve_known(self.rejects, self.summary)
 
     def _reject_taken_codes(self, parsed: dict) -> None:
-        wanted = {v["referral_code"]: k for k, (_r, v) in parsed.items() if v["referral_code"]}
+        wanted: dict[str, str] = {}
+        for key, (row, values) in list(parsed.items()):
+            code = values["referral_code"]
+            if code and code in wanted:
+                first = parsed[wanted[code]][0].number
+                self.reject(parsed, key, f"referral code {code!r} is already given to line {first} of this file")
+            elif code:
+                wanted[code] = key
         if not wanted:
             return
         owners = self.conn.execute(
@@ -239,22 +266,25 @@ class CustomerImporter(_Importer):
         return row
 
     def _insert(self, rows: list[dict]) -> None:
-        _assign_codes(self.conn, [row for row in rows if not row.get("referral_code")])
+        given = {row["referral_code"] for row in rows if row.get("referral_code")}
+        _assign_codes(self.conn, [row for row in rows if not row.get("referral_code")], given)
         super()._insert(rows)
 
     def finish(self) -> None:
         self.links.resolve_remaining(self.rejects, self.summary)
+        apply_pending_opt_outs(self.conn)  # a 退订 that arrived before the number was a customer wins
 
 
-def _assign_codes(conn: Connection, rows: list[dict]) -> None:
-    """Give each row a fresh referral code: drawn at random, checked against the table in one query."""
+def _assign_codes(conn: Connection, rows: list[dict], given: set[str]) -> None:
+    """Give each row a fresh referral code: drawn at random, checked against the table in one query
+    and against the codes ``given`` in the file's rows inserted alongside."""
     while rows:
         for row in rows:
             row["referral_code"] = new_code(REFERRAL_CODE_LENGTH)
         drawn = [row["referral_code"] for row in rows]
         taken = set(conn.execute(select(customers_t.c.referral_code).where(customers_t.c.referral_code.in_(drawn))).scalars())
         repeated = {code for code, n in Counter(drawn).items() if n > 1}
-        rows = [row for row in rows if row["referral_code"] in taken | repeated]
+        rows = [row for row in rows if row["referral_code"] in taken | repeated | given]
 
 
 def birth_columns(text: str, calendar_text: str, leap_text: str) -> dict:
@@ -277,19 +307,20 @@ def birth_columns(text: str, calendar_text: str, leap_text: str) -> dict:
 class HoldingImporter(_Importer):
     columns = HOLDING_COLUMNS
     table = holdings_t
+    labels = {"ref": "holding_id"}
 
     def parse(self, row: Row) -> dict:
         v = row.values
-        term = parse_term(v["term"])
-        start = parse_date(v["start_on"], "start_on")
-        maturity = term.add_to(start)
-        if v.get("maturity_on") and parse_date(v["maturity_on"], "maturity_on") != maturity:
-            raise InvalidValue(f"maturity_on {v['maturity_on']!r} is not start + term ({maturity.isoformat()})")
         if not v["holding_id"]:
             raise InvalidValue("holding_id is empty")
+        term = parse_term(v["term"])
+        start = self.bounds.start(v["start_on"])
+        maturity = term.add_to(start)
+        if v.get("maturity_on") and self.bounds.date(v["maturity_on"], "maturity_on") != maturity:
+            raise InvalidValue(f"maturity_on {v['maturity_on']!r} is not start + term ({maturity.isoformat()})")
         return {
             "ref": v["holding_id"], "_phone": parse_mobile(v["phone"], self.options.region),
-            "amount_fen": parse_money_fen(v["amount"]), "term": str(term), "term_days": term.nominal_days,
+            "amount_fen": self.bounds.amount_fen(v["amount"]), "term": str(term), "term_days": term.nominal_days,
             "start_on": start, "maturity_on": maturity, "product": v.get("product") or None,
             "monthly_return": parse_bool(v.get("monthly_return", ""), "monthly_return"),
         }
@@ -308,33 +339,39 @@ class HoldingImporter(_Importer):
 class MovementImporter(_Importer):
     columns = MOVEMENT_COLUMNS
     table = movements_t
+    labels = {"ref": "movement_id"}
 
     def parse(self, row: Row) -> dict:
         v = row.values
         if not v["movement_id"]:
             raise InvalidValue("movement_id is empty")
+        if len(v["holding_id"]) > column_length(holdings_t, "ref"):
+            raise InvalidValue(f"holding_id is {len(v['holding_id'])} characters long: at most {column_length(holdings_t, 'ref')}")
         return {
             "ref": v["movement_id"], "_holding": v["holding_id"], "kind": parse_kind(v["kind"]),
-            "on": parse_date(v["on"], "date"), "amount_fen": parse_money_fen(v["amount"]),
+            "on": self.bounds.past_date(v["on"], "date"), "amount_fen": self.bounds.amount_fen(v["amount"]),
         }
 
     def resolve(self, parsed: dict) -> None:
         refs = {values["_holding"] for _r, values in parsed.values()}
-        found = {
-            ref: (hid, cid, start)
-            for ref, hid, cid, start in self.conn.execute(
-                select(holdings_t.c.ref, holdings_t.c.id, holdings_t.c.customer_id, holdings_t.c.start_on)
-                .where(holdings_t.c.ref.in_(refs))
-            )
-        }
-        for key, (_row, values) in list(parsed.items()):
+        h = holdings_t.c
+        found = {row.ref: row for row in self.conn.execute(
+            select(h.ref, h.id, h.customer_id, h.start_on, h.amount_fen).where(h.ref.in_(refs)))}
+        for key, (row, values) in list(parsed.items()):
             ref = values.pop("_holding")
-            if ref not in found:
+            holding = found.get(ref)
+            if holding is None:
                 self.reject(parsed, key, f"no holding {ref!r} (import holdings first)")
-            elif values["on"] < found[ref][2]:
-                self.reject(parsed, key, f"date {values['on']} is before holding {ref!r} started ({found[ref][2]})")
+            elif values["on"] < holding.start_on:
+                self.reject(parsed, key, f"date {values['on']} is before holding {ref!r} started ({holding.start_on})")
             else:
-                values["holding_id"], values["customer_id"] = found[ref][0], found[ref][1]
+                values["holding_id"], values["customer_id"] = holding.id, holding.customer_id
+                self._check_withdrawal(row, values, holding)
+
+    def _check_withdrawal(self, row: Row, values: dict, holding) -> None:
+        if values["kind"] == "withdrawal" and values["amount_fen"] > holding.amount_fen:
+            self.warn(row, f"withdrawal of {yuan(values['amount_fen'])} yuan is larger than holding {holding.ref!r}'s "
+                           f"principal of {yuan(holding.amount_fen)} yuan")
 
     def complete_new(self, values: dict) -> dict:
         return {**values, "created_at": self.now}

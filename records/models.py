@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, extract
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, extract, text
 from sqlmodel import Field, SQLModel
 
 from records.types import UTCDateTime
@@ -33,6 +33,7 @@ class Customer(SQLModel, table=True):
     phone: str = Field(unique=True, max_length=20)  # E.164
     phone_status: str = Field(default="ok", max_length=10)  # ok | invalid (a gateway said so)
     store: str = Field(default="", max_length=100)
+    gender: Optional[str] = Field(default=None, max_length=1)  # M | F, None when unknown (0006)
     joined_on: Optional[date] = None
     # Birthday as the customer celebrates it: the calendar, the birth date in that calendar
     # (lunar: month may be a leap month), and the solar date of birth.
@@ -133,6 +134,8 @@ class TierChange(SQLModel, table=True):
     referrals_points: int = 0
     events_points: int = 0
     withdrawals_points: int = 0
+    points: int = 0  # the loyalty points balance (0008)
+    points_points: int = 0
     recorded_at: Optional[datetime] = _at()
 
 
@@ -144,7 +147,7 @@ class Event(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=120)  # campaign · occurrence · salon
     campaign_id: str = Field(max_length=64, index=True)
-    kind: str = Field(max_length=20)  # salon | banquet
+    kind: str = Field(max_length=20)  # salon | banquet | event (a staff-made event)
     title: str = ""
     slogan: str = ""
     term: str = ""
@@ -154,6 +157,9 @@ class Event(SQLModel, table=True):
     capacity: int = 0
     starts_at: Optional[datetime] = _at(index=True)
     created_at: Optional[datetime] = _at()
+    # scheduled | cancelled (`jinli events cancel`: nothing more is planned for it; 0006)
+    state: str = Field(default="scheduled", max_length=12, sa_column_kwargs={"server_default": "scheduled"})
+    cancelled_at: Optional[datetime] = _at()
 
 
 class Invitation(SQLModel, table=True):
@@ -202,6 +208,56 @@ class Referral(SQLModel, table=True):
     created_at: Optional[datetime] = _at()
 
 
+class PointsEntry(SQLModel, table=True):
+    """One earning (+) or spending (−) of loyalty points; a balance is the sum of the unexpired rows.
+
+    An earning is its own lot (``lot_id`` 0). A spending is split over the lots it draws from, oldest
+    expiry first, one row per lot carrying that lot's ``expires_on``: when a lot expires, it and what
+    was spent from it leave the balance together, so the sum stays right without replaying history.
+    The unique key makes earning idempotent (one award per rule and source record).
+    """
+
+    __tablename__ = "points_ledger"
+    # The unique key also serves a customer's rows (customer_id leads). Spendings are looked up by
+    # lot through a partial index: earnings (lot 0, nearly every row) cost it nothing to write.
+    __table_args__ = (
+        UniqueConstraint("customer_id", "reason", "source_kind", "source_id", "lot_id", name="uq_points_ledger_source"),
+        Index("ix_points_ledger_spendings", "lot_id", sqlite_where=text("lot_id <> 0"), postgresql_where=text("lot_id <> 0")),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    points: int
+    reason: str = Field(max_length=20)  # product renewal referral checkin | adjust redeem
+    source_kind: str = Field(max_length=12)  # holding referral checkin | adjustment redemption
+    source_id: int
+    lot_id: int = 0  # a spending: the earning it draws from; 0 on an earning
+    earned_on: date  # an earning's day, or the day of a spending
+    expires_on: Optional[date] = None  # the first day the lot no longer counts; None: never
+    note: str = ""  # the staff's reason, or the reward redeemed
+    created_at: Optional[datetime] = _at(nullable=False)
+
+
+class ReferralReward(SQLModel, table=True):
+    """The gift owed to a referrer for one converted referral: owed → given, or owed → cancelled."""
+
+    __tablename__ = "referral_rewards"
+    __table_args__ = (Index("ix_referral_rewards_referrer_state", "referrer_id", "state"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referrals.id", unique=True)
+    referrer_id: int = Field(foreign_key="customers.id")
+    referee_id: int = Field(foreign_key="customers.id")
+    gift: str = Field(max_length=100)
+    state: str = Field(default="owed", max_length=10)  # owed | given | cancelled
+    owed_on: date  # the referee's first deposit
+    given_at: Optional[datetime] = _at()
+    given_by: Optional[str] = Field(default=None, max_length=80)
+    cancelled_on: Optional[date] = None  # the day of the withdrawal that cancelled it
+    cancel_reason: Optional[str] = None
+    created_at: Optional[datetime] = _at(nullable=False)
+
+
 class OutboxMessage(SQLModel, table=True):
     """One planned SMS. ``key`` (campaign · occurrence · customer · step) makes planning idempotent."""
 
@@ -242,6 +298,9 @@ class OutboxMessage(SQLModel, table=True):
     # template's code and its variables as a JSON object of strings.
     template_code: Optional[str] = Field(default=None, max_length=64)
     template_params: Optional[str] = None
+    # The campaign's priority when planned (0006): under the weekly cap a higher one displaces the
+    # customer's lowest-priority unsent message (suppressed as cap_preempted).
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class CampaignHold(SQLModel, table=True):
@@ -253,6 +312,17 @@ class CampaignHold(SQLModel, table=True):
     reason: str
     error_code: Optional[str] = Field(default=None, max_length=64)
     message_id: Optional[int] = None  # the message whose send revealed it
+    since: Optional[datetime] = _at(nullable=False)
+
+
+class CampaignPause(SQLModel, table=True):
+    """A campaign staff paused (`jinli campaigns pause`): none of its messages is sent, nothing new is planned."""
+
+    __tablename__ = "campaign_pauses"
+
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    reason: str = ""
+    actor: str = Field(max_length=80)
     since: Optional[datetime] = _at(nullable=False)
 
 
@@ -268,6 +338,26 @@ class OptOutEvent(SQLModel, table=True):
     source: str = Field(max_length=12)  # sms | staff | provider | import
     detail: str = ""
     at: Optional[datetime] = _at(nullable=False)
+
+
+class LinkToken(SQLModel, table=True):
+    """An RSVP or one-tap opt-out link in a text (0007): an unguessable token, never a code or a customer id.
+
+    Opening the link only counts (``opens``, ``first_opened_at``): link scanners open URLs too. The
+    page's buttons (POST) answer the invitation or opt the customer out.
+    """
+
+    __tablename__ = "link_tokens"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token: str = Field(unique=True, max_length=12)  # letters and digits, from secrets
+    kind: str = Field(max_length=8)  # rsvp | optout
+    invitation_id: Optional[int] = Field(default=None, foreign_key="invitations.id", index=True)  # rsvp links
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    created_at: Optional[datetime] = _at(nullable=False)
+    first_opened_at: Optional[datetime] = _at()
+    opens: int = 0
+    answered_at: Optional[datetime] = _at()  # the last button pressed on the page
 
 
 class InboundMessage(SQLModel, table=True):

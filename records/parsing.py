@@ -10,6 +10,7 @@ from errors import InvalidValue
 
 _YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+MAX_AMOUNT = 100_000_000  # yuan; the default of [import] max_amount
 _TRUE = {"1", "y", "yes", "true", "t", "是", "有", "✓", "√", "x"}
 _FALSE = {"", "0", "n", "no", "false", "f", "否", "无"}
 KINDS = {
@@ -38,6 +39,20 @@ def parse_date(text: str, what: str = "date") -> date:
         raise InvalidValue(f"{what} {text.strip()!r} does not exist") from None
 
 
+GENDERS = {"男": "M", "m": "M", "male": "M", "男性": "M", "女": "F", "f": "F", "female": "F", "女性": "F"}
+UNKNOWN_GENDER = {"", "未知", "unknown", "-"}
+
+
+def parse_gender(text: str) -> str | None:
+    """M or F from 男/女, M/F, male/female (any case); None for an empty or unknown cell."""
+    raw = (text or "").strip().lower()
+    if raw in UNKNOWN_GENDER:
+        return None
+    if raw in GENDERS:
+        return GENDERS[raw]
+    raise InvalidValue(f"gender {text!r}: expected 男 or 女 (M/F, male/female)")
+
+
 def parse_bool(text: str, what: str) -> bool:
     raw = (text or "").strip().lower()
     if raw in _TRUE:
@@ -47,8 +62,8 @@ def parse_bool(text: str, what: str) -> bool:
     raise InvalidValue(f"{what} {text!r}: expected yes or no (是/否, 1/0)")
 
 
-def parse_money_fen(text: str, what: str = "amount") -> int:
-    """CNY amount in fen from "100000", "100,000.00", "¥5万", "5万元"; must be positive."""
+def parse_money_fen(text: str, what: str = "amount", max_yuan: int = MAX_AMOUNT) -> int:
+    """CNY amount in fen from "100000", "100,000.00", "¥5万", "5万元"; positive, at most ``max_yuan``."""
     raw = (text or "").strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
     raw = raw.removesuffix("元")
     factor = Decimal(1)
@@ -58,6 +73,10 @@ def parse_money_fen(text: str, what: str = "amount") -> int:
         value = Decimal(raw) * factor
     except InvalidOperation:
         raise InvalidValue(f"{what} {text!r} is not an amount") from None
+    if not value.is_finite():  # NaN, Infinity
+        raise InvalidValue(f"{what} {text!r} is not an amount")
+    if value > max_yuan:
+        raise InvalidValue(f"{what} {text!r} is over the maximum of {max_yuan:,} yuan ([import] max_amount)")
     if value <= 0 or value != value.quantize(Decimal("0.01")):
         raise InvalidValue(f"{what} {text!r} must be a positive amount in yuan with at most 2 decimals")
     return int(value * 100)

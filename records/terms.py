@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from errors import InvalidValue
 
 _TERM = re.compile(r"^\s*(\d{1,4})\s*([dmy])\s*$", re.IGNORECASE)
+MAX_TERM_DAYS = 100 * 365  # longer is a typing slip (9999y), and would run past the year 9999
 _CHINESE = {"两个月": "2m", "2个月": "2m", "半年": "6m", "一年": "1y", "1年": "1y", "98天": "98d"}
 
 
@@ -26,9 +27,12 @@ class Term:
 
     def add_to(self, start: date) -> date:
         """The maturity date: start + term, calendar arithmetic, month ends clamped."""
-        if self.unit == "d":
-            return start + timedelta(days=self.count)
-        return add_months(start, self.count * (12 if self.unit == "y" else 1))
+        try:
+            if self.unit == "d":
+                return start + timedelta(days=self.count)
+            return add_months(start, self.count * (12 if self.unit == "y" else 1))
+        except (OverflowError, ValueError):
+            raise InvalidValue(f"{start.isoformat()} + {self} is after the year 9999") from None
 
     def subtract_from(self, end: date) -> date:
         """The latest start date whose maturity is ``end`` (the planner's "start by")."""
@@ -54,6 +58,8 @@ def parse_term(text: str) -> Term:
         raise InvalidValue(f"invalid term {text!r}: expected a number and d, m or y, e.g. 98d, 2m, 6m, 1y")
     count, unit = int(match.group(1)), match.group(2).lower()
     days = {"d": count, "m": count * 365 // 12, "y": count * 365}[unit]
+    if days > MAX_TERM_DAYS:
+        raise InvalidValue(f"invalid term {text!r}: longer than 100 years")
     return Term(days, count, unit)
 
 

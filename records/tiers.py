@@ -14,14 +14,15 @@ from sqlalchemy import (BigInteger, Column, Connection, Date, Integer, MetaData,
                         cast, exists, func, insert, literal, select, update)
 
 from records import models
+from records.points import counts_on
 from records.terms import parse_term
 from settings import TierSettings
 
 TIERS = ("A", "B", "C", "P")
-INDICATORS = ("deposit", "term", "renewals", "topups", "referrals", "events", "withdrawals")
+INDICATORS = ("deposit", "term", "renewals", "topups", "referrals", "events", "withdrawals", "points")
 VALUE_COLUMNS = {
     "deposit": "deposit_fen", "term": "longest_term_days", "renewals": "renewals", "topups": "topups",
-    "referrals": "referrals", "events": "events", "withdrawals": "withdrawals",
+    "referrals": "referrals", "events": "events", "withdrawals": "withdrawals", "points": "points",
 }
 
 customers_t = models.Customer.__table__
@@ -29,6 +30,7 @@ holdings_t = models.Holding.__table__
 movements_t = models.Movement.__table__
 checkins_t = models.CheckIn.__table__
 history_t = models.TierChange.__table__
+ledger_t = models.PointsEntry.__table__
 
 
 def thresholds(settings: TierSettings, indicator: str) -> tuple[tuple[int, int], ...]:
@@ -93,6 +95,7 @@ def indicator_select(settings: TierSettings, as_of: date, tz: ZoneInfo, customer
         .group_by(checkins_t.c.customer_id).subquery("evs")
     )
     c = customers_t.c
+    balances = _balances(settings, as_of)
     query = (
         select(c.id.label("customer_id"), c.pinned_tier,
                cast(func.coalesce(active.c.deposit_fen, 0), BigInteger).label("deposit_fen"),
@@ -101,13 +104,27 @@ def indicator_select(settings: TierSettings, as_of: date, tz: ZoneInfo, customer
                func.coalesce(moves.c.topups, 0).label("topups"),
                func.coalesce(refs.c.referrals, 0).label("referrals"),
                func.coalesce(evs.c.events, 0).label("events"),
-               func.coalesce(moves.c.withdrawals, 0).label("withdrawals"))
-        .select_from(customers_t.outerjoin(active, active.c.customer_id == c.id)
-                     .outerjoin(moves, moves.c.customer_id == c.id)
-                     .outerjoin(refs, refs.c.customer_id == c.id)
-                     .outerjoin(evs, evs.c.customer_id == c.id))
+               func.coalesce(moves.c.withdrawals, 0).label("withdrawals"),
+               (func.coalesce(balances.c.points, 0) if balances is not None else literal(0)).label("points"))
+        .select_from(_joined(customers_t.outerjoin(active, active.c.customer_id == c.id)
+                             .outerjoin(moves, moves.c.customer_id == c.id)
+                             .outerjoin(refs, refs.c.customer_id == c.id)
+                             .outerjoin(evs, evs.c.customer_id == c.id), balances))
     )
     return query.where(c.id.in_(customer_ids)) if customer_ids is not None else query
+
+
+def _balances(settings: TierSettings, as_of: date):
+    """Each customer's points balance on ``as_of``; None when points are no indicator (not read at all)."""
+    if not settings.points:
+        return None
+    p = ledger_t.c
+    return (select(p.customer_id, func.sum(p.points).label("points")).where(counts_on(as_of))
+            .group_by(p.customer_id).subquery("balances"))
+
+
+def _joined(joins, balances):
+    return joins.outerjoin(balances, balances.c.customer_id == customers_t.c.id) if balances is not None else joins
 
 
 def score_select(settings: TierSettings, as_of: date, tz: ZoneInfo, customer_ids: list[int] | None = None) -> Select:

@@ -27,3 +27,19 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         except BaseException:
             conn.rollback()
             raise
+
+
+@contextmanager
+def rolled_back_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction that is always rolled back: to compute what writing would do (`jinli schedule`).
+
+    It holds the same locks a write would while it lasts (SQLite: the one write lock; PostgreSQL: the
+    rows it changes, which a dispatcher's SKIP LOCKED claim then leaves for its next round).
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        finally:
+            conn.rollback()

@@ -11,7 +11,7 @@ from app import App
 from cli_params import DB_ID, HOURS, as_date, pass_app
 from messaging.phone import mask
 from records.event_config import event_settings
-from reports import followups, funnel, funnel_output, referrals, visits
+from reports import followups, funnel, funnel_output, loyalty, referrals, visits
 from reports.filters import TIERS, ReportFilter
 from reports.labels import labels
 from reports.render import FORMATS, Table, html_document, to_csv, to_json, to_text
@@ -58,12 +58,12 @@ def _emit(content: str | bytes, output: str | None) -> None:
 
 @click.group("report")
 def report_group() -> None:
-    """Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list."""
+    """Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list, points, rewards."""
 
 
 @report_group.command("funnel")
 @filter_options
-@click.option("--by", type=click.Choice(funnel.GROUPINGS), help="one row per campaign, event, tier, salon, store or week")
+@click.option("--by", type=click.Choice(funnel.GROUPINGS), help="one row per campaign, event, kind (salon, banquet, event), tier, salon, store or week")
 @output_options(FORMATS + ("png",))
 @pass_app
 def report_funnel(app: App, campaign_id, event_id, tier, salon, stores, date_from, date_to, by, fmt, output, language) -> None:
@@ -115,9 +115,14 @@ def _leaders_table(leaders, L) -> Table:
 
 def _viral_table(virals, L, by) -> Table:
     columns = [("key", L[by]), ("attendees", L["attendees"]), ("referrers", L["referrers"]),
-               ("referrals", L["referrals"]), ("converted", L["converted"]), ("viral", L["viral"])]
-    kinds = {"attendees": "int", "referrers": "int", "referrals": "int", "converted": "int", "viral": "ratio"}
-    return Table(L["viral"], columns, [v.as_dict() for v in virals], kinds)
+               ("referrals", L["referrals"]), ("converted", L["converted"]), ("viral", L["viral"]),
+               ("rewards_owed", L["rewards_owed"]), ("rewards_given", L["rewards_given"])]
+    kinds = {"attendees": "int", "referrers": "int", "referrals": "int", "converted": "int", "viral": "ratio",
+             "rewards_owed": "int", "rewards_given": "int"}
+    rows = [v.as_dict() for v in virals]
+    for row in rows[-1:]:  # the total row, labelled in the report's language
+        row["key"] = L["total"]
+    return Table(L["viral"], columns, rows, kinds)
 
 
 def _generations_table(chains: dict[int, int], L) -> Table:
@@ -183,3 +188,59 @@ def report_followups(app: App, event_id, hours, fmt, output, language) -> None:
                ("referrer_phone", L["referrer_phone"]), ("opted_out", L["opted_out"])]
     table = Table(L["followups"], columns, rows, {"hours_left": "ratio"})
     _emit(_tables_out([table], fmt, L["followups"], language or app.settings.site.language), output)
+
+
+@report_group.command("points")
+@click.option("--by", type=click.Choice(loyalty.GROUPINGS), help="one row per store or per month")
+@click.option("--as-of", callback=as_date, help="the day the balances are taken (default: today)")
+@output_options(("table", "csv", "json"))
+@pass_app
+def report_points(app: App, by, as_of, fmt, output, language) -> None:
+    """Loyalty points earned, spent, expired and outstanding, in total or by store or month."""
+    L = labels(language or app.settings.site.language)
+    as_of = as_of or app.today()
+    with app.engine.connect() as conn:
+        rows = loyalty.points_report(conn, as_of, by)
+    if fmt == "json":
+        _emit(to_json({"as_of": as_of.isoformat(), "by": by, "rows": [row.as_dict() for row in rows]}), output)
+        return
+    names = ("earned", "spent", "expired", "outstanding")
+    data = [{**row.as_dict(), "key": L["total"] if row.key == "total" else row.key} for row in rows]
+    table = Table(f"{L['points_report']} · {L['as_of']} {as_of.isoformat()}", [("key", L.get(by, L["key"]))]
+                  + [(name, L[name]) for name in names], data, {name: "int" for name in names})
+    _emit(_tables_out([table], fmt, L["points_report"], language or app.settings.site.language), output)
+
+
+@report_group.command("rewards")
+@click.option("--state", type=click.Choice(("owed", "given", "cancelled")), help="only rewards in this state")
+@click.option("--campaign", "campaign_id", help="only referrals attributed to this campaign")
+@click.option("--event", "event_id", type=int, help="only referrals attributed to this event")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 1_000_000))
+@output_options(("table", "csv", "json"))
+@pass_app
+def report_rewards(app: App, state, campaign_id, event_id, limit, fmt, output, language) -> None:
+    """Referral rewards owed, given and cancelled: referrer, referee, the event and campaign of the referral."""
+    L = labels(language or app.settings.site.language)
+    with app.engine.connect() as conn:
+        rows = loyalty.rewards_list(conn, state, campaign_id, event_id, limit)
+        counts = loyalty.reward_counts(conn, campaign_id, event_id)
+    shown = [_reward_row(row, app, L if fmt != "json" else None) for row in rows]
+    if fmt == "json":
+        _emit(to_json({"counts": counts, "rewards": shown}), output)
+        return
+    columns = [(name, L[name]) for name in ("reward_id", "state", "gift", "owed_on", "referrer", "referrer_phone",
+                                            "referee", "referee_phone", "event", "campaign", "given_by", "given_at",
+                                            "cancelled_on")]
+    table = Table(L["rewards_report"], columns, shown)
+    summary = " · ".join(f"{L[name]}: {count}" for name, count in counts.items())
+    _emit(to_text([table], [summary]) if fmt == "table" else to_csv(table), output)
+
+
+def _reward_row(row: dict, app: App, L: dict | None) -> dict:
+    """A reward as shown: phones masked, the state labelled (kept raw for JSON), times local."""
+    given_at = row["given_at"].astimezone(app.settings.tz).strftime("%Y-%m-%d %H:%M") if row["given_at"] else None
+    return {"reward_id": row["id"], "state": L[row["state"]] if L else row["state"], "gift": row["gift"],
+            "owed_on": row["owed_on"].isoformat(), "referrer": row["referrer_name"], "referrer_phone": mask(row["referrer_phone"]),
+            "referee": row["referee_name"], "referee_phone": mask(row["referee_phone"]), "event": row["event_id"],
+            "campaign": row["campaign_id"], "given_by": row["given_by"], "given_at": given_at,
+            "cancelled_on": row["cancelled_on"].isoformat() if row["cancelled_on"] else None}

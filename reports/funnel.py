@@ -11,6 +11,7 @@ Definitions (per event; a group's figure is the sum over its events):
 - referrers: distinct people with a referral attributed to the event; referrals: those referrals;
   converted: those with a first deposit; deposits: the converted referees' first deposits (all
   holdings starting on the conversion day), in fen.
+- rewards_owed / rewards_given: referral rewards (records.rewards) of those referrals now owed / given.
 - tier: the tier on the invitation; for a walk-in or a referrer without invitation, the current tier.
 SQL groups by (event, tier) over the big tables; the roll-up to campaign, salon, week... is in Python
 over at most events × 4 rows.
@@ -35,11 +36,12 @@ referrals_t = models.Referral.__table__
 customers_t = models.Customer.__table__
 holdings_t = models.Holding.__table__
 events_t = models.Event.__table__
+rewards_t = models.ReferralReward.__table__
 
 STEPS = ("invited", "delivered", "confirmed", "attended", "referrers", "referrals", "converted")
 PREVIOUS = {"delivered": "invited", "confirmed": "delivered", "attended": "confirmed", "referrers": "attendees",
             "referrals": "referrers", "converted": "referrals"}
-GROUPINGS = ("campaign", "event", "tier", "salon", "store", "week")
+GROUPINGS = ("campaign", "event", "kind", "tier", "salon", "store", "week")
 INVITATION_STEP = "invitation"
 
 
@@ -55,6 +57,8 @@ class FunnelRow:
     referrals: int = 0
     converted: int = 0
     deposits_fen: int = 0
+    rewards_owed: int = 0
+    rewards_given: int = 0
     sort: tuple = field(default=(), repr=False, compare=False)
 
     @property
@@ -97,7 +101,7 @@ class FunnelReport:
 
 
 def funnel(conn: Connection, filt: ReportFilter, by: str | None, tz: ZoneInfo, count_sent: bool = True) -> FunnelReport:
-    """The funnel under ``filt``, grouped ``by`` campaign|event|tier|salon|store|week (None: the total only);
+    """The funnel under ``filt``, grouped ``by`` campaign|event|kind|tier|salon|store|week (None: the total only);
     events of no store group under "*"."""
     cells = measure(conn, filt, tz, count_sent)
     events = event_rows(conn, {event_id for event_id, _tier in cells})
@@ -122,6 +126,7 @@ def measure(conn: Connection, filt: ReportFilter, tz: ZoneInfo, count_sent: bool
     put(conn.execute(_delivered(chosen, filt.tier, count_sent)), "delivered")
     put(conn.execute(_walk_ins(chosen, filt.tier)), "walk_ins")
     put(conn.execute(_referrals(chosen, filt.tier)), "referrers", "referrals", "converted", "deposits_fen")
+    put(conn.execute(_rewards(chosen, filt.tier)), "rewards_owed", "rewards_given")
     return cells
 
 
@@ -179,6 +184,19 @@ def _referrals(chosen, tier):
             .group_by(a.event_id, a.tier))
 
 
+def _rewards(chosen, tier):
+    """Referral rewards owed and given per (event, referrer's tier), the tier as ``_referrals`` reads it."""
+    rw, r, i, cu = rewards_t.c, referrals_t.c, invitations_t.c, customers_t.c
+    referrer_tier = func.coalesce(i.tier, cu.tier)
+    query = (select(r.event_id, referrer_tier, func.sum(case((rw.state == "owed", 1), else_=0)),
+                    func.sum(case((rw.state == "given", 1), else_=0)))
+             .join_from(rewards_t, referrals_t, r.id == rw.referral_id)
+             .join(customers_t, cu.id == r.referrer_id)
+             .outerjoin(invitations_t, and_(i.event_id == r.event_id, i.customer_id == r.referrer_id))
+             .where(r.event_id.is_not(None)).group_by(r.event_id, referrer_tier))
+    return _scoped(query, r.event_id, chosen, referrer_tier, tier)
+
+
 def event_rows(conn: Connection, ids: set[int]) -> dict[int, dict]:
     """The events named by ``ids``, by id (what the roll-up groups by)."""
     if not ids:
@@ -198,6 +216,8 @@ def group_key(by: str | None, event: dict, tier: str, tz: ZoneInfo) -> tuple[tup
         return (local or datetime.min.replace(tzinfo=tz), event["id"]), f"{event['id']} {day} {event['title'] or event['slogan']}"
     if by == "tier":
         return (tier,), tier
+    if by == "kind":  # salon, banquet, event (staff-made)
+        return (event["kind"],), event["kind"]
     if by == "salon":
         name = event["slogan"] or event["kind"]
         return (local.isoweekday() if local and event["slogan"] else 9, name), name

@@ -38,7 +38,14 @@ def groups_table(report: FunnelReport, L: dict) -> Table:
             kinds["walk_ins"] = "int"
     columns.append(("deposits_fen", L["deposits_fen"]))
     kinds["deposits_fen"] = "fen"
+    for name in ("rewards_owed", "rewards_given"):
+        columns.append((name, L[name]))
+        kinds[name] = "int"
     rows = [_group_row(row) for row in [*report.rows, report.total]]
+    rows[-1]["key"] = L["total"]  # the total row's label in the report's language, not the internal key
+    if report.by == "kind":  # salon, banquet, event in the report's language (JSON keeps the internal key)
+        for row in rows[:-1]:
+            row["key"] = L.get(f"kind_{row['key']}", row["key"])
     return Table(f"{L['funnel']} · {L.get(report.by, '')}", columns, rows, kinds)
 
 
@@ -48,7 +55,8 @@ def rate_label(step: str, L: dict) -> str:
 
 
 def _group_row(row: FunnelRow) -> dict:
-    data = {"key": row.key, "walk_ins": row.walk_ins, "deposits_fen": row.deposits_fen}
+    data = {"key": row.key, "walk_ins": row.walk_ins, "deposits_fen": row.deposits_fen,
+            "rewards_owed": row.rewards_owed, "rewards_given": row.rewards_given}
     for step in STEPS:
         data[step] = getattr(row, step)
         if step in PREVIOUS:

@@ -95,6 +95,8 @@ class Viral:
     referrers: int
     referrals: int
     converted: int
+    rewards_owed: int = 0
+    rewards_given: int = 0
 
     @property
     def coefficient(self) -> float | None:
@@ -110,7 +112,8 @@ def viral(conn: Connection, filt: ReportFilter, tz: ZoneInfo, by: str) -> list[V
     cells = measure(conn, filt, tz, count_sent=True)
     events = event_rows(conn, {event_id for event_id, _tier in cells})
     rows = rollup(cells, events, by, tz) + rollup(cells, events, None, tz)
-    return [Viral(row.key, row.attendees, row.referrers, row.referrals, row.converted) for row in rows]
+    return [Viral(row.key, row.attendees, row.referrers, row.referrals, row.converted, row.rewards_owed, row.rewards_given)
+            for row in rows]
 
 
 def unattributed(conn: Connection) -> int:

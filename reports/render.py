@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -11,6 +10,7 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from records.csvsafe import SafeWriter
 from records.parsing import yuan
 from reports.labels import percent
 
@@ -62,9 +62,11 @@ def to_text(tables: list[Table], notes: list[str] = (), width: int = 200) -> str
 
 
 def to_csv(table: Table) -> str:
-    """One table as CSV with a header of labels; raw numbers (fen as yuan with 2 decimals, rates as fractions)."""
+    """One table as CSV with a header of labels; raw numbers (fen as yuan with 2 decimals, rates as fractions).
+
+    Text a spreadsheet would run as a formula is prefixed with ' (records.csvsafe)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow([label for _, label in table.columns])
     for row in table.rows:
         writer.writerow([_raw(row.get(name), table.kinds.get(name, "text")) for name, _ in table.columns])

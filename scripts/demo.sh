@@ -54,6 +54,10 @@ for back in 6 5 4 3 2 1; do
     D=$(date -d "$TODAY -$back day" +%F)
     JINLI_NOW="${D}T20:00:00+08:00" $J run --date "$D" | head -n 2 | tail -n 1 | sed "s/^/$D:/"
 done
+step "6b. The coming two weeks: what will be sent, computed by the planner (nothing written)"
+$J schedule --days 14
+$J schedule --days 14 --format html -o "$DEMO/schedule.html"
+echo "-- today's run then sends what the schedule showed for today:"
 $J run --date "$TODAY"
 echo "-- running the same day again sends nothing twice:"
 $J run --date "$TODAY" | tail -n 3
@@ -88,4 +92,4 @@ $J report funnel --format html -o "$DEMO/funnel.html"
 $J report funnel --format png -o "$DEMO/funnel.png"
 $J report funnel --by salon
 
-printf '\nDemo database: %s\nHTML report: %s\nPNG chart:   %s\n' "$DEMO/jinli.sqlite3" "$PWD/$DEMO/funnel.html" "$PWD/$DEMO/funnel.png"
+printf '\nDemo database: %s\nHTML report: %s\nPNG chart:   %s\nSchedule:    %s\n' "$DEMO/jinli.sqlite3" "$PWD/$DEMO/funnel.html" "$PWD/$DEMO/funnel.png" "$PWD/$DEMO/schedule.html"

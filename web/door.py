@@ -64,8 +64,9 @@ class Door:
 
 
 def todays_events(conn: Connection, staff: Staff, now: datetime, tz) -> list:
-    """Today's events (local day) the staff member sees, earliest first."""
-    return [e for e in events_on(conn, now.astimezone(tz).date(), tz) if staff.sees_event(e["store"])]
+    """Today's events (local day) the staff member sees, earliest first; a cancelled event is not worked at the door."""
+    return [e for e in events_on(conn, now.astimezone(tz).date(), tz)
+            if staff.sees_event(e["store"]) and e.get("state") != "cancelled"]
 
 
 def check_in(door: Door, who: str, via: str) -> CheckInResult:
@@ -174,11 +175,11 @@ def rsvp(door: Door, code: str, intent: str) -> str:
     return door.conn.execute(select(customers_t.c.name).where(customers_t.c.id == invitation["customer_id"])).scalar_one()
 
 
-def give_reward(conn: Connection, staff: Staff, customer_id: int, reward: str, now: datetime) -> None:
-    """The hook for a reward handed over at the door (a gift of the ladder, a referral prize): recorded in the
-    audit trail as the staff member's; the reward's own table comes with the feature that needs it."""
-    audit.record(conn, actor=staff.actor, action="reward.give", subject="customer", subject_id=customer_id,
-                 customer_id=customer_id, now=now, detail={"reward": reward})
+def give_reward(conn: Connection, staff: Staff, reward_id: int, now: datetime):
+    """A referral reward handed over at the door: records.rewards marks it given by ``staff:NAME`` and audits it so."""
+    from records import rewards
+
+    return rewards.give(conn, reward_id, staff.actor, now)
 
 
 def expected(conn: Connection, event_id: int) -> list[dict]:

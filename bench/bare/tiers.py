@@ -37,13 +37,17 @@ WITH flows AS (
 ), evs AS (
   SELECT customer_id, COUNT(*) AS events FROM checkins
   WHERE checked_in_at >= :events_since AND checked_in_at < :events_until GROUP BY customer_id
+), pts AS (
+  SELECT customer_id, SUM(points) AS points FROM points_ledger
+  WHERE {points_on} AND earned_on <= :as_of AND (expires_on IS NULL OR expires_on > :as_of) GROUP BY customer_id
 ), v AS (
   SELECT c.id AS customer_id, c.pinned_tier, COALESCE(a.deposit_fen, 0) AS deposit_fen,
          COALESCE(a.longest_term_days, 0) AS longest_term_days, COALESCE(m.renewals, 0) AS renewals,
          COALESCE(m.topups, 0) AS topups, COALESCE(rf.referrals, 0) AS referrals, COALESCE(e.events, 0) AS events,
-         COALESCE(m.withdrawals, 0) AS withdrawals
+         COALESCE(m.withdrawals, 0) AS withdrawals, COALESCE(pt.points, 0) AS points
   FROM customers c LEFT JOIN active a ON a.customer_id = c.id LEFT JOIN moves m ON m.customer_id = c.id
   LEFT JOIN refs rf ON rf.customer_id = c.id LEFT JOIN evs e ON e.customer_id = c.id
+  LEFT JOIN pts pt ON pt.customer_id = c.id
 ), p AS (
   SELECT v.*, {points} FROM v
 )
@@ -70,7 +74,7 @@ def _scratch() -> str:
     points = ", ".join(f"{n}_points INTEGER" for n in INDICATORS)
     return (f"CREATE TEMPORARY TABLE bare_scores (customer_id INTEGER PRIMARY KEY, pinned_tier VARCHAR(1), "
             f"deposit_fen BIGINT, longest_term_days INTEGER, renewals INTEGER, topups INTEGER, referrals INTEGER, "
-            f"events INTEGER, withdrawals INTEGER, {points}, score INTEGER, tier VARCHAR(1))")
+            f"events INTEGER, withdrawals INTEGER, points INTEGER, {points}, score INTEGER, tier VARCHAR(1))")
 
 
 def _points_sql(settings: TierSettings) -> tuple[str, str]:
@@ -100,7 +104,8 @@ def recompute(conn, settings: TierSettings, as_of: date, tz: ZoneInfo, now: date
     run = lambda sql: conn.execute(*_dialect(sql, params, sqlite))  # noqa: E731
     run("DROP TABLE IF EXISTS bare_scores")
     run(_scratch())
-    run(SCORES.format(points=points, total=total))
+    # The loyalty balance is read only when it is an indicator (as records.tiers does).
+    run(SCORES.format(points=points, total=total, points_on="1 = 1" if settings.points else "1 = 0"))
     run(HISTORY)
     run(UPDATE)
     run("DROP TABLE bare_scores")

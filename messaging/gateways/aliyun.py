@@ -8,6 +8,7 @@ Aliyun (read timeout, garbled answer) is UNKNOWN_OUTCOME, never sent twice blind
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -23,10 +24,11 @@ from alibabacloud_tea_openapi.models import Config
 from darabonba.runtime import RuntimeOptions
 
 from messaging.gateways import domestic
-from messaging.gateways.base import FailureKind, OutgoingSms, SendError, SendResult, SentRecord
-from messaging.phone import national_digits, region_of
+from messaging.gateways.base import FailureKind, OutgoingSms, Receipt, SendError, SendResult, SentRecord
+from messaging.phone import mask, national_digits, region_of
 from settings import Settings
 
+log = logging.getLogger("jinli.outbox")
 ACCESS_KEY_ID, ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"  # the SDK's own names
 DEFAULT_HOST = "dysmsapi.aliyuncs.com"
 CHINA = ZoneInfo("Asia/Shanghai")  # SendDate and the dates in QuerySendDetails are Beijing time
@@ -109,6 +111,24 @@ class AliyunGateway:
         return [SentRecord(provider_id="", sent_at=china_time(r.send_date), status=SEND_STATUS.get(r.send_status))
                 for r in found]
 
+    def pull_receipts(self, messages: list[Mapping]) -> list[Receipt]:
+        """Final receipts of ``messages`` (id, phone, sent_at): QuerySendDetails per number and Beijing day, matched on OutId.
+
+        A (number, day) Aliyun cannot answer now is skipped: the next run asks again.
+        """
+        groups: dict[tuple[str, date], set[str]] = {}
+        for m in messages:
+            groups.setdefault((m["phone"], m["sent_at"].astimezone(CHINA).date()), set()).add(str(m["id"]))
+        found = []
+        for (phone, day), ids in groups.items():
+            try:
+                details = self._details(phone, day)
+            except Exception as exc:  # noqa: BLE001 - one number's failure must not stop the others
+                log.warning("aliyun: QuerySendDetails for %s on %s: %s", mask(phone), day, type(exc).__name__)
+                continue
+            found += [_receipt(d) for d in details if d.out_id in ids and d.send_status in (2, 3)]
+        return found
+
     def _details(self, phone: str, day: date) -> list:
         """Every QuerySendDetails record for ``phone`` on ``day``, all pages."""
         records, page = [], 1
@@ -143,6 +163,13 @@ class AliyunGateway:
         transport = domestic.cause(exc, requests.RequestException)
         return domestic.failure(self.name, sms, f"{type(transport or exc).__name__}: {transport or exc}",
                                 domestic.transport_kind(transport))
+
+
+def _receipt(detail) -> Receipt:
+    """A QuerySendDetails record (SendStatus 3 delivered, 2 failed) as a Receipt naming its outbox id."""
+    delivered = detail.send_status == 3
+    return Receipt(int(detail.out_id), None, detail.phone_num or "", "delivered" if delivered else "undelivered",
+                   None if delivered else (detail.err_code or None))
 
 
 def error_kind(code: str) -> FailureKind:

@@ -50,6 +50,27 @@ class SentRecord:
     status: str | None  # the provider's own status word, if it gave one
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A delivery receipt: the outbox id it names (OutId / SessionContext) or the provider's id, and the outcome."""
+
+    message_id: int | None
+    provider_id: str | None
+    phone: str  # digits as the provider wrote them (national, or with the country code)
+    status: str  # delivered | undelivered
+    error_code: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundText:
+    """A reply from a phone, with the key that makes it idempotent across callback and pull."""
+
+    key: str
+    phone: str
+    body: str
+    at: datetime | None
+
+
 class FailureKind(StrEnum):
     """Why a send failed, in the terms the outbox acts on."""
 

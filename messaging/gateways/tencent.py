@@ -13,23 +13,27 @@ import os
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import requests
 from tencentcloud.common.credential import Credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.sms.v20210111.models import PullSmsSendStatusByPhoneNumberRequest, SendSmsRequest
+from tencentcloud.sms.v20210111.models import (PullSmsReplyStatusRequest, PullSmsSendStatusByPhoneNumberRequest,
+                                               PullSmsSendStatusRequest, SendSmsRequest)
 from tencentcloud.sms.v20210111.sms_client import SmsClient
 
 from errors import ConfigError
 from messaging.gateways import domestic
-from messaging.gateways.base import FailureKind, OutgoingSms, SendError, SendResult, SentRecord
+from messaging.gateways.base import FailureKind, InboundText, OutgoingSms, Receipt, SendError, SendResult, SentRecord
 from settings import Settings
 
 SECRET_ID, SECRET_KEY = "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"  # the SDK's own names
 DEFAULT_HOST = "sms.tencentcloudapi.com"
 PAGE_SIZE = 100  # PullSmsSendStatusByPhoneNumber's maximum
+MAX_PULLS = 50  # pages per reconciler run from PullSmsSendStatus / PullSmsReplyStatus (100 each)
+CHINA = ZoneInfo("Asia/Shanghai")  # ReplyTime is Beijing time
 
 R, N, C, U, X = (FailureKind.RETRYABLE, FailureKind.INVALID_NUMBER, FailureKind.CONFIGURATION,
                  FailureKind.UNSUBSCRIBED, FailureKind.UNKNOWN_OUTCOME)
@@ -110,6 +114,34 @@ class TencentGateway:
                     datetime.fromtimestamp(r.UserReceiveTime, timezone.utc) if r.UserReceiveTime else None))
                 for r in records if r.SessionContext == str(message_id)]
 
+    def pull_receipts(self, messages: list[Mapping] = ()) -> list[Receipt]:
+        """Every receipt Tencent has not handed out yet (PullSmsSendStatus is a queue), naming SessionContext and SerialNo.
+
+        ``messages`` is not needed: Tencent returns the account's receipts, whoever asks.
+        """
+        return [Receipt(int(r.SessionContext) if (r.SessionContext or "").isdigit() else None, r.SerialNo,
+                        r.PhoneNumber or "", "delivered" if r.ReportStatus == "SUCCESS" else "undelivered",
+                        None if r.ReportStatus == "SUCCESS" else (r.Description or None))
+                for r in self._drain(PullSmsSendStatusRequest, "PullSmsSendStatus", "PullSmsSendStatusSet")]
+
+    def pull_replies(self) -> list[InboundText]:
+        """Every reply Tencent has not handed out yet (PullSmsReplyStatus), keyed like the reply callback."""
+        from messaging.domestic_callbacks import china_time, tencent_reply  # the key is shared with the callback
+
+        return [tencent_reply(r.PhoneNumber or "", r.ReplyContent or "", _unix(china_time(r.ReplyTime)))
+                for r in self._drain(PullSmsReplyStatusRequest, "PullSmsReplyStatus", "PullSmsReplyStatusSet")]
+
+    def _drain(self, request_type, action: str, field: str) -> list:
+        items = []
+        for _ in range(MAX_PULLS):
+            request = request_type()
+            request.from_json_string(json.dumps({"Limit": PAGE_SIZE, "SmsSdkAppId": self._app_id}))
+            batch = getattr(getattr(self._client(), action)(request), field) or []
+            items += batch
+            if len(batch) < PAGE_SIZE:
+                break
+        return items
+
     def _receipts(self, phone: str, since: datetime, until: datetime) -> list:
         records, offset = [], 0
         while True:
@@ -150,6 +182,10 @@ class TencentGateway:
         transport = domestic.cause(exc, requests.RequestException)
         return domestic.failure(self.name, sms, f"{type(transport or exc).__name__}: {transport or exc}",
                                 domestic.transport_kind(transport))
+
+
+def _unix(at: datetime | None) -> int | None:
+    return int(at.timestamp()) if at else None
 
 
 def error_kind(code: str) -> FailureKind:

@@ -94,7 +94,7 @@ class TwilioGateway:
             _required(env, "TWILIO_AUTH_TOKEN"),
             from_number=settings.twilio.from_number,
             messaging_service_sid=settings.twilio.messaging_service_sid,
-            public_base_url=settings.twilio.public_base_url,
+            public_base_url=settings.public_base_url,
             base_url=base_url or settings.twilio.api_base_url or None,
             timeout=settings.twilio.timeout_seconds if timeout == DEFAULT_TIMEOUT else timeout,
         )

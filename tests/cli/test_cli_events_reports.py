@@ -136,7 +136,8 @@ def test_report_funnel_filters_from_the_command_line(shop):
 def test_report_funnel_csv_has_chinese_headers_and_raw_numbers(shop):
     rows = list(csv.reader(io.StringIO(shop("report", "funnel", "--by", "tier", "--format", "csv").output)))
     assert rows[0][:4] == ["客户分类", "邀请", "送达", "送达/邀请"]
-    assert rows[1][:4] == ["A", "5", "5", "1.0"] and rows[-1][0] == "total" and rows[-1][-1] == "80000.00"
+    assert rows[1][:4] == ["A", "5", "5", "1.0"] and rows[-1][0] == "合计" and rows[-1][-3] == "80000.00"
+    assert rows[0][-3:] == ["转介绍入金(元)", "应发奖励", "已发奖励"]
 
 
 def test_report_funnel_table_in_english(shop):
@@ -205,6 +206,6 @@ def test_report_funnel_by_store(shop, app):
     with app.engine.begin() as conn:
         conn.execute(update(models.Event.__table__).where(models.Event.campaign_id == "salons").values(store="南京路店"))
     rows = list(csv.reader(io.StringIO(shop("report", "funnel", "--by", "store", "--format", "csv").output)))
-    assert [(r[0], r[1]) for r in rows[1:]] == [("南京路店", "9"), ("*", "2"), ("total", "11")]
+    assert [(r[0], r[1]) for r in rows[1:]] == [("南京路店", "9"), ("*", "2"), ("合计", "11")]
     only = list(csv.reader(io.StringIO(shop("report", "funnel", "--store", "南京路店", "--format", "csv").output)))
     assert only[1][:2] == ["邀请", "9"]

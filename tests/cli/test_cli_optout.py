@@ -22,5 +22,22 @@ def test_staff_opt_out_and_back_in(cli, site, make_csv):
     assert cli("optout", "remove", "13800000001").exit_code == 0
     with engine.connect() as conn:
         assert conn.execute(select(models.Customer.opted_out)).scalar() is False
-    missing = cli("optout", "add", "13999999999")
+    missing = cli("optout", "add", "ABCDEFG")
     assert missing.exit_code == 1 and "not found" in missing.output
+
+
+def test_staff_opt_out_of_a_number_that_is_not_a_customer_yet_applies_when_it_is_imported(cli, site, make_csv):
+    result = cli("optout", "add", "139 9999 9999", "--reason", "来电要求")
+    assert result.exit_code == 0, result.output
+    assert "139****9999 (not a customer yet): opted out" in result.output
+    from sqlalchemy import create_engine
+
+    engine = create_engine(load_settings(site).database_url)
+    with engine.connect() as conn:
+        events = conn.execute(select(models.OptOutEvent.phone, models.OptOutEvent.customer_id, models.OptOutEvent.action)).all()
+        trail = conn.execute(select(models.AuditEntry.action, models.AuditEntry.subject)).all()
+    assert [tuple(e) for e in events] == [("+8613999999999", None, "out")]
+    assert [tuple(t) for t in trail] == [("optout.add", "phone")]
+    cli("import", "customers", str(make_csv("c.csv", "phone,name\n13999999999,赵敏\n")))
+    with engine.connect() as conn:
+        assert conn.execute(select(models.Customer.opted_out)).scalar() is True

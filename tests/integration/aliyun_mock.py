@@ -72,11 +72,28 @@ class AliyunMock(ProviderMock):
         self.sent: list[AliyunSent] = []
         self.refused: list[dict] = []  # authentication failures and refused sends, for asserts
         self.receipts: dict[str, int] = {}  # BizId -> SendStatus (1 waiting, 2 failed, 3 delivered)
+        self.err_codes: dict[str, str] = {}  # BizId -> the carrier's ErrCode
         self._scripted: dict[str, str] = {}
 
     def answer_for(self, phone: str, code: str) -> None:
         """Answer every SendSms to ``phone`` (11 digits, as Aliyun takes it) with error ``code``."""
         self._scripted[phone] = code
+
+    def report(self, biz_id: str, *, success: bool = True, err_code: str = "DELIVERED") -> dict:
+        """The carrier's receipt for ``biz_id``: recorded (QuerySendDetails shows it) and returned as a SmsReport item."""
+        with self.lock:
+            sent = next(s for s in self.sent if s.biz_id == biz_id)
+            self.receipts[biz_id] = 3 if success else 2
+            self.err_codes[biz_id] = err_code
+        return {"phone_number": sent.phone_numbers, "send_time": sent.send_date, "report_time": sent.send_date,
+                "success": success, "err_code": err_code, "err_msg": "用户接收成功" if success else "用户接收失败",
+                "sms_size": "1", "biz_id": biz_id, "out_id": sent.out_id or ""}
+
+    @staticmethod
+    def reply(phone_number: str, content: str, sequence_id: int, send_time: str = "2025-06-02 10:05:00") -> dict:
+        """A SmsUp item: a reply from ``phone_number`` (11 digits, as Aliyun writes it)."""
+        return {"phone_number": phone_number, "send_time": send_time, "content": content, "sign_name": SIGN_NAME,
+                "dest_code": "1234", "sequence_id": sequence_id}
 
     def clear(self) -> None:
         with self.lock:
@@ -166,7 +183,7 @@ class AliyunMock(ProviderMock):
 
     def _detail(self, sent: AliyunSent) -> dict:
         status = self.receipts.get(sent.biz_id, 1)
-        return {"PhoneNum": sent.phone_numbers, "SendStatus": status, "ErrCode": "DELIVERED" if status == 3 else "",
+        return {"PhoneNum": sent.phone_numbers, "SendStatus": status, "ErrCode": self.err_codes.get(sent.biz_id, "DELIVERED" if status == 3 else ""),
                 "TemplateCode": sent.template_code, "Content": f"【{sent.sign_name}】{json.dumps(sent.template_param, ensure_ascii=False)}",
                 "SendDate": sent.send_date, "ReceiveDate": sent.send_date if status == 3 else "", "OutId": sent.out_id or ""}
 

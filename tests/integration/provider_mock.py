@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +54,21 @@ class ProviderMock:
 
     def handle(self, request: Received) -> Answer:  # pragma: no cover - each mock overrides it
         raise NotImplementedError
+
+    @staticmethod
+    def push(url: str, payload) -> tuple[int, dict | str]:
+        """POST ``payload`` as JSON to ``url``, as the provider pushes receipts and replies (unsigned); (status, answer)."""
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, text = response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode("utf-8", "replace")
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
 
 
 def request_id() -> str:

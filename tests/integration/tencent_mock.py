@@ -22,6 +22,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 from typing import Callable
 
 from tests.integration.provider_mock import Answer, ProviderMock, Received, request_id
@@ -30,10 +31,12 @@ SECRET_ID = "AKIDtestSecretId0000000000000000"
 SECRET_KEY = "test-secret-key"
 SDK_APP_ID = "1400006666"
 SIGN_NAME = "金福金行"
+CHINA = ZoneInfo("Asia/Shanghai")
 SERVICE, VERSION = "sms", "2021-01-11"
 ALGORITHM = "TC3-HMAC-SHA256"
 REQUIRED = {"SendSms": ("PhoneNumberSet", "SmsSdkAppId", "TemplateId"),
-            "PullSmsSendStatusByPhoneNumber": ("BeginTime", "Offset", "Limit", "PhoneNumber", "SmsSdkAppId")}
+            "PullSmsSendStatusByPhoneNumber": ("BeginTime", "Offset", "Limit", "PhoneNumber", "SmsSdkAppId"),
+            "PullSmsSendStatus": ("Limit", "SmsSdkAppId"), "PullSmsReplyStatus": ("Limit", "SmsSdkAppId")}
 MESSAGES = {
     "Ok": "send success",
     "LimitExceeded.PhoneNumberThirtySecondLimit": "the number of SMS messages sent from a single mobile number within 30 seconds exceeds the upper limit",
@@ -74,6 +77,28 @@ class TencentMock(ProviderMock):
         self.sent: list[TencentSent] = []
         self.refused: list[dict] = []
         self._scripted: dict[str, str] = {}
+        self.reports: dict[str, tuple[str, str]] = {}  # SerialNo -> (ReportStatus, errmsg) once the carrier answered
+        self._receipt_queue: list[dict] = []  # what PullSmsSendStatus has not handed out yet
+        self._reply_queue: list[dict] = []  # what PullSmsReplyStatus has not handed out yet
+
+    def deliver(self, serial_no: str, *, status: str = "SUCCESS", errmsg: str = "DELIVRD") -> list[dict]:
+        """The carrier's receipt for ``serial_no``: queued for PullSmsSendStatus, returned as a status callback body."""
+        with self.lock:
+            sent = next(s for s in self.sent if s.serial_no == serial_no)
+            self.reports[serial_no] = (status, errmsg)
+            self._receipt_queue.append({**_receipt(sent), "ReportStatus": status, "Description": errmsg})
+        local = datetime.fromtimestamp(sent.sent_at + 3, CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        return [{"user_receive_time": local, "nationcode": "86", "mobile": sent.phone.removeprefix("+86"),
+                 "report_status": status, "errmsg": errmsg, "description": "用户短信送达成功", "sid": serial_no}]
+
+    def reply(self, phone: str, text: str, unix_time: int) -> dict:
+        """A reply from ``phone`` (E.164, +86): queued for PullSmsReplyStatus, returned as the reply callback body."""
+        local = datetime.fromtimestamp(unix_time, CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        with self.lock:
+            self._reply_queue.append({"ExtendCode": "", "CountryCode": "86", "PhoneNumber": phone, "SignName": SIGN_NAME,
+                                      "ReplyContent": text, "ReplyTime": local, "SubscriberNumber": phone.removeprefix("+86")})
+        return {"extend": "", "mobile": phone.removeprefix("+86"), "nationcode": "86", "sign": SIGN_NAME, "text": text,
+                "time": unix_time}
 
     def answer_for(self, phone: str, code: str) -> None:
         """Answer every SendSms to ``phone`` (E.164) with the per-number ``code``."""
@@ -97,6 +122,10 @@ class TencentMock(ProviderMock):
             return _error("MissingParameter", f"The request is missing a required parameter `{missing}`.")
         if params["SmsSdkAppId"] != SDK_APP_ID:
             return _error("UnauthorizedOperation.SmsSdkAppIdVerifyFail", "SmsSdkAppId verification failed")
+        if action == "PullSmsSendStatus":
+            return self._dequeue(self._receipt_queue, params, "PullSmsSendStatusSet")
+        if action == "PullSmsReplyStatus":
+            return self._dequeue(self._reply_queue, params, "PullSmsReplyStatusSet")
         return self._send(params) if action == "SendSms" else self._pull(params)
 
     # -- signing ------------------------------------------------------------------------------
@@ -153,6 +182,13 @@ class TencentMock(ProviderMock):
         if len(values) != self.templates[params["TemplateId"]] or not all(isinstance(v, str) for v in values):
             return "FailedOperation.TemplateParamSetNotMatchApprovedTemplate"
         return "Ok"
+
+    def _dequeue(self, queue: list[dict], params: dict, name: str) -> Answer:
+        """Tencent's pulls are queues: what was pulled once is never returned again."""
+        with self.lock:
+            batch = queue[: min(int(params["Limit"]), 100)]
+            del queue[: len(batch)]
+        return Answer(200, {"Response": {name: batch, "RequestId": request_id()}})
 
     def _pull(self, params: dict) -> Answer:
         end = params.get("EndTime") or int(time.time())

@@ -143,7 +143,8 @@ def test_one_changed_key_is_refused_cleanly_or_plans(seeded_site, tmp_path, name
         assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
     assert ran.exit_code == 0, ran.output
     if validated.exit_code == 1:
-        lines = validated.stderr.strip().splitlines()
+        # Warnings (e.g. a coming year with no official holiday schedule yet) are not refusals.
+        lines = [line for line in validated.stderr.strip().splitlines() if not line.startswith("warning: ")]
         assert lines and all(line.startswith(f"{file}: ") for line in lines), lines
         assert "planning failed" in ran.stderr or f"skipped: {file}: " in ran.stderr, ran.output
         assert business_rows(site / "jinli.sqlite3") == before  # nothing planned, nothing sent

@@ -204,8 +204,10 @@ def test_preview_json_through_the_cli_is_stable(cli, app, playbook):
     occurrence = data["occurrences"][0]
     assert set(occurrence) == {"key", "step", "template", "message_class", "send_at", "recipients", "excluded", "totals"}
     recipient = occurrence["recipients"][0]
-    assert set(recipient) == {"customer_id", "name", "phone", "tier", "text", "segments", "encoding", "cost", "gateway"}
+    assert set(recipient) == {"customer_id", "name", "phone", "tier", "text", "segments", "encoding", "cost", "gateway",
+                              "template_code", "template_params", "send_at", "deferred", "lint"}
     assert recipient["phone"] == "138****0001" and recipient["encoding"] == "UCS-2" and recipient["gateway"] == "file"
+    assert (recipient["template_code"], recipient["deferred"], recipient["lint"]) == (None, None, [])
     assert occurrence["totals"]["recipients"] == 1
 
 

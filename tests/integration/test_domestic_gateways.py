@@ -18,7 +18,12 @@ from tests.integration.tencent_mock import TencentMock, TencentSent
 pytestmark = pytest.mark.integration
 
 PHONE = "+8613812348000"
-NOW = datetime.now(timezone.utc)  # the SDKs sign with the real clock, and the mocks check it
+
+
+def real_now() -> datetime:
+    """The real clock, read when a test runs (not at import: a slow suite may reach it minutes later);
+    the SDKs sign with it and the mocks check it."""
+    return datetime.now(timezone.utc)
 
 
 @pytest.fixture
@@ -195,22 +200,22 @@ def test_a_read_timeout_is_an_unknown_outcome_not_a_retry(make, sms):
 # --- what the provider says it sent -------------------------------------------------------------
 
 def test_aliyun_find_sent_matches_the_outbox_id_in_query_send_details(aliyun):
-    gateway = aliyun_gateway(aliyun.url)
+    gateway, now = aliyun_gateway(aliyun.url), real_now()
     first = gateway.send(aliyun_sms(message_id=41))
     gateway.send(aliyun_sms(message_id=42))
     aliyun.receipts[first.provider_id] = 3
-    window = dict(phone=PHONE, body="", since=NOW - timedelta(hours=1), until=NOW + timedelta(minutes=5))
+    window = dict(phone=PHONE, body="", since=now - timedelta(hours=1), until=now + timedelta(minutes=5))
     [record] = gateway.find_sent(message_id=41, **window)
-    assert record.status == "delivered" and abs(record.sent_at - NOW) < timedelta(minutes=5)
+    assert record.status == "delivered" and abs(record.sent_at - now) < timedelta(minutes=5)
     assert [r.status for r in gateway.find_sent(message_id=42, **window)] == ["waiting"]
     assert gateway.find_sent(message_id=43, **window) == []
 
 
 def test_tencent_find_sent_matches_the_session_context_in_pulled_receipts(tencent):
-    gateway = tencent_gateway(tencent.url)
+    gateway, now = tencent_gateway(tencent.url), real_now()
     first = gateway.send(tencent_sms(message_id=41))
     gateway.send(tencent_sms(message_id=42))
-    window = dict(phone=PHONE, body="", since=NOW - timedelta(hours=1), until=NOW + timedelta(minutes=5))
+    window = dict(phone=PHONE, body="", since=now - timedelta(hours=1), until=now + timedelta(minutes=5))
     [record] = gateway.find_sent(message_id=41, **window)
     assert (record.provider_id, record.status) == (first.provider_id, "SUCCESS")
     assert gateway.find_sent(message_id=43, **window) == []
@@ -219,4 +224,4 @@ def test_tencent_find_sent_matches_the_session_context_in_pulled_receipts(tencen
 @pytest.mark.parametrize("make", [aliyun_gateway, tencent_gateway], ids=["aliyun", "tencent"])
 def test_find_sent_cannot_answer_when_the_provider_is_unreachable(make):
     gateway = make(f"http://127.0.0.1:{free_port()}")
-    assert gateway.find_sent(message_id=1, phone=PHONE, body="", since=NOW - timedelta(hours=1), until=NOW) is None
+    assert gateway.find_sent(message_id=1, phone=PHONE, body="", since=real_now() - timedelta(hours=1), until=real_now()) is None

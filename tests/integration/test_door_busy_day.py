@@ -142,15 +142,25 @@ def test_expected_guests_are_searchable_counted_and_checked_in_with_one_tap(door
     assert actions == [("staff:门口小王", "checkin.add"), ("staff:门口小王", "invitation.confirm")]
 
 
-def test_the_reward_hook_records_the_staff_member(app):
+def test_a_reward_given_through_the_web_hook_names_the_staff_member(app):
+    """李娜 referred 王芳, who deposited: a gift is owed to 李娜; 门口小王 hands it over."""
+    from sqlalchemy import insert
+
     from records import audit
     from web.door import give_reward
 
     seed = busy_day(app)
     with app.engine.begin() as conn:
-        give_reward(conn, staff.Staff("门口小王", "door", ("南京路店",)), seed.ids["a1"], "福字红包", app.now())
+        referral = conn.execute(insert(models.Referral.__table__).values(
+            referrer_id=seed.ids["r1"], referee_id=seed.ids["a1"], source="staff", referred_on=app.today(),
+            converted_on=app.today())).inserted_primary_key[0]
+        reward = conn.execute(insert(models.ReferralReward.__table__).values(
+            referral_id=referral, referrer_id=seed.ids["r1"], referee_id=seed.ids["a1"], gift="足金小金豆", state="owed",
+            owed_on=app.today(), created_at=app.now())).inserted_primary_key[0]
+        given = give_reward(conn, staff.Staff("门口小王", "door", ("南京路店",)), reward, app.now())
         entry = audit.entries(conn)[0]
-    assert (entry["actor"], entry["action"], entry["customer_id"]) == ("staff:门口小王", "reward.give", seed.ids["a1"])
+    assert (given["state"], given["given_by"]) == ("given", "staff:门口小王")
+    assert (entry["actor"], entry["action"], entry["customer_id"]) == ("staff:门口小王", "rewards.give", seed.ids["r1"])
 
 
 def test_every_label_exists_in_both_languages():

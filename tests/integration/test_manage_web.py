@@ -85,7 +85,7 @@ def test_an_admin_sees_both_stores_and_downloads_the_funnel_by_store(shop):
     assert download.headers["Content-Disposition"] == 'attachment; filename="funnel_all.csv"'
     rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff"))))
     by_store = {r[0]: r for r in rows[1:]}
-    assert (by_store["南京路店"][1], by_store["淮海路店"][1], by_store["total"][1]) == ("9", "2", "11")
+    assert (by_store["南京路店"][1], by_store["淮海路店"][1], by_store["合计"][1]) == ("9", "2", "11")
     assert rows[0][:4] == ["门店", "邀请", "送达", "送达/邀请"]
     one = list(csv.reader(io.StringIO(client.get("/manage/funnel.csv?store=淮海路店&by=event").text.lstrip("\ufeff"))))
     assert [r[1] for r in one[1:]] == ["2", "2"]  # E3, then the total

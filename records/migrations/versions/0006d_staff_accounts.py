@@ -1,7 +1,7 @@
 """staff accounts, sign-in failures (throttling), unlinked walk-in referrals, the store of an event
 
 Revision ID: 0006d
-Revises: 0005
+Revises: 0009
 Create Date: 2026-11-29
 """
 from alembic import op
@@ -12,7 +12,7 @@ import records.types
 
 
 revision = '0006d'
-down_revision = '0005'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

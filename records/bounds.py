@@ -1,0 +1,87 @@
+"""Bounds on imported values: what a careless or unlucky spreadsheet must not put in the database.
+
+The shop may move three bounds in config.toml (``[import]``: the largest amount, the longest name, how
+far ahead a holding may start); the others are fixed: no date before 1900-01-31 (where jinli's
+calendars begin), no movement, ``joined_on`` or birthday after the import day. Lengths of stored text
+are those of the model's columns, so SQLite answers as PostgreSQL does; a NUL byte is refused on both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Table
+
+from errors import InvalidValue
+from records.parsing import parse_date, parse_money_fen
+from schedules.lunar import FIRST_DATE
+from settings import ImportSettings
+
+EARLIEST_DATE = FIRST_DATE  # 1900-01-31, 正月初一 of lunar 1900
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The checks of one import, as of its import day."""
+
+    today: date
+    limits: ImportSettings = ImportSettings()
+
+    def amount_fen(self, text: str, what: str = "amount") -> int:
+        return parse_money_fen(text, what, self.limits.max_amount)
+
+    def date(self, text: str, what: str) -> date:
+        """A date not before 1900-01-31."""
+        value = parse_date(text, what)
+        if value < EARLIEST_DATE:
+            raise InvalidValue(f"{what} {value.isoformat()} is before {EARLIEST_DATE.isoformat()}")
+        return value
+
+    def past_date(self, text: str, what: str) -> date:
+        """A date not before 1900-01-31 and not after the import day."""
+        value = self.date(text, what)
+        if value > self.today:
+            raise InvalidValue(f"{what} {value.isoformat()} is in the future (the import day is {self.today.isoformat()})")
+        return value
+
+    def start(self, text: str, what: str = "start_on") -> date:
+        """A holding's start: at most ``start_ahead_days`` after the import day."""
+        value = self.date(text, what)
+        latest = self.today + timedelta(days=self.limits.start_ahead_days)
+        if value > latest:
+            raise InvalidValue(f"{what} {value.isoformat()} is too far ahead: the latest start is {latest.isoformat()} "
+                               f"([import] start_ahead_days = {self.limits.start_ahead_days})")
+        return value
+
+    def born_on(self, born_on: date | None) -> None:
+        if born_on is not None and born_on > self.today:
+            raise InvalidValue(f"birthday (solar {born_on.isoformat()}) is after the import day {self.today.isoformat()}")
+
+    def name(self, text: str) -> str:
+        if not text:
+            raise InvalidValue("name is empty")
+        if len(text) > self.limits.max_name_length:
+            raise InvalidValue(f"name is {len(text)} characters long: at most {self.limits.max_name_length} "
+                               "([import] max_name_length)")
+        return text
+
+
+def refuse_nul(values: dict[str, str]) -> None:
+    """PostgreSQL cannot store a NUL byte and SQLite would keep it silently: the row is refused on both."""
+    for column, text in values.items():
+        if "\x00" in text:
+            raise InvalidValue(f"{column} holds a NUL byte (\\x00)")
+
+
+def check_lengths(table: Table, values: dict, labels: dict[str, str]) -> None:
+    """Each text value fits its column's length in ``table`` (``labels``: the file's name for a key)."""
+    for key, value in values.items():
+        column = table.c.get(key)
+        limit = getattr(column.type, "length", None) if column is not None else None
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise InvalidValue(f"{labels.get(key, key)} is {len(value)} characters long: at most {limit}")
+
+
+def column_length(table: Table, key: str) -> int:
+    return table.c[key].type.length

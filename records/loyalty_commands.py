@@ -1,0 +1,116 @@
+"""`jinli points recompute|show|adjust|redeem` and `jinli rewards give`: parse, call one use case, print."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from rich.table import Table
+
+import cli_format as output
+from app import App
+from cli_params import as_date, pass_app
+from records import audit, loyalty, points, rewards
+from records.lookup import find_customer
+from records.transactions import write_transaction
+
+REASONS = {"product": "购买产品 product", "renewal": "续金无出金 renewal", "referral": "转介绍 referral",
+           "checkin": "签到 check-in", "adjust": "人工调整 adjustment", "redeem": "兑换 redemption"}
+
+
+# ---------------------------------------------------------------- points
+@click.group("points")
+def points_group() -> None:
+    """Loyalty points (积分): recompute, show, adjust, redeem."""
+
+
+@points_group.command("recompute")
+@click.option("--as-of", callback=as_date, help="award for the records up to this date (default: today)")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def points_recompute(app: App, as_of: date | None, as_json: bool) -> None:
+    """Award points and referral rewards from the records (idempotent); print what was new."""
+    with app.engine.begin() as conn:
+        run = loyalty.recompute(conn, app.settings.loyalty, as_of or app.today(), app.settings.tz, app.now())
+    output.print_json(run.as_dict()) if as_json else click.echo(run.summary())
+
+
+@points_group.command("show")
+@click.argument("customer")
+@click.option("--as-of", callback=as_date, help="the balance on this date (default: today)")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def points_show(app: App, customer: str, as_of: date | None, as_json: bool) -> None:
+    """A customer's balance, each earning and spending with its expiry, and the rewards within reach."""
+    with app.engine.connect() as conn:
+        person = find_customer(conn, customer, app.settings.site.phone_region)
+        found = points.statement(conn, app.settings.loyalty, person["id"], as_of or app.today())
+        owed = rewards.owed(conn, person["id"])
+    _print_statement(person, found, owed, as_json)
+
+
+def _print_statement(person, found: points.Statement, owed: list[dict], as_json: bool) -> None:
+    who = f"{person['name']} ({output.mask(person['phone'])})"
+    owed = [{**o, "referee_phone": output.mask(o["referee_phone"])} for o in owed]
+    if as_json:
+        output.print_json({"customer": {"id": person["id"], "name": person["name"], "phone": output.mask(person["phone"])},
+                           "as_of": found.on.isoformat(), "balance": found.balance, "entries": found.entries,
+                           "rewards": [{"points": s.points, "name": s.name} for s in found.rewards], "owed": owed})
+        return
+    table = Table(title=f"{who} 积分 points as of {found.on.isoformat()}")
+    for header in ("date", "points", "reason", "source", "expires", "note"):
+        table.add_column(header, justify="right" if header == "points" else "left")
+    for e in found.entries:
+        table.add_row(e["earned_on"].isoformat(), f"{e['points']:+d}", REASONS.get(e["reason"], e["reason"]),
+                      f"{e['source_kind']} {e['source_id']}" + (f" (from #{e['lot_id']})" if e["lot_id"] else ""),
+                      e["expires_on"].isoformat() if e["expires_on"] else "never", e["note"])
+    output.console().print(table)
+    click.echo(f"balance {found.balance}; rewards within reach: "
+               + (", ".join(f"{s.name} ({s.points})" for s in found.rewards) or "none"))
+    for o in owed:
+        click.echo(f"referral reward {o['id']} owed since {o['owed_on']}: {o['gift']} (for {o['referee_name']} {o['referee_phone']})")
+
+
+@points_group.command("adjust", context_settings={"ignore_unknown_options": True})
+@click.argument("customer")
+@click.argument("delta", type=int, metavar="±N")
+@click.option("--reason", required=True, help="why (kept in the ledger and the audit trail)")
+@pass_app
+def points_adjust(app: App, customer: str, delta: int, reason: str) -> None:
+    """Correct a balance by hand: +N adds points, -N takes them (oldest first); audit trail."""
+    with write_transaction(app.engine) as conn:
+        person = find_customer(conn, customer, app.settings.site.phone_region)
+        points.adjust(conn, person["id"], delta, reason, app.settings.loyalty, app.today(), app.now(), audit.os_actor())
+        left = points.balance(conn, person["id"], app.today())
+    click.echo(f"{person['name']} ({output.mask(person['phone'])}): {delta:+d} points ({reason}); balance {left}")
+
+
+@points_group.command("redeem")
+@click.argument("customer")
+@click.argument("reward")
+@pass_app
+def points_redeem(app: App, customer: str, reward: str) -> None:
+    """Spend a reward's points (its name or its points, e.g. 生日蛋糕 or 20); refused when the balance is short."""
+    with write_transaction(app.engine) as conn:  # the lots read are the lots spent: no second spender between
+        person = find_customer(conn, customer, app.settings.site.phone_region)
+        done = points.redeem(conn, person["id"], reward, app.settings.loyalty, app.today(), app.now(), audit.os_actor())
+    click.echo(f"{person['name']} ({output.mask(person['phone'])}): redeemed {done.reward.name} "
+               f"for {done.reward.points} points; balance {done.balance}")
+
+
+# ---------------------------------------------------------------- rewards
+@click.group("rewards")
+def rewards_group() -> None:
+    """Referral rewards (转介绍礼): mark one given."""
+
+
+@rewards_group.command("give")
+@click.argument("reward_id", type=int, metavar="ID")
+@click.option("--by", "by", help="the staff member who handed it over (default: the OS user)")
+@pass_app
+def rewards_give(app: App, reward_id: int, by: str | None) -> None:
+    """Mark an owed referral reward as given, recording who gave it; audit trail."""
+    actor = audit.os_actor()
+    with write_transaction(app.engine) as conn:
+        reward = rewards.give(conn, reward_id, f"staff:{by.strip()}" if by and by.strip() else actor, app.now(), actor)
+    click.echo(f"reward {reward_id} ({reward['gift']}) given by {reward['given_by']}")
