@@ -149,7 +149,7 @@ def campaigns_page():
     with app.engine.connect() as conn:
         rows = data.campaign_rows(conn, app.settings.campaigns_path, app.settings.tz)
     return render_template("manage/campaigns.html", rows=rows, L=L, tz=app.settings.site.timezone, picked=None,
-                           stated=[], options=None)
+                           stated=[], options=None, schedule=data.send_schedule(app))
 
 
 def optout():

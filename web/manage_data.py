@@ -88,3 +88,20 @@ def campaign_rows(conn: Connection, folder, tz) -> list[dict]:
 
 def _local(at: datetime, tz) -> str:
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def send_schedule(app, days: int = 14) -> dict:
+    """What goes out in the next ``days`` days: `jinli schedule`'s own computation and JSON shape (nothing written)."""
+    from campaigns.commands import _runnable_campaigns
+    from campaigns.planning import Planner
+    from campaigns.schedule import compute_schedule
+    from messaging.pauses import pauses
+    from reports.schedule_page import schedule_data
+
+    planner = Planner.from_settings(app.settings)
+    campaigns = _runnable_campaigns(app, planner, None)
+    found = compute_schedule(app.engine, planner, campaigns, app.today(), days)
+    with app.engine.connect() as conn:
+        paused, held = pauses(conn), list_holds(conn)
+    return schedule_data(found, campaigns, only=None, cost_per_segment=app.settings.sms.cost_per_segment, paused=paused,
+                         held=held, generated_at=app.now().astimezone(app.settings.tz), language=app.settings.site.language)

@@ -138,6 +138,7 @@ def test_a_manager_filters_the_funnel_by_store_and_downloads_it(app, site, scree
     page, shot = screen
     shutil.copytree(Path(__file__).resolve().parents[2] / "campaigns", site.parent / "campaigns",
                     ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(Path(__file__).resolve().parents[2] / "templates", site.parent / "templates")
     with app.engine.begin() as conn:
         seed = seed_shop(conn)
         events = models.Event.__table__

@@ -29,6 +29,7 @@ from sqlalchemy import update
 
 from records import models, staff
 from tests.events_seed import seed_shop
+from tests.factories import add_customer
 from tests.integration.checkin_site import flask_app, post_form, sign_in
 
 PASSWORD = "manager-secret-1"
@@ -139,7 +140,7 @@ def test_staff_opt_a_customer_out_from_the_follow_up_list_and_the_trail_names_th
     assert (entry["actor"], entry["action"]) == ("staff:老板", "optout.add")
 
 
-def test_campaigns_show_their_status_and_last_run(app, site):
+def test_campaigns_show_their_status_last_run_and_the_send_schedule(app, site):
     """salons: active, planned 12 on 06-01; birthday: sends held; lucky-day: paused (enabled = false), last error."""
     import shutil
     from datetime import date, datetime, timezone
@@ -149,6 +150,7 @@ def test_campaigns_show_their_status_and_last_run(app, site):
 
     repo = Path(__file__).resolve().parents[2]
     shutil.copytree(repo / "campaigns", site.parent / "campaigns", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(repo / "templates", site.parent / "templates")
     lucky = site.parent / "campaigns" / "lucky_day.toml"
     lucky.write_text(lucky.read_text(encoding="utf-8").replace("enabled = true", "enabled = false"), encoding="utf-8")
     at = datetime(2025, 6, 1, 2, 0, tzinfo=timezone.utc)
@@ -159,8 +161,11 @@ def test_campaigns_show_their_status_and_last_run(app, site):
         conn.execute(insert(models.CampaignPlanningError.__table__).values(campaign_id="lucky-day", day=date(2025, 6, 1),
                                                                            error="audience: bad rule", failed_at=at))
         staff.add_staff(conn, "老板", "admin", (), PASSWORD, app.now())
+        add_customer(conn, name="甲", tier="A")
     client = flask_app(app).test_client()
     sign_in(client, "老板", PASSWORD)
+    schedule = client.get("/manage/campaigns").text.split('id="schedule-totals"')[1]
+    assert "2025-06-02 — 2025-06-15" in schedule and "六天沙龙" in schedule.split('id="schedule"')[1]
     rows = re.findall(r"<tr><td><b>[^<]*</b><br><span class=\"muted\">([\w-]+)</span></td>\s*<td>([^<]*)</td>\s*<td>([^<]*)",
                       client.get("/manage/campaigns").text)
     shown = {campaign: (status.strip(), run.strip()) for campaign, status, run in rows}
