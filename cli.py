@@ -58,6 +58,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Send one rendered sample of a campaign's template to a staff phone, outside the outbox."),
     "serve": ("messaging.commands:serve",
         "Serve Twilio's webhooks (delivery reports, replies) until interrupted."),
+    "staff": ("records.staff_commands:staff_group",
+        "Staff accounts for the web pages: add, change a password, disable, list."),
     "tiers": ("records.data_commands:tiers_group",
         "A/B/C tiers: recompute, explain, pin."),
 }

@@ -150,6 +150,15 @@ class ImportSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The staff pages (`jinli serve`): proxy and sign-in throttling; sessions last [events] staff_session_hours."""
+
+    behind_proxy: bool = False  # behind a TLS proxy: trust its X-Forwarded-* headers (one hop), Secure cookies
+    signin_max_failures: int = 5  # wrong sign-ins per account or address before throttling
+    signin_lock_minutes: int = 15  # the throttle's window
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything config.toml says, with paths resolved against the file's folder."""
 
@@ -166,6 +175,7 @@ class Settings:
     events: EventSettings = field(default_factory=EventSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)  # the [import] table
     loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
+    web: WebSettings = field(default_factory=WebSettings)
     source: str = "<defaults>"
 
     @property
@@ -226,6 +236,7 @@ _SECTIONS = {
     "events": EventSettings,
     "import": ImportSettings,
     "loyalty": LoyaltySettings,
+    "web": WebSettings,
 }
 _FIELDS = {"import": "imports"}  # a section whose name is a Python keyword
 
@@ -399,6 +410,10 @@ def _check_semantics(settings: Settings) -> None:
     check_ladder(settings.events.gift_ladder)
     _check_import(settings.imports, where)
     check_loyalty(settings.loyalty, where)
+    if settings.web.signin_max_failures < 1 or settings.web.signin_lock_minutes < 1:
+        raise ConfigError(f"{where}: [web] signin_max_failures and signin_lock_minutes: expected positive whole numbers")
+    if settings.events.staff_session_hours < 1:
+        raise ConfigError(f"{where}: [events] staff_session_hours: expected a positive number of hours")
     if settings.site.language not in {"zh", "en"}:
         raise ConfigError(f"{where}: [site] language: expected zh or en, got {settings.site.language!r}")
 

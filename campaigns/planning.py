@@ -127,7 +127,7 @@ def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occu
     """Plan one occurrence inside the caller's transaction; returns what happened, by reason."""
     summary = PlanSummary(occurrences=1)
     existing = _planned_customers(conn, occurrence)
-    event_id = ensure_event(conn, campaign.id, occurrence.event, now) if occurrence.event else None
+    event_id = ensure_event(conn, campaign.id, occurrence.event, now, event_store(campaign)) if occurrence.event else None
     compose = Composer(planner, campaign, occurrence)
     due, cap = planner.due_at(occurrence), daily_cap(conn, planner, occurrence)
     links = planner.link_variables(occurrence)
@@ -227,13 +227,19 @@ def _insert_ignoring_duplicates(conn: Connection, table, rows: list[dict]) -> No
         conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows[start:start + 5000])
 
 
-def ensure_event(conn: Connection, campaign_id: str, spec: EventSpec, now: datetime) -> int:
+def event_store(campaign: Campaign) -> str:
+    """The store an event of the campaign belongs to: its audience's one store; "" (every store) otherwise."""
+    stores = campaign.audience.stores
+    return next(iter(stores)) if len(stores) == 1 else ""
+
+
+def ensure_event(conn: Connection, campaign_id: str, spec: EventSpec, now: datetime, store: str = "") -> int:
     """The event's id, creating the row on first use (key is unique)."""
     found = conn.execute(select(events_t.c.id).where(events_t.c.key == spec.key)).scalar()
     if found is not None:
         return found
     values = {"key": spec.key, "campaign_id": campaign_id, "kind": spec.kind, "title": spec.title, "slogan": spec.slogan,
-              "term": spec.term, "venue": spec.venue, "capacity": spec.capacity, "starts_at": spec.starts_at, "created_at": now}
+              "term": spec.term, "venue": spec.venue, "capacity": spec.capacity, "starts_at": spec.starts_at, "created_at": now, "store": store}
     _insert_ignoring_duplicates(conn, events_t, [values])
     return conn.execute(select(events_t.c.id).where(events_t.c.key == spec.key)).scalar_one()
 

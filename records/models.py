@@ -152,6 +152,8 @@ class Event(SQLModel, table=True):
     slogan: str = ""
     term: str = ""
     venue: str = ""
+    # The store holding it (0011): the campaign audience's one store, else "" (every store's staff see it).
+    store: str = Field(default="", max_length=100, index=True)
     capacity: int = 0
     starts_at: Optional[datetime] = _at(index=True)
     created_at: Optional[datetime] = _at()
@@ -427,3 +429,44 @@ class ErasedPhone(SQLModel, table=True):
 
     digest: str = Field(primary_key=True, max_length=64)  # hex
     erased_at: Optional[datetime] = _at(nullable=False)
+
+
+class StaffMember(SQLModel, table=True):
+    """A staff account for the web pages: door staff, managers, admins, each limited to stores (admins: all)."""
+
+    __tablename__ = "staff"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=50)
+    password_hash: str = Field(max_length=200)  # argon2id, as argon2-cffi writes it
+    role: str = Field(max_length=10)  # door | manager | admin
+    stores: str = ""  # JSON list of store names
+    disabled: bool = False
+    created_at: Optional[datetime] = _at(nullable=False)
+    updated_at: Optional[datetime] = _at()
+
+
+class SigninFailure(SQLModel, table=True):
+    """One wrong sign-in, by account ("account:NAME") and by address ("ip:ADDR"): the throttle's memory,
+    in the database so that several `jinli serve` processes count together."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_key_at", "key", "at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120)
+    at: Optional[datetime] = _at(nullable=False)
+
+
+class UnlinkedReferral(SQLModel, table=True):
+    """A walk-in named a referrer nobody could find: the guest is registered, the referral waits for staff to link it
+    (with `jinli referrals add`); listed on the manager's screen until the guest has a referral."""
+
+    __tablename__ = "unlinked_referrals"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    event_id: Optional[int] = Field(default=None, foreign_key="events.id")
+    referrer_given: str = Field(max_length=64)  # what the door typed
+    noted_by: str = Field(max_length=80)  # the audit actor
+    noted_at: Optional[datetime] = _at(nullable=False)

@@ -60,10 +60,12 @@ PERSONAL_DATA: tuple[Personal, ...] = (
     Personal("campaign_pauses", scrub=("reason",), everywhere=True),  # staff's words: may name a customer
     Personal("points_ledger", by_customer=("customer_id",), scrub=("note",)),  # staff's reason for an adjustment
     Personal("referral_rewards", by_customer=("referrer_id", "referee_id"), scrub=("cancel_reason",)),
+    Personal("unlinked_referrals", by_customer=("customer_id",), replace={"referrer_given": ERASED_TEXT}),
 )
 
 # Tables with no name, phone, birthday or free text about a person (ids, amounts, dates, codes, states).
 NO_PERSONAL_DATA = frozenset({
     "holdings", "movements", "events", "invitations", "checkins", "referrals", "planning_runs", "erased_phones",
     "link_tokens",  # an unguessable token, its kind and ids
+    "staff", "signin_failures",  # staff accounts and sign-in attempts: no customer's data
 })

@@ -19,8 +19,10 @@ from reports.xlsx import to_xlsx
 
 
 def filter_options(command):
-    """--campaign --event --tier --from --to."""
+    """--campaign --event --tier --salon --store --from --to."""
     for option in reversed((
+        click.option("--salon", help="only this salon's events (its slogan, e.g. 你有我也有)"),
+        click.option("--store", "stores", multiple=True, help="only events of this store (repeatable)"),
         click.option("--campaign", "campaign_id", help="only this campaign's events"),
         click.option("--event", "event_id", type=DB_ID, help="only this event"),
         click.option("--tier", type=click.Choice(TIERS, case_sensitive=False), help="only this tier"),
@@ -39,8 +41,8 @@ def output_options(formats=FORMATS):
     return decorate
 
 
-def _filter(campaign_id, event_id, tier, date_from, date_to) -> ReportFilter:
-    return ReportFilter(campaign_id, event_id, tier.upper() if tier else None, date_from, date_to)
+def _filter(campaign_id, event_id, tier, date_from, date_to, salon=None, stores=()) -> ReportFilter:
+    return ReportFilter(campaign_id, event_id, tier.upper() if tier else None, date_from, date_to, salon, tuple(stores) or None)
 
 
 def _meta(L: dict, filt: ReportFilter | None = None, **more) -> list[str]:
@@ -60,12 +62,12 @@ def report_group() -> None:
 
 @report_group.command("funnel")
 @filter_options
-@click.option("--by", type=click.Choice(funnel.GROUPINGS), help="one row per campaign, event, tier, salon or week")
+@click.option("--by", type=click.Choice(funnel.GROUPINGS), help="one row per campaign, event, kind (salon, banquet, event), tier, salon, store or week")
 @output_options(FORMATS + ("png",))
 @pass_app
-def report_funnel(app: App, campaign_id, event_id, tier, date_from, date_to, by, fmt, output, language) -> None:
+def report_funnel(app: App, campaign_id, event_id, tier, salon, stores, date_from, date_to, by, fmt, output, language) -> None:
     """invited → delivered → confirmed → attended → referrers → referrals → converted → deposits, with rates."""
-    filt = _filter(campaign_id, event_id, tier, date_from, date_to)
+    filt = _filter(campaign_id, event_id, tier, date_from, date_to, salon, stores)
     settings = event_settings(app.settings)
     with app.engine.connect() as conn:
         report = funnel.funnel(conn, filt, by, app.settings.tz, settings.count_sent_as_delivered)
@@ -74,14 +76,15 @@ def report_funnel(app: App, campaign_id, event_id, tier, date_from, date_to, by,
 
 @report_group.command("referrals")
 @filter_options
-@click.option("--by", type=click.Choice(("campaign", "salon")), default="campaign", show_default=True,
-              help="viral coefficient per campaign or per salon")
+@click.option("--by", type=click.Choice(("campaign", "salon", "store")), default="campaign", show_default=True,
+              help="viral coefficient per campaign, salon or store")
 @click.option("--limit", default=20, show_default=True, help="leaderboard length")
 @output_options()
 @pass_app
-def report_referrals(app: App, campaign_id, event_id, tier, date_from, date_to, by, limit, fmt, output, language) -> None:
+def report_referrals(app: App, campaign_id, event_id, tier, salon, stores, date_from, date_to, by, limit, fmt, output,
+                     language) -> None:
     """Leaderboard, chain generations, referrals per attendee (viral coefficient)."""
-    filt = _filter(campaign_id, event_id, tier, date_from, date_to)
+    filt = _filter(campaign_id, event_id, tier, date_from, date_to, salon, stores)
     L = labels(language or app.settings.site.language)
     with app.engine.connect() as conn:
         leaders = referrals.leaderboard(conn, filt, app.settings.tz, limit)
@@ -130,13 +133,14 @@ def _generations_table(chains: dict[int, int], L) -> Table:
 @report_group.command("visits")
 @click.option("--from", "date_from", callback=as_date, help="first deposits from this day")
 @click.option("--to", "date_to", callback=as_date, help="first deposits up to this day, inclusive")
+@click.option("--store", "stores", multiple=True, help="only customers of this store (repeatable)")
 @output_options()
 @pass_app
-def report_visits(app: App, date_from, date_to, fmt, output, language) -> None:
+def report_visits(app: App, date_from, date_to, stores, fmt, output, language) -> None:
     """How many visits preceded each conversion (三次面缘: usually three)."""
     L = labels(language or app.settings.site.language)
     with app.engine.connect() as conn:
-        report = visits.visits_before_conversion(conn, app.settings.tz, date_from, date_to)
+        report = visits.visits_before_conversion(conn, app.settings.tz, date_from, date_to, tuple(stores) or None)
     if fmt == "json":
         emit(to_json(report.as_dict()), output, fmt)
         return

@@ -1,4 +1,4 @@
-"""What a report covers: campaign, event, tier and a period of event days (local dates, inclusive)."""
+"""What a report covers: campaign, event, tier, salon, stores and a period of event days (local dates, inclusive)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ class ReportFilter:
     tier: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    salon: str | None = None  # the salon's slogan (你有我也有 ...)
+    stores: tuple[str, ...] | None = None  # events of these stores only; None: every event
 
     def __post_init__(self):
         if self.tier is not None and self.tier not in TIERS:
@@ -42,6 +44,10 @@ class ReportFilter:
             conditions.append(e.starts_at >= day_bounds(self.date_from, tz)[0])
         if self.date_to is not None:
             conditions.append(e.starts_at < day_bounds(self.date_to, tz)[1])
+        if self.salon is not None:
+            conditions.append(e.slogan == self.salon)
+        if self.stores is not None:
+            conditions.append(e.store.in_(self.stores))
         return conditions
 
     def event_ids(self, tz: ZoneInfo):
@@ -50,4 +56,5 @@ class ReportFilter:
         return select(events_t.c.id).where(*conditions) if conditions else None
 
     def describe(self) -> dict:
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(self).items() if v is not None}
+        return {k: (v.isoformat() if isinstance(v, date) else list(v) if isinstance(v, tuple) else v)
+                for k, v in vars(self).items() if v is not None}

@@ -38,9 +38,10 @@ class Candidate:
 
 
 def followup_candidates(conn: Connection, event_id: int | None, now: datetime, window_hours: int,
-                        tz: ZoneInfo = SHANGHAI) -> list[Candidate]:
+                        tz: ZoneInfo = SHANGHAI, event_ids=None) -> list[Candidate]:
     """Attendees (invited or walk-in) checked in within the last ``window_hours`` who have not deposited
-    since the day of their check-in (no holding started, no deposit or top-up), least time left first."""
+    since the day of their check-in (no holding started, no deposit or top-up), least time left first;
+    ``event_ids`` (a subquery) narrows to chosen events."""
     c, e, cu = checkins_t.c, events_t.c, customers_t.c
     referrer = customers_t.alias("referrer")
     query = (
@@ -53,6 +54,8 @@ def followup_candidates(conn: Connection, event_id: int | None, now: datetime, w
     )
     if event_id is not None:
         query = query.where(c.event_id == event_id)
+    if event_ids is not None:  # a subquery of chosen events (ReportFilter.event_ids)
+        query = query.where(c.event_id.in_(event_ids))
     rows = conn.execute(query).all()
     last = _last_deposits(conn, {row.customer_id for row in rows})
     window = timedelta(hours=window_hours)

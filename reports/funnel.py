@@ -41,7 +41,7 @@ rewards_t = models.ReferralReward.__table__
 STEPS = ("invited", "delivered", "confirmed", "attended", "referrers", "referrals", "converted")
 PREVIOUS = {"delivered": "invited", "confirmed": "delivered", "attended": "confirmed", "referrers": "attendees",
             "referrals": "referrers", "converted": "referrals"}
-GROUPINGS = ("campaign", "event", "kind", "tier", "salon", "week")
+GROUPINGS = ("campaign", "event", "kind", "tier", "salon", "store", "week")
 INVITATION_STEP = "invitation"
 
 
@@ -101,7 +101,8 @@ class FunnelReport:
 
 
 def funnel(conn: Connection, filt: ReportFilter, by: str | None, tz: ZoneInfo, count_sent: bool = True) -> FunnelReport:
-    """The funnel under ``filt``, grouped ``by`` campaign|event|kind|tier|salon|week (None: the total only)."""
+    """The funnel under ``filt``, grouped ``by`` campaign|event|kind|tier|salon|store|week (None: the total only);
+    events of no store group under "*"."""
     cells = measure(conn, filt, tz, count_sent)
     events = event_rows(conn, {event_id for event_id, _tier in cells})
     rows = rollup(cells, events, by, tz) if by else []
@@ -201,7 +202,7 @@ def event_rows(conn: Connection, ids: set[int]) -> dict[int, dict]:
     if not ids:
         return {}
     e = events_t.c
-    rows = conn.execute(select(e.id, e.campaign_id, e.kind, e.title, e.slogan, e.starts_at).where(e.id.in_(sorted(ids))))
+    rows = conn.execute(select(e.id, e.campaign_id, e.kind, e.title, e.slogan, e.store, e.starts_at).where(e.id.in_(sorted(ids))))
     return {row.id: dict(row._mapping) for row in rows}
 
 
@@ -220,6 +221,8 @@ def group_key(by: str | None, event: dict, tier: str, tz: ZoneInfo) -> tuple[tup
     if by == "salon":
         name = event["slogan"] or event["kind"]
         return (local.isoweekday() if local and event["slogan"] else 9, name), name
+    if by == "store":
+        return (event["store"] == "", event["store"]), event["store"] or "*"
     if by == "week":
         if local is None:
             return ((9999, 99),), "?"

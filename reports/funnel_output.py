@@ -30,8 +30,8 @@ def groups_table(report: FunnelReport, L: dict) -> Table:
     for step in STEPS:
         columns.append((step, L[step]))
         kinds[step] = "int"
-        if step in PREVIOUS:
-            columns.append((f"{step}_rate", f"{L[step]} %"))
+        if step in PREVIOUS:  # named by both steps: 到场/确认参加 is not the chart's 到场/邀请
+            columns.append((f"{step}_rate", rate_label(step, L)))
             kinds[f"{step}_rate"] = "pct"
         if step == "attended":
             columns.append(("walk_ins", L["walk_ins"]))
@@ -47,6 +47,11 @@ def groups_table(report: FunnelReport, L: dict) -> Table:
         for row in rows[:-1]:
             row["key"] = L.get(f"kind_{row['key']}", row["key"])
     return Table(f"{L['funnel']} · {L.get(report.by, '')}", columns, rows, kinds)
+
+
+def rate_label(step: str, L: dict) -> str:
+    """A step's rate on the step before, named by both: e.g. 到场/确认参加."""
+    return f"{L[step]}/{L[PREVIOUS[step]]}"
 
 
 def _group_row(row: FunnelRow) -> dict:

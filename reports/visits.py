@@ -20,6 +20,7 @@ from records import models
 holdings_t = models.Holding.__table__
 checkins_t = models.CheckIn.__table__
 referrals_t = models.Referral.__table__
+customers_t = models.Customer.__table__
 
 
 @dataclass
@@ -54,10 +55,13 @@ class VisitsReport:
 
 
 def visits_before_conversion(conn: Connection, tz: ZoneInfo, date_from: date | None = None,
-                             date_to: date | None = None) -> VisitsReport:
-    """The histogram of visits before each conversion whose first deposit falls in the period."""
+                             date_to: date | None = None, stores: tuple[str, ...] | None = None) -> VisitsReport:
+    """The histogram of visits before each conversion whose first deposit falls in the period
+    (of customers of ``stores`` only, when given: a conversion is the customer's, counted at their store)."""
     h, c, r = holdings_t.c, checkins_t.c, referrals_t.c
     first = select(h.customer_id, func.min(h.start_on).label("first_on")).group_by(h.customer_id)
+    if stores is not None:
+        first = first.where(h.customer_id.in_(select(customers_t.c.id).where(customers_t.c.store.in_(stores))))
     bounds = [cond for cond in (func.min(h.start_on) >= date_from if date_from else None,
                                 func.min(h.start_on) <= date_to if date_to else None) if cond is not None]
     if bounds:

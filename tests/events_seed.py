@@ -51,11 +51,11 @@ class Seed:
 
 
 def add_salon(conn, on: date, campaign_id: str = "salons", kind: str = "salon", title: str = "沙龙", slogan: str = "",
-              capacity: int = 0, hour: int = 14) -> int:
+              capacity: int = 0, hour: int = 14, store: str = "") -> int:
     """An event starting at ``hour`` Shanghai time on ``on``."""
     return conn.execute(insert(models.Event.__table__).values(
         key=f"{campaign_id}:{on.isoformat()}:{title}:{hour}", campaign_id=campaign_id, kind=kind, title=title, slogan=slogan,
-        capacity=capacity, starts_at=at(on, hour), created_at=at(on, 0),
+        capacity=capacity, starts_at=at(on, hour), created_at=at(on, 0), store=store,
     )).inserted_primary_key[0]
 
 

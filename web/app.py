@@ -12,7 +12,9 @@ from app import App
 from messaging.phone import mask_in_text
 from redaction import install_log_redaction
 from messaging.webhooks import twilio_blueprint
+from web.auth import auth_blueprint
 from web.checkin import checkin_blueprint
+from web.manage import manage_blueprint
 from web.provider_callbacks import provider_callbacks_blueprint
 from web.rsvp import links_blueprint
 import records.invitation_replies  # noqa: F401  (registers the 1 / 2 reply handlers on the inbound webhook)
@@ -23,6 +25,7 @@ BlueprintFactory = Callable[[App], Blueprint]
 
 # Every part of the site, as a factory taking the App: add new pages here.
 BLUEPRINTS: list[BlueprintFactory] = [twilio_blueprint, checkin_blueprint, provider_callbacks_blueprint, links_blueprint]
+BLUEPRINTS += [auth_blueprint, manage_blueprint]  # staff sign-in (sessions, CSRF), the manager's screen
 
 
 def default_blueprints(app: App) -> list[BlueprintFactory]:

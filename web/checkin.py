@@ -1,130 +1,164 @@
-"""The door page (Flask blueprint ``checkin``): staff check guests in from a phone.
+"""The door page (Flask blueprint ``checkin``, under /checkin/): staff check guests in from a phone.
 
-Nothing is served without the staff token (env JINLI_STAFF_TOKEN): a sign-in form exchanges it for a
-cookie signed with the token itself (HMAC-SHA256, expiring, HttpOnly, SameSite=Strict), so rotating
-the token signs everyone out; the JSON API also takes ``Authorization: Bearer <token>``.
-Register with ``flask_app.register_blueprint(checkin_blueprint(app))``; pages live under /checkin/.
+Signed-in staff (any role) see today's events of their stores. With several, the page asks which
+once and remembers it in the session; a code picks its own event, and a phone invited to exactly one
+of today's events picks that one. Every change is recorded in the audit trail as ``staff:NAME``.
+The JSON API (/checkin/api) takes the session (with an X-CSRFToken header) or ``Authorization: Bearer
+<JINLI_STAFF_TOKEN>``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-
-from flask import Blueprint, Response, jsonify, redirect, render_template_string, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
 
-from app import App
-from errors import JinliError, NotFound
 from messaging.phone import mask
-from redaction import redact
-from records import checkins, events
 from records.event_config import event_settings
-from web.checkin_input import BadInput, DoorInput, door_input
-from web.checkin_page import EVENT_SELECT, PAGE
+from web import door as logic
+from web.auth import auth, current_staff, require
+from web.checkin_input import BadInput, door_input, in_words
+from web.i18n import labels
 
-COOKIE = "jinli_staff"
-
-
-class StaffGate:
-    """Checks the staff token and the cookies made from it."""
-
-    def __init__(self, token: str, hours: int):
-        self.token, self.hours = token or "", hours
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.token)
-
-    def token_ok(self, given: str | None) -> bool:
-        return self.enabled and hmac.compare_digest((given or "").encode(), self.token.encode())
-
-    def cookie_for(self, now_ts: int) -> str:
-        expires = now_ts + self.hours * 3600
-        return f"{expires}.{self._sign(expires)}"
-
-    def cookie_ok(self, value: str | None, now_ts: int) -> bool:
-        expires, _, signature = (value or "").partition(".")
-        if not self.enabled or not expires.isdigit() or int(expires) <= now_ts:
-            return False
-        return hmac.compare_digest(signature.encode(), self._sign(int(expires)).encode())
-
-    def _sign(self, expires: int) -> str:
-        return hmac.new(self.token.encode(), f"jinli-staff:{expires}".encode(), hashlib.sha256).hexdigest()
+SIGNED_IN = lambda staff: True  # noqa: E731  (every role works the door)
 
 
-def checkin_blueprint(app: App, token: str | None = None) -> Blueprint:
-    """The check-in pages and JSON API for ``app``; ``token`` defaults to env JINLI_STAFF_TOKEN."""
-    settings = event_settings(app.settings)
-    gate = StaffGate(os.environ.get("JINLI_STAFF_TOKEN", "") if token is None else token, settings.staff_session_hours)
-    door = Door(app, gate, settings)
-    bp = Blueprint("checkin", __name__, url_prefix="/checkin")
-    bp.add_url_rule("/", "page", door.page, methods=["GET"])
-    bp.add_url_rule("/", "submit", door.submit, methods=["POST"])
-    bp.add_url_rule("/login", "login", door.login, methods=["POST"])
-    bp.add_url_rule("/logout", "logout", door.logout, methods=["POST"])
-    bp.add_url_rule("/api", "api", door.api, methods=["POST"])
+def checkin_blueprint(app, token: str | None = None) -> Blueprint:
+    """The door page and its JSON API (``app`` and ``token`` are the auth blueprint's; kept for symmetry)."""
+    bp = Blueprint("checkin", __name__, url_prefix="/checkin", template_folder="templates")
+    bp.add_url_rule("/", "page", require(SIGNED_IN)(page), methods=["GET"])
+    bp.add_url_rule("/", "submit", require(SIGNED_IN)(submit), methods=["POST"])
+    bp.add_url_rule("/event", "choose", require(SIGNED_IN)(choose), methods=["POST"])
+    bp.add_url_rule("/rsvp", "rsvp", require(SIGNED_IN)(rsvp), methods=["POST"])
+    bp.add_url_rule("/counts", "counts", require(SIGNED_IN, api=True)(counts), methods=["GET"])
+    bp.add_url_rule("/api", "api", require(SIGNED_IN, api=True)(api), methods=["POST"])
     return bp
 
 
-class Door:
-    """The views: the page (sign-in form or check-in forms), sign in and out, the JSON API."""
+def _t() -> dict:
+    return labels(auth().app.settings.site.language)
 
-    def __init__(self, app: App, gate: StaffGate, settings):
-        self.app, self.gate, self.settings = app, gate, settings
 
-    def now_ts(self) -> int:
-        return int(self.app.now().timestamp())
+def _door(conn, event_id: int | None = None) -> logic.Door:
+    app = auth().app
+    events = logic.todays_events(conn, current_staff(), app.now(), app.settings.tz)
+    chosen = session.get("door_event")
+    remembered = chosen[1] if isinstance(chosen, list) and len(chosen) == 2 and chosen[0] == app.today().isoformat() else None
+    return logic.Door(conn, current_staff(), app.now(), app.settings.tz, event_settings(app.settings),
+                      app.settings.site.phone_region, events, event_id or remembered)
 
-    def is_staff(self) -> bool:
-        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        return self.gate.token_ok(bearer) if bearer else self.gate.cookie_ok(request.cookies.get(COOKIE), self.now_ts())
 
-    def render(self, status: int = 200, **context) -> Response:
-        staff = self.gate.enabled and self.is_staff()
-        listed = _todays_events(self.app) if staff else []
-        body = render_template_string(EVENT_SELECT + PAGE, disabled=not self.gate.enabled, staff=staff, events=listed, **context)
-        response = Response(body, status=status, mimetype="text/html")
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
-    def page(self):
-        return self.render(200 if self.gate.enabled else 503)
-
-    def submit(self):
-        if not self.gate.enabled or not self.is_staff():
-            return self.render(401 if self.gate.enabled else 503, message="请先登录 Please sign in")
+def page(status: int = 200, **context):
+    """The page: pick an event (several today, none chosen), else the forms and the expected guests."""
+    app = auth().app
+    with app.engine.connect() as conn:
+        door = _door(conn)
         try:
-            result = _check_in(self.app, self.settings, door_input(request.form))
-        except JinliError as exc:
-            return self.render(404 if isinstance(exc, NotFound) else 400, message=redact(str(exc)))
-        return self.render(result=_shown(result, self.app))
+            event = None if request.args.get("pick") else door.event()
+        except logic.DoorProblem:
+            event = None
+        query = request.args.get("q", "").strip()[:50]
+        guests = _shown_guests(logic.expected(conn, event["id"]), query) if event else []
+        tally = logic.counts(conn, event["id"]) if event else None
+    body = render_template("door/page.html", events=[_event_view(e, app) for e in door.events],
+                           event=_event_view(event, app) if event else None, guests=guests, counts=tally, q=query,
+                           form=context.pop("form", {}), **context)
+    return body, status, {"Cache-Control": "no-store"}
 
-    def login(self):
-        if not self.gate.token_ok(request.form.get("token")):
-            return self.render(401 if self.gate.enabled else 503, message="口令不对 Wrong token")
-        response = redirect(url_for("checkin.page"), code=303)
-        response.set_cookie(COOKIE, self.gate.cookie_for(self.now_ts()), max_age=self.gate.hours * 3600, httponly=True,
-                            samesite="Strict", secure=request.is_secure, path="/checkin")
-        return response
 
-    def logout(self):
-        response = redirect(url_for("checkin.page"), code=303)
-        response.delete_cookie(COOKIE, path="/checkin")
-        return response
+def _event_view(event, app) -> dict:
+    local = event["starts_at"].astimezone(app.settings.tz)
+    return {"id": event["id"], "time": f"{local:%H:%M}", "title": event["title"] or event["slogan"], "store": event["store"]}
 
-    def api(self):
-        if not self.gate.enabled:
-            return jsonify(error="check-in is disabled: set JINLI_STAFF_TOKEN"), 503
-        if not self.is_staff():
-            return jsonify(error="staff token required"), 401
+
+def _shown_guests(rows: list[dict], query: str) -> list[dict]:
+    """Masked phones; a search matches the name, the code or the phone's digits."""
+    shown = [{**row, "phone": mask(row["phone"]), "digits": row["phone"][-4:]} for row in rows]
+    if not query:
+        return shown
+    digits = "".join(ch for ch in query if ch.isdigit())
+    return [g for g in shown if query in g["name"] or query.upper() == g["code"] or (digits and digits in g["digits"])]
+
+
+def choose():
+    """Remember the event this door works today; what was typed before choosing is then checked in."""
+    app = auth().app
+    wanted = request.form.get("event_id", "")
+    with app.engine.connect() as conn:
+        door = _door(conn)
+    if wanted.isdigit() and any(e["id"] == int(wanted) for e in door.events):
+        session["door_event"] = [app.today().isoformat(), int(wanted)]
+        if request.form.get("who") or request.form.get("walk_in"):  # typed before choosing: carry on with it
+            return submit()
+    return redirect(url_for("checkin.page"), code=303)
+
+
+def rsvp():
+    """Staff record a guest's confirmation (or decline) from the expected list."""
+    app, code, intent = auth().app, request.form.get("code", "")[:16], request.form.get("intent", "")
+    if intent not in ("confirm", "decline"):
+        return page(400, message=_t()["input_refused"])
+    try:
+        with app.engine.begin() as conn:
+            name = logic.rsvp(_door(conn), code, intent)
+    except logic.DoorProblem as problem:
+        return page(problem.status, message=problem.text(_t()))
+    return page(notice=_t()["rsvp_done"].format(name=name))
+
+
+def submit():
+    """A check-in (code, phone, or a tap on the expected list) or a walk-in from the page's forms."""
+    form = {k: request.form.get(k, "") for k in ("who", "phone", "name", "referrer", "walk_in", "via")}
+    try:
+        given = door_input(request.form)
+    except BadInput as exc:
+        return page(400, message=_t()["input_bad"].format(detail=in_words(exc)), form=form)
+    try:
+        outcome = _apply(given, form.get("via") or "code")
+    except logic.DoorProblem as problem:
+        return page(problem.status, message=problem.text(_t()), form=form)
+    if isinstance(outcome, logic.WalkIn):
+        return page(result=_shown(outcome.result), walk=outcome)
+    return page(result=_shown(outcome))
+
+
+def _apply(given, via: str):
+    """Check in or register inside one transaction with its audit entry; a value the database refuses is a DoorProblem."""
+    app = auth().app
+    try:
+        with app.engine.begin() as conn:
+            door = _door(conn, given.event_id)
+            if given.walk_in:
+                return logic.walk_in(door, given.phone, given.name, given.referrer or "")
+            return logic.check_in(door, given.who, via)
+    except DataError:
+        raise logic.DoorProblem("input_refused") from None
+
+
+def counts():
+    """Arrived / expected of the event this door works (the page refreshes its counts with it)."""
+    with auth().app.engine.connect() as conn:
+        door = _door(conn)
         try:
-            result = _check_in(self.app, self.settings, door_input(_json_body()))
-        except JinliError as exc:
-            return jsonify(error=redact(str(exc))), 404 if isinstance(exc, NotFound) else 400
-        return jsonify(_shown(result, self.app))
+            event = door.event()
+        except logic.DoorProblem:
+            return jsonify({})
+        return jsonify(logic.counts(conn, event["id"]))
+
+
+def api():
+    """The JSON API: the same check-in and walk-in as the page, answers as JSON."""
+    try:
+        given = door_input(_json_body())
+        outcome = _apply(given, "api")
+    except BadInput as exc:
+        return jsonify(error=str(exc)), 400
+    except logic.DoorProblem as problem:
+        return jsonify(error=problem.text(_t())), problem.status
+    shown = _shown(outcome.result if isinstance(outcome, logic.WalkIn) else outcome)
+    if isinstance(outcome, logic.WalkIn):
+        shown["unlinked_referrer"] = outcome.unknown_referrer or None
+    return jsonify(shown)
 
 
 def _json_body():
@@ -137,35 +171,13 @@ def _json_body():
         raise BadInput("请求不是有效的 JSON (the body is not valid JSON)") from None
 
 
-def _check_in(app: App, settings, given: DoorInput) -> checkins.CheckInResult:
-    """Check in from checked fields: ``who`` (code or phone), or a walk-in with phone, name, referrer."""
-    region, tz = app.settings.site.phone_region, app.settings.tz
-    try:
-        with app.engine.begin() as conn:
-            if given.walk_in:
-                return checkins.walk_in(conn, given.phone, given.name, given.referrer, given.event_id, app.now(), tz,
-                                        settings, region)
-            if not given.who:
-                raise NotFound("请输入签到码或手机号 (enter an invitation code or a phone)")
-            return checkins.record_check_in(conn, given.who, given.event_id, app.now(), tz, settings, region)
-    except DataError:  # a value the checks above missed and the database refused: rolled back, still the guest's input
-        raise BadInput("数据库拒收了输入的值 (the database refused a value)") from None
-
-
-def _shown(result: checkins.CheckInResult, app: App) -> dict:
+def _shown(result) -> dict:
     """What the door sees: masked phones, the gift and the ladder step."""
+    app, t = auth().app, _t()
     gift = result.gift
-    step = f"{gift.step}/{gift.of}" + (f", next at {gift.next_at} visits" if gift.next_at else "")
+    step = f"{gift.step}/{gift.of}" + (t["gift_next"].format(visits=gift.next_at) if gift.next_at else "")
     referrer = f"{result.referrer_name} ({mask(result.referrer_phone)})" if result.referrer_name else None
     return {"name": result.name, "phone": mask(result.phone), "tier": result.tier, "event_id": result.event_id,
             "event": result.event_title, "visits": result.visits, "gift": gift.gift or "—", "step": step,
             "referrer": referrer, "already": result.already, "new_customer": result.new_customer,
-            "invited": result.invited, "notes": list(result.notes),
-            "checked_in_at": result.checked_in_at.astimezone(app.settings.tz).isoformat(timespec="minutes")}
-
-
-def _todays_events(app: App) -> list[dict]:
-    with app.engine.connect() as conn:
-        found = events.events_on(conn, app.today(), app.settings.tz)
-    return [{"id": e["id"], "label": f"{e['starts_at'].astimezone(app.settings.tz):%H:%M} {e['title'] or e['slogan']}"}
-            for e in found]
+            "invited": result.invited, "checked_in_at": result.checked_in_at.astimezone(app.settings.tz).isoformat(timespec="minutes")}

@@ -13,9 +13,10 @@ from typing import Mapping
 
 from errors import InvalidValue
 from records.lookup import MAX_ID, id_in
+
 MAX_LENGTHS = {"who": 64, "phone": 32, "name": 50, "referrer": 64}
-LABELS = {"who": "签到码或手机号 who", "phone": "手机号 phone", "name": "姓名 name", "referrer": "推荐人 referrer",
-          "event_id": "场次 event_id", "walk_in": "未邀请来宾 walk_in"}
+LABELS = {"who": "签到码或手机号", "phone": "手机号", "name": "姓名", "referrer": "推荐人",
+          "event_id": "场次", "walk_in": "未邀请来宾"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FLAGS = {True: True, False: False, None: False, "": False, "0": False, "1": True, "true": True, "false": False}
 
@@ -86,3 +87,8 @@ def _flag(value) -> bool:
     if isinstance(key, (dict, list, float)) or key not in _FLAGS:
         raise BadInput(f"{LABELS['walk_in']} 须为 true 或 false (must be true or false)")
     return _FLAGS[key]
+
+
+def in_words(error: BadInput) -> str:
+    """The message without its English gloss in parentheses: what the page shows."""
+    return str(error).rsplit(" (", 1)[0]

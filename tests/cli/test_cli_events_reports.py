@@ -135,7 +135,7 @@ def test_report_funnel_filters_from_the_command_line(shop):
 
 def test_report_funnel_csv_has_chinese_headers_and_raw_numbers(shop):
     rows = list(csv.reader(io.StringIO(shop("report", "funnel", "--by", "tier", "--format", "csv").output)))
-    assert rows[0][:4] == ["客户分类", "邀请", "送达", "送达 %"]
+    assert rows[0][:4] == ["客户分类", "邀请", "送达", "送达/邀请"]
     assert rows[1][:4] == ["A", "5", "5", "1.0"] and rows[-1][0] == "合计" and rows[-1][-3] == "80000.00"
     assert rows[0][-3:] == ["转介绍入金(元)", "应发奖励", "已发奖励"]
 
@@ -184,3 +184,28 @@ def test_report_followups(shop):
     table = shop("report", "followups", "--event", str(shop.seed.ids["E3"]), "--language", "en").output
     assert "朋友f2" in table and shop.seed.phones["f2"] in table and "72-hour follow-up list" in table  # full phone: staff call
     assert json.loads(shop("report", "followups", "--event", str(shop.seed.ids["E2"]), "--format", "json").output) == []
+
+
+def test_a_rate_label_names_its_denominator_and_means_one_thing(shop):
+    """The chart's attended-of-invited and the table's attended-of-confirmed carry two different labels."""
+    from reports.funnel_output import rate_label
+    from reports.labels import labels
+
+    L = labels("zh")
+    header = next(csv.reader(io.StringIO(shop("report", "funnel", "--by", "tier", "--format", "csv").output)))
+    assert "到场/确认参加" in header and rate_label("attended", L) == "到场/确认参加"
+    assert L["attendance_rate"] == "到场/邀请" and "到场率" not in header
+
+
+def test_report_funnel_by_store(shop, app):
+    """E1 and E2 move to 南京路店, E3 (the banquet) stays shop-wide (*): 9 invitations there, 2 at E3."""
+    from sqlalchemy import update
+
+    from records import models
+
+    with app.engine.begin() as conn:
+        conn.execute(update(models.Event.__table__).where(models.Event.campaign_id == "salons").values(store="南京路店"))
+    rows = list(csv.reader(io.StringIO(shop("report", "funnel", "--by", "store", "--format", "csv").output)))
+    assert [(r[0], r[1]) for r in rows[1:]] == [("南京路店", "9"), ("*", "2"), ("合计", "11")]
+    only = list(csv.reader(io.StringIO(shop("report", "funnel", "--store", "南京路店", "--format", "csv").output)))
+    assert only[1][:2] == ["邀请", "9"]

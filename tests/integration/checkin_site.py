@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import contextmanager
+from functools import partial
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -11,6 +13,8 @@ from werkzeug.serving import make_server
 from app import App
 from tests.events_seed import Seed, add_salon, invite
 from tests.factories import add_customer
+from web.app import create_app
+from web.auth import auth_blueprint
 from web.checkin import checkin_blueprint
 
 TOKEN = "door-secret-2025"
@@ -28,9 +32,25 @@ def door_scene(app: App) -> Seed:
 
 
 def flask_app(app: App, token: str | None = TOKEN) -> Flask:
-    site = Flask("jinli-checkin-test")
-    site.register_blueprint(checkin_blueprint(app, token=token))
-    return site
+    """The staff pages (sign-in, door, manager's screen) with ``token`` as the shared staff token."""
+    from web.manage import manage_blueprint
+
+    return create_app(app, [partial(auth_blueprint, token=token), checkin_blueprint, manage_blueprint])
+
+
+def csrf_token(client, path: str = "/signin") -> str:
+    """The CSRF token of the client's session, read from a page's hidden field."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def sign_in(client, name: str = "", password: str = TOKEN):
+    """Sign ``client`` in (no name: with the shared token); returns the sign-in response."""
+    return client.post("/signin", data={"name": name, "password": password, "csrf_token": csrf_token(client)})
+
+
+def post_form(client, path: str, data: dict):
+    """A form post from the page itself: with the session's CSRF token."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, "/checkin/")})
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from records import models
-from tests.integration.checkin_site import TOKEN, door_scene, flask_app
+from tests.integration.checkin_site import TOKEN, door_scene, flask_app, post_form, sign_in
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -90,9 +90,9 @@ BAD_FORMS = {
 @pytest.mark.parametrize("form", BAD_FORMS.values(), ids=BAD_FORMS.keys())
 def test_bad_form_fields_get_400_on_the_page_and_change_nothing(door, form):
     client, app = door
-    assert client.post("/checkin/login", data={"token": TOKEN}).status_code == 303
+    assert sign_in(client).status_code == 303
     before = snapshot(app)
-    response = client.post("/checkin/", data=form)
+    response = post_form(client, "/checkin/", form)
     assert response.status_code == 400 and 'id="message"' in response.text
     message = re.search(r'id="message">([^<]*)<', response.text).group(1)
     assert CHINESE.search(message)

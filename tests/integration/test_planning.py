@@ -230,3 +230,17 @@ def test_bulk_insert_converts_shared_values_once_and_ignores_duplicates(app):
                                                               ("k2", "正文2", "planned")]
     assert {(r["due_at"], r["occurrence_on"], r["attempts"], r["segments"], r["tier"]) for r in rows} == {
         (NOW, date(2025, 6, 2), 0, 1, "P")}  # shared values as given; left-out columns take their defaults
+
+
+@pytest.mark.parametrize("stores, expected", [('["南京路店"]', "南京路店"), ('["南京路店", "淮海路店"]', ""), (None, "")],
+                         ids=["one-store", "two-stores", "every-store"])
+def test_an_event_belongs_to_the_store_its_campaign_audience_names(app, playbook, stores, expected):
+    salons = playbook / "salons.toml"
+    if stores:
+        text = salons.read_text(encoding="utf-8").replace("[audience]\n", f"[audience]\nstores = {stores}\n", 1)
+        salons.write_text(text, encoding="utf-8")
+    with app.engine.begin() as conn:
+        add_customer(conn, name="甲", tier="A")  # of 南京路店, like every factory customer
+    plan(app, date(2025, 6, 2), "salons")
+    with app.engine.connect() as conn:
+        assert conn.execute(select(models.Event.store)).scalar_one() == expected

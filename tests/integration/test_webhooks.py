@@ -191,7 +191,8 @@ def test_without_twilio_the_server_serves_the_door_page_and_no_webhooks(app):
     """A shop on the file gateway, no public URL: /checkin/ is there, /twilio/* is not (404, nothing unchecked)."""
     web = create_app(app).test_client()
     assert web.post("/twilio/inbound", data={"From": "+8613800000000", "Body": "TD", "MessageSid": "SM1"}).status_code == 404
-    assert web.get("/checkin/").status_code == 503  # no JINLI_STAFF_TOKEN: the page refuses, shows nothing
+    door = web.get("/checkin/")  # nobody signed in: the sign-in page, nothing of the door
+    assert door.status_code == 303 and door.headers["Location"].startswith("/signin")
 
 
 # --- replies ------------------------------------------------------------------------------------------
