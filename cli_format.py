@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from messaging.phone import mask
+from domain.phone import mask
 from records.parsing import yuan
 from records.tiers import INDICATORS, Breakdown
 from settings import TierSettings

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from messaging.phone import mask_in_text
+from domain.phone import mask_in_text
 
 SECRET_NAMES = frozenset({"TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "JINLI_STAFF_TOKEN", "PGPASSWORD"})
 SECRET_SUFFIXES = ("_SECRET", "_TOKEN", "_PASSWORD", "_KEY")

@@ -7,7 +7,7 @@ from sqlalchemy import Connection, select
 
 from campaigns.definitions import Campaign
 from campaigns.kind_specs import BroadcastSpec
-from messaging.phone import mask
+from domain.phone import mask
 from records import models
 
 customers_t = models.Customer.__table__

@@ -22,7 +22,7 @@ from errors import CampaignError, NotFound
 from messaging.pauses import pauses
 from records import planning_errors
 from records.transactions import rolled_back_transaction, write_transaction
-from schedules.workdays import campaign_calendar_warnings
+from domain.workdays import campaign_calendar_warnings
 
 
 

@@ -14,13 +14,13 @@ from typing import Any
 from campaigns.audience import Candidate
 from campaigns.definitions import Campaign
 from campaigns.occurrences import FestivalDay, Occurrence
-from messaging.phone import mask
+from domain.phone import mask
 from records.links import LINK_VARIABLES, preview_urls
 from records.parsing import yuan
 from records.terms import parse_term
-from schedules.birthdays import Birth, birthdays_in_year
-from schedules.starsigns import sign_name
-from schedules.zodiac import animal_name
+from domain.birthdays import Birth, birthdays_in_year
+from domain.starsigns import sign_name
+from domain.zodiac import animal_name
 
 
 _PLAIN = ("name", "tier", "referral_code")

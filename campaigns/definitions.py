@@ -21,7 +21,7 @@ from campaigns.limits import (MAX_CAPACITY, MAX_DAYS, MAX_FOLLOWUP_AFTER_HOURS, 
 from campaigns.schema import Reader
 from errors import CampaignError, InvalidValue
 from records.terms import Term
-from schedules.festival_text import parse_anchor
+from domain.festival_text import parse_anchor
 
 KINDS = ("zodiac_lucky_day", "birthday_maturity", "weekday_salons", "holding_notice", "post_event_followup",
          "festival", "broadcast", "event")

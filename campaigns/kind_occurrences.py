@@ -13,7 +13,7 @@ from campaigns.definitions import Campaign
 from campaigns.kind_specs import BroadcastSpec, FestivalSpec, StaffEventSpec
 from campaigns.occurrences import (CalendarOptions, EventPlan, EventSpec, Everyone, FestivalDay, Listed, Occurrence,
                                    _occurrence, invite_and_remind)
-from schedules.festivals import Anchor, occurrences as festival_days
+from domain.festivals import Anchor, occurrences as festival_days
 
 
 @lru_cache(maxsize=1024)

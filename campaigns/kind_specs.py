@@ -15,8 +15,8 @@ from campaigns.recipients import Recipients, read_recipients
 from campaigns.schema import Reader
 from errors import InvalidValue
 from records.terms import Term
-from schedules.festival_text import parse_anchor
-from schedules.festivals import Anchor
+from domain.festival_text import parse_anchor
+from domain.festivals import Anchor
 
 
 @dataclass(frozen=True)

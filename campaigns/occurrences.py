@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from campaigns.definitions import BirthdaySpec, Campaign, FollowupSpec, NoticeSpec, SalonSpec, ZodiacSpec
 from records.event_config import invitation_quota
 from records.terms import Term, parse_term
-from schedules.workdays import WorkCalendar
-from schedules.birthdays import birthday_keys_on
-from schedules.starsigns import sign_name, star_sign
-from schedules.zodiac import BRANCHES, animal_name, lucky_branches
-from schedules.lunar import day_branch
+from domain.workdays import WorkCalendar
+from domain.birthdays import birthday_keys_on
+from domain.starsigns import sign_name, star_sign
+from domain.zodiac import BRANCHES, animal_name, lucky_branches
+from domain.lunar import day_branch
 
 WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 

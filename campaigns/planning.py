@@ -32,7 +32,7 @@ from records.bulk import BulkInserter
 from records.codes import new_code
 from records.events import INVITING_STEPS
 from records.links import LINK_VARIABLES, link_urls
-from schedules.holiday_file import work_calendar
+from domain.holiday_file import work_calendar
 from settings import Settings
 
 outbox_t = models.OutboxMessage.__table__

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from errors import CampaignError, ImportFileError, InvalidValue
-from messaging.phone import mask, parse_mobile
+from domain.phone import mask, parse_mobile
 from records.codes import normalise_code
 from records.sheets import Column, Row, SheetReader, open_sheet
 

@@ -16,7 +16,7 @@ from campaigns.planning import PlanSummary, Planner, daily_cap, plan_occurrence
 from campaigns.preemption import to_displace
 from messaging.pauses import is_paused
 from messaging.provider_rules import DAILY_CAP
-from messaging.phone import mask
+from domain.phone import mask
 from messaging.segments import count_segments
 from records import models, planning_errors
 

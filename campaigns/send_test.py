@@ -17,7 +17,7 @@ from campaigns.occurrences import Everyone, Occurrence
 from campaigns.planning import Planner
 from cli_params import pass_app
 from errors import CampaignError, GatewayError, InvalidValue
-from messaging.phone import mask, parse_mobile
+from domain.phone import mask, parse_mobile
 from records import audit
 from records.transactions import write_transaction
 

@@ -16,7 +16,7 @@ from cli_params import as_date, pass_app
 from messaging.dispatch import DispatchSummary, preview, send_due_messages
 from messaging.gateways import make_gateway
 from messaging.holds import list_holds, release
-from messaging.phone import mask
+from domain.phone import mask
 from messaging.reconcile import reconcile, reconcile_stuck
 from messaging.send_safety import confirm_large_send
 from messaging.suppression import SendPolicy
@@ -254,7 +254,7 @@ def _record_optout(app: App, customer: str, reason: str, action) -> None:
 def _customer_or_phone(conn, text: str, region: str) -> dict:
     """The customer ``text`` names; else, for a mobile number that is no customer yet, the bare number (id None)."""
     from errors import NotFound
-    from messaging.phone import try_parse_mobile
+    from domain.phone import try_parse_mobile
     from records.lookup import find_customer
 
     try:

@@ -24,7 +24,7 @@ from errors import GatewayError
 from messaging.gateways import FailureKind, OutgoingSms, SmsGateway, failure_kind
 from messaging.optouts import is_opted_out
 from messaging.outbox import Outcome, claim_batch, count_due, decide, due_query, record_outcomes, release, suppress_claimed
-from messaging.phone import mask, mask_in_text
+from domain.phone import mask, mask_in_text
 from messaging.ratelimit import TokenBucket, Unlimited, limiter_for
 from messaging.suppression import SendPolicy
 from records.transactions import write_transaction

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Select, and_, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
-from messaging.phone import mask
+from domain.phone import mask
 from records import models
 
 log = logging.getLogger("jinli.outbox")

@@ -26,7 +26,7 @@ from messaging.gateways import FailureKind, SendResult, failure_kind
 from messaging.holds import held_ids, hold_campaign
 from messaging.pauses import paused_ids
 from messaging.optouts import mark_phone_invalid, opt_out
-from messaging.phone import mask
+from domain.phone import mask
 from messaging.suppression import SEND, SendPolicy, Verdict, load_customers, load_recent, verdict
 from records import models
 from records.transactions import write_transaction

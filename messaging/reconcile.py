@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from messaging.gateways import SentRecord
 from messaging.outbox import apply_status
-from messaging.phone import mask, mask_in_text
+from domain.phone import mask, mask_in_text
 from messaging.review import STUCK_AFTER
 from records import models
 from records.transactions import write_transaction

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from messaging.optouts import opt_in, opt_out
-from messaging.phone import try_parse_mobile
+from domain.phone import try_parse_mobile
 from records import models
 
 customers_t = models.Customer.__table__

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from app import App
 from messaging.dispatch import STATUS_CALLBACK_PATH
 from messaging.outbox import apply_status
-from messaging.phone import mask, mask_in_text
+from domain.phone import mask, mask_in_text
 from messaging.replies import record_reply
 from messaging.twilio_signature import SIGNATURE_HEADER, SignatureCheck, signature_check
 from records.transactions import write_transaction

@@ -16,7 +16,7 @@ import cn2an
 
 from errors import InvalidValue
 from records.parsing import drop_time, parse_bool, parse_calendar, parse_ymd
-from schedules.birthdays import Birth
+from domain.birthdays import Birth
 
 _PREFIX = re.compile(r"^(农历|阴历|旧历|公历|阳历|新历)\s*")
 _LUNAR_WORDS = {"农历", "阴历", "旧历"}

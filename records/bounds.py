@@ -15,7 +15,7 @@ from sqlalchemy import Table
 
 from errors import InvalidValue
 from records.parsing import parse_date, parse_money_fen
-from schedules.lunar import FIRST_DATE
+from domain.lunar import FIRST_DATE
 from settings import ImportSettings
 
 EARLIEST_DATE = FIRST_DATE  # 1900-01-31, 正月初一 of lunar 1900

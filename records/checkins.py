@@ -10,7 +10,7 @@ from sqlalchemy import Connection, RowMapping, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from errors import InvalidValue, NotFound
-from messaging.phone import parse_mobile
+from domain.phone import parse_mobile
 from records import models
 from records.codes import is_code
 from records.event_config import EventSettings, GiftStep, gift_for

@@ -11,7 +11,7 @@ from app import App
 from cli_params import DB_ID, as_date, pass_app
 from cli_format import print_json
 from errors import NotFound
-from messaging.phone import mask, try_parse_mobile
+from domain.phone import mask, try_parse_mobile
 from records import checkins, events, referrals
 from records.event_config import event_settings
 from records.lookup import find_customer

@@ -28,10 +28,10 @@ from records.headers import Column
 from records.parsing import parse_bool, parse_gender, parse_kind, phone_cell, yuan
 from records.sheets import ImportSummary, Row, open_sheet
 from records.terms import parse_term
-from messaging.phone import parse_mobile
-from schedules.birthdays import Birth, birthday_key, validate_birth
-from schedules.starsigns import star_sign
-from schedules.zodiac import birth_branch
+from domain.phone import parse_mobile
+from domain.birthdays import Birth, birthday_key, validate_birth
+from domain.starsigns import star_sign
+from domain.zodiac import birth_branch
 from settings import ImportSettings
 
 BATCH = 2000

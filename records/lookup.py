@@ -7,7 +7,7 @@ import re
 from sqlalchemy import Connection, RowMapping, func, select
 
 from errors import InvalidValue, NotFound
-from messaging.phone import try_parse_mobile
+from domain.phone import try_parse_mobile
 from records import models
 from records.codes import normalise_code
 

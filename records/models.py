@@ -43,7 +43,7 @@ class Customer(SQLModel, table=True):
     birth_day: Optional[int] = None
     birth_leap: bool = False
     born_on: Optional[date] = None
-    # Derived, indexed for set-based audiences: see schedules.birthdays.birthday_key.
+    # Derived, indexed for set-based audiences: see domain.birthdays.birthday_key.
     birthday_key: Optional[int] = None
     animal_sf: Optional[int] = None  # earthly branch of the birth year, Spring Festival boundary
     animal_lc: Optional[int] = None  # same with the 立春 boundary

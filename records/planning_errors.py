@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from errors import JinliError
-from messaging.phone import mask_in_text
+from domain.phone import mask_in_text
 from records import models
 
 errors_t = models.CampaignPlanningError.__table__

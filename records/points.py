@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, RowMapping, and_, case, func, insert, or_, select, update
 
 from errors import InvalidValue
-from messaging.phone import mask
+from domain.phone import mask
 from records import audit, models
 from records.loyalty_config import LoyaltySettings, RewardStep, find_reward, reachable
 

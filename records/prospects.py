@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, insert, select
 
 from errors import InvalidValue
-from messaging.phone import mask
+from domain.phone import mask
 from records import models
 from records.codes import new_code
 from records.erased_phones import ErasedCheck

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, update
 
 from errors import InvalidValue
-from messaging.phone import mask
+from domain.phone import mask
 from records import models
 from records.events import day_bounds
 from records.referrer_links import creates_cycle

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from records import models
 from records.codes import normalise_code
 from records.sheets import ImportSummary, Row
-from messaging.phone import mask, try_parse_mobile
+from domain.phone import mask, try_parse_mobile
 
 customers_t = models.Customer.__table__
 referrals_t = models.Referral.__table__

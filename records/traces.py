@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Mapping
 
-from messaging.phone import national_digits
+from domain.phone import national_digits
 
 MIN_NAME = 2  # a one-character "name" would cut that character out of every text
 _SEP = r"[\s\-]?"

@@ -6,7 +6,7 @@ import click
 
 from app import App
 from cli_params import DB_ID, HOURS, as_date, pass_app
-from messaging.phone import mask
+from domain.phone import mask
 from records.event_config import event_settings
 from reports import followups, funnel, funnel_output, loyalty, referrals, visits
 from reports.filters import TIERS, ReportFilter

@@ -11,10 +11,10 @@ import cli_format as fmt
 from app import App
 from cli_params import pass_app
 from reports.labels import WEEKDAYS, labels
-from schedules import lunar
-from schedules.festivals import FIRST_YEAR, LAST_YEAR, SOLAR_TERMS, Anchor, calendar
-from schedules.holiday_file import work_calendar
-from schedules.workdays import WorkCalendar
+from domain import lunar
+from domain.festivals import FIRST_YEAR, LAST_YEAR, SOLAR_TERMS, Anchor, calendar
+from domain.holiday_file import work_calendar
+from domain.workdays import WorkCalendar
 
 _TERM_IDS = {anchor.id for anchor in SOLAR_TERMS}
 

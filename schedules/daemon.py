@@ -24,8 +24,8 @@ from campaigns.definitions import Campaign
 from campaigns.planning import Planner
 from schedules.campaign_store import CampaignStore
 from schedules import planning_runs
-from schedules.holiday_file import work_calendar
-from schedules.workdays import campaign_calendar_warnings
+from domain.holiday_file import work_calendar
+from domain.workdays import campaign_calendar_warnings
 
 log = logging.getLogger("jinli.daemon")
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, Response, request
 from waitress.server import create_server
 
 from app import App
-from messaging.phone import mask_in_text
+from domain.phone import mask_in_text
 from redaction import install_log_redaction
 from messaging.webhooks import twilio_blueprint
 from web.auth import auth_blueprint

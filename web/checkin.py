@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, sessio
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
 
-from messaging.phone import mask
+from domain.phone import mask
 from records.event_config import event_settings
 from web import door as logic
 from web.auth import auth, current_staff, require

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, insert, select, update
 
 from errors import InvalidValue, NotFound
-from messaging.phone import parse_mobile
+from domain.phone import parse_mobile
 from records import audit, checkins, models
 from records.checkins import CheckInResult
 from records.codes import is_code

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, select
 
 from campaigns.definitions import load_campaigns
 from messaging.holds import list_holds
-from messaging.phone import mask
+from domain.phone import mask
 from records import models
 from records.planning_errors import last_errors
 from reports import followups, funnel, referrals, visits

@@ -20,7 +20,7 @@ from typing import Iterator
 
 from bench.databases import sql_value
 from errors import InvalidValue
-from messaging.phone import parse_mobile, try_parse_mobile
+from domain.phone import parse_mobile, try_parse_mobile
 from records.codes import new_code
 from records.importing import BATCH, REFERRAL_CODE_LENGTH, birth_columns
 from records.parsing import parse_bool, parse_date, parse_kind, parse_money_fen

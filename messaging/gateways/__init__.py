@@ -19,7 +19,7 @@ from messaging.gateways.console import ConsoleGateway
 from messaging.gateways.dry_run import DryRunGateway
 from messaging.gateways.file import FileGateway
 from messaging.gateways.routing import RoutingGateway
-from messaging.phone import region_of
+from domain.phone import region_of
 from settings import GATEWAYS, Settings
 
 __all__ = [

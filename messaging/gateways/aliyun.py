@@ -25,7 +25,7 @@ from darabonba.runtime import RuntimeOptions
 
 from messaging.gateways import domestic
 from messaging.gateways.base import FailureKind, OutgoingSms, Receipt, SendError, SendResult, SentRecord
-from messaging.phone import mask, national_digits, region_of
+from domain.phone import mask, national_digits, region_of
 from settings import Settings
 
 log = logging.getLogger("jinli.outbox")

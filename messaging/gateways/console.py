@@ -7,7 +7,7 @@ import threading
 from typing import TextIO
 
 from messaging.gateways.base import OutgoingSms, SendResult
-from messaging.phone import mask
+from domain.phone import mask
 
 
 class ConsoleGateway:

@@ -15,7 +15,7 @@ from urllib3.exceptions import ConnectTimeoutError
 
 from errors import ConfigError
 from messaging.gateways.base import FailureKind, OutgoingSms, SendError
-from messaging.phone import mask, mask_in_text
+from domain.phone import mask, mask_in_text
 
 
 def required_env(env: Mapping[str, str], variable: str, gateway: str) -> str:

@@ -22,7 +22,7 @@ from urllib3.exceptions import ConnectTimeoutError
 
 from errors import ConfigError
 from messaging.gateways.base import FailureKind, OutgoingSms, SendError, SendResult, SentRecord
-from messaging.phone import mask, mask_in_text
+from domain.phone import mask, mask_in_text
 from settings import Settings
 
 # Seconds, for connecting and for the answer; Twilio answers a create in well under a second,

@@ -71,7 +71,7 @@ def test_spring_festival_boundary_decides_the_animal(app, playbook):
 def test_lichun_and_spring_festival_disagree_between_the_two(app, playbook):
     # 2023: 立春 02-04, Spring Festival 01-22. Born 2023-01-25 (水瓶): rabbit (卯) by the festival,
     # tiger (寅) by 立春. 2027-02-10 (申, Wed): 寅申 clash, 卯申 neither; find the 卯 and 寅 partners instead.
-    from schedules.lunar import day_branch
+    from domain.lunar import day_branch
 
     def wednesday(branch):
         from datetime import timedelta
@@ -124,7 +124,7 @@ def test_birthdays_greetings_maturity_notes_banquet_and_planner(app, playbook):
     (date(2024, 2, 29), {"闰日生"}),
 ], ids=["leap-month-in-leap-year", "regular-month", "leap-born-in-year-without-leap", "feb29-common", "feb29-leap"])
 def test_lunar_leap_months_and_29_february(app, playbook, day, expected):
-    from schedules.lunar import to_solar
+    from domain.lunar import to_solar
 
     assert to_solar(2026, 6, 10) == date(2026, 7, 23)
     with app.engine.begin() as conn:

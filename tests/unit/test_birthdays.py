@@ -1,4 +1,4 @@
-"""schedules.birthdays: when solar and lunar birthdays fall (DOMAIN.md §2b), and their SQL keys."""
+"""domain.birthdays: when solar and lunar birthdays fall (DOMAIN.md §2b), and their SQL keys."""
 
 from datetime import date, timedelta
 
@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from lunar_python import Solar
 
 from errors import InvalidValue
-from schedules import lunar
-from schedules.birthdays import (
+from domain import lunar
+from domain.birthdays import (
     Birth,
     birthday_key,
     birthday_keys_on,

@@ -12,7 +12,7 @@ import pytest
 from campaigns.definitions import load_campaign, load_campaigns
 from campaigns.occurrences import CalendarOptions, Everyone, InvitedTo, Listed, occurrences
 from errors import CampaignError
-from schedules.workdays import HolidaySchedule, WorkCalendar
+from domain.workdays import HolidaySchedule, WorkCalendar
 
 REPO = Path(__file__).resolve().parents[2]
 SH = ZoneInfo("Asia/Shanghai")

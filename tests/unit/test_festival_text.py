@@ -1,4 +1,4 @@
-"""schedules.festival_text: anchors written the way staff write them, and clear refusals."""
+"""domain.festival_text: anchors written the way staff write them, and clear refusals."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from errors import InvalidValue
-from schedules.festival_text import parse_anchor
-from schedules.festivals import LunarDay, SolarDay, SolarTerm, occurrences
+from domain.festival_text import parse_anchor
+from domain.festivals import LunarDay, SolarDay, SolarTerm, occurrences
 
 
 @pytest.mark.parametrize(

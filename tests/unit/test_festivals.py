@@ -1,4 +1,4 @@
-"""schedules.festivals: festival and solar-term dates, checked against independent computations.
+"""domain.festivals: festival and solar-term dates, checked against independent computations.
 
 The lunar festivals are compared with `lunardate` (its own month tables, not lunar-python); the solar
 terms with `ephem`, which computes the sun's apparent longitude (VSOP87) — the moment it reaches each
@@ -15,8 +15,8 @@ import lunardate
 import pytest
 
 from errors import InvalidValue
-from schedules import lunar
-from schedules.festivals import (FESTIVALS, FIRST_YEAR, LAST_YEAR, SOLAR_TERMS, LunarDay, calendar, next_occurrence,
+from domain import lunar
+from domain.festivals import (FESTIVALS, FIRST_YEAR, LAST_YEAR, SOLAR_TERMS, LunarDay, calendar, next_occurrence,
                                  occurrences)
 
 YEARS = range(2024, 2046)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from errors import ConfigError
-from schedules.holiday_file import load_holiday_file, parse_holidays, work_calendar
-from schedules.workdays import LIBRARY_YEARS, WorkCalendar, campaign_calendar_warnings
+from domain.holiday_file import load_holiday_file, parse_holidays, work_calendar
+from domain.workdays import LIBRARY_YEARS, WorkCalendar, campaign_calendar_warnings
 from settings import settings_from_dict
 
 REPO = Path(__file__).resolve().parents[2]

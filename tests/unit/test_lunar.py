@@ -1,4 +1,4 @@
-"""schedules.lunar: cached tables that must say exactly what lunar_python says, only faster."""
+"""domain.lunar: cached tables that must say exactly what lunar_python says, only faster."""
 
 from datetime import date, timedelta
 
@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from lunar_python import Lunar, LunarYear, Solar
 
 from errors import InvalidValue
-from schedules import lunar
-from schedules.lunar import LunarDate
+from domain import lunar
+from domain.lunar import LunarDate
 
 # Each call into lunar_python costs milliseconds: keep the example counts modest.
 PROPERTY = settings(max_examples=150, deadline=None)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from errors import ConfigError, InvalidValue
-from messaging.phone import mask, mask_in_text, parse_mobile
+from domain.phone import mask, mask_in_text, parse_mobile
 from settings import load_settings, settings_from_dict
 
 

@@ -14,7 +14,7 @@ from records.headers import Column, header_key, map_header, parse_mapping
 from records.importing import CUSTOMER_COLUMNS, birth_columns
 from records.parsing import parse_date, phone_cell
 from records.terms import parse_term
-from schedules.birthdays import Birth, birthday_key, birthdays_in_year
+from domain.birthdays import Birth, birthday_key, birthdays_in_year
 
 
 @pytest.mark.parametrize("text, term", [

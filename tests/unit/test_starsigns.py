@@ -1,4 +1,4 @@
-"""schedules.starsigns: the fixed civil table of DOMAIN.md §2a."""
+"""domain.starsigns: the fixed civil table of DOMAIN.md §2a."""
 
 from datetime import date, timedelta
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from errors import InvalidValue
-from schedules import starsigns
+from domain import starsigns
 
 # The table as DOMAIN.md §2a writes it; the test reads it independently of the module's table.
 PLAYBOOK_TABLE = (

@@ -1,4 +1,4 @@
-"""schedules.workdays without a holiday file: the shop works Monday to Saturday, statutory holidays off, 调休 days on."""
+"""domain.workdays without a holiday file: the shop works Monday to Saturday, statutory holidays off, 调休 days on."""
 
 import logging
 from datetime import date
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schedules.workdays import WorkCalendar
+from domain.workdays import WorkCalendar
 
 known_dates = st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 12, 31))
 workdays = WorkCalendar()  # the library alone: no holiday file

@@ -1,4 +1,4 @@
-"""schedules.zodiac: birth-year animals and the branch relations of DOMAIN.md §2a."""
+"""domain.zodiac: birth-year animals and the branch relations of DOMAIN.md §2a."""
 
 from datetime import date, timedelta
 from itertools import product
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from lunar_python import Solar
 
 from errors import InvalidValue
-from schedules import lunar, zodiac
+from domain import lunar, zodiac
 
 # The relations exactly as DOMAIN.md §2a lists them, to check the arithmetic against.
 LIUHE = "子丑 寅亥 卯戌 辰酉 巳申 午未"

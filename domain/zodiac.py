@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import date
 
 from errors import InvalidValue
-from schedules import lunar
+from domain import lunar
 
 BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
 ANIMALS = "鼠牛虎兔龙蛇马羊猴鸡狗猪"

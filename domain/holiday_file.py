@@ -8,7 +8,7 @@ One TOML table per year::
     workdays = [2031-01-19, 2031-02-08]   # 调休: weekend days everyone works
     closed = [{ date = 2031-03-15, reason = "盘点" }]   # the shop's own closing days
 
-Reading it is this module's only job; ``schedules.workdays.WorkCalendar`` applies it. Every problem
+Reading it is this module's only job; ``domain.workdays.WorkCalendar`` applies it. Every problem
 is one ConfigError line naming the file, the year and the entry.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from errors import ConfigError
-from schedules.workdays import HolidaySchedule, WorkCalendar
+from domain.workdays import HolidaySchedule, WorkCalendar
 
 _YEAR_KEYS = {"complete", "holidays", "workdays", "closed"}
 _LONGEST_RANGE_DAYS = 31

@@ -2,7 +2,7 @@
 
 Pure domain code: an ``Anchor`` says how a day is found (a solar date, a lunar date, the n-th weekday
 of a month, a solar term, the eve of the Spring Festival); ``occurrences(anchor, year)`` gives the
-solar dates it falls on in a solar year. Lunar dates go through ``schedules.lunar`` (jinli's tables).
+solar dates it falls on in a solar year. Lunar dates go through ``domain.lunar`` (jinli's tables).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from errors import InvalidValue
-from schedules import lunar
+from domain import lunar
 
 # lunar.py supports the dates 1900-01-31 .. 2100-12-31: whole solar years 1901..2100 (1900's
 # January belongs to lunar 1899, which it does not know).

@@ -14,8 +14,8 @@ from datetime import date
 import cn2an
 
 from errors import InvalidValue
-from schedules import lunar
-from schedules.festivals import FESTIVALS, SOLAR_TERMS, Anchor, LunarDay, SolarDay
+from domain import lunar
+from domain.festivals import FESTIVALS, SOLAR_TERMS, Anchor, LunarDay, SolarDay
 
 # Short forms staff use for the named festivals besides their ids and full names.
 _ALIASES = {"元宵": "yuanxiao", "端午": "duanwu", "七夕节": "qixi", "中秋": "zhongqiu", "国庆": "national_day",

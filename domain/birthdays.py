@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from errors import InvalidValue
-from schedules import lunar
+from domain import lunar
 
 _CALENDARS = ("solar", "lunar")
 _FEB29_STAND_INS = {"feb28": (2, 28), "mar1": (3, 1)}

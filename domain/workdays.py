@@ -2,7 +2,7 @@
 days, plus make-up days (调休).
 
 The one module that knows chinese_calendar. That library only knows the years the State Council had
-published when it was released; the holiday file (``schedules.holiday_file``) adds later years,
+published when it was released; the holiday file (``domain.holiday_file``) adds later years,
 corrections and closing days, and a date in the file wins over the library. For a year neither
 covers, the shop falls back to Monday–Saturday: ``unknown_years`` lets callers say so loudly, and a
 calendar also logs it once per year it is asked about.
