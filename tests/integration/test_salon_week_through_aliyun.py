@@ -19,7 +19,6 @@ sent to 李娜 again.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import threading
 from datetime import date, datetime, time, timedelta
@@ -34,9 +33,7 @@ from settings import load_settings
 from tests.factories import add_customer
 from tests.integration import aliyun_mock
 from tests.integration.aliyun_mock import AliyunMock
-from tests.integration.test_checkin_browser import ARGS, CHROMIUM
-from tests.integration.test_rsvp_browser import _chinese_font
-from tests.services import unavailable, why_missing
+from tests.integration.test_rsvp_browser import browser  # noqa: F401  (Debian's Chromium with a Chinese font)
 from web.app import create_app, make_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -110,21 +107,6 @@ def served(shop: App):
     server.trigger.pull_trigger(server.close)
     thread.join(timeout=5)
     server.task_dispatcher.shutdown()
-
-
-@pytest.fixture
-def browser(tmp_path_factory):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install playwright; the browser is Debian's chromium)")
-    if not os.path.exists(CHROMIUM):
-        unavailable(why_missing("chromium", f"{CHROMIUM} not found (apt-get install chromium)"))
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True,
-                                              env={**os.environ, **_chinese_font(tmp_path_factory.mktemp("fonts"))})
-        yield chromium
-        chromium.close()
 
 
 def run_day(cli, day: date) -> None:
