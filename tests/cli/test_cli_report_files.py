@@ -33,13 +33,13 @@ def test_funnel_xlsx_re_reads_with_the_numbers_of_the_json_report(shop, tmp_path
     assert steps[0][0] == "活动漏斗" and steps[1][0] == "筛选: tier=A, date_from=2025-05-19, date_to=2025-05-31"
     assert steps[2][0] == "期间: 2025-05-19 – 2025-05-31"
     header, rows = table_below_header(book["活动漏斗 · 客户分类"], "客户分类")
-    assert header[:4] == ["客户分类", "邀请", "送达", "送达 %"]
+    assert header[:4] == ["客户分类", "邀请", "送达", "送达/邀请"]
     total = rows[-1]
     assert total[0] == "合计"
     t = data["total"]
     by_label = dict(zip(header, total))
     assert by_label["邀请"] == t["invited"] and by_label["到场"] == t["attended"]
-    assert by_label["送达 %"] == t["rates"]["delivered"]  # a fraction, formatted as a percentage
+    assert by_label["送达/邀请"] == t["rates"]["delivered"]  # a fraction, formatted as a percentage
     assert by_label["转介绍入金(元)"] == t["deposits_fen"] / 100  # yuan, a number
 
 
