@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.aliyun_mock import AliyunMock
+from tests.integration.tencent_mock import TencentMock
 from tests.integration.twilio_mock import CannedTwilio, TwilioMock, missing_tools
 from tests.services import unavailable, why_missing
 
@@ -32,3 +34,19 @@ def canned_twilio():
     server = CannedTwilio()
     yield server
     server.close()
+
+
+@pytest.fixture
+def aliyun():
+    """The Aliyun SMS mock (signature-verifying), on a free loopback port; a module may define its own."""
+    mock = AliyunMock()
+    yield mock
+    mock.close()
+
+
+@pytest.fixture
+def tencent():
+    """The Tencent Cloud SMS mock (signature-verifying), on a free loopback port."""
+    mock = TencentMock()
+    yield mock
+    mock.close()

@@ -18,26 +18,10 @@ from messaging.ratelimit import Unlimited
 from records import models
 from tests.factories import NOW, add_customer
 from tests.integration import aliyun_mock, tencent_mock
-from tests.integration.aliyun_mock import AliyunMock
-from tests.integration.tencent_mock import TencentMock
 
 pytestmark = pytest.mark.integration
 _seq = count(1)
 outbox_t = models.OutboxMessage.__table__
-
-
-@pytest.fixture
-def aliyun():
-    mock = AliyunMock()
-    yield mock
-    mock.close()
-
-
-@pytest.fixture
-def tencent():
-    mock = TencentMock()
-    yield mock
-    mock.close()
 
 
 def plan(app, phone: str, campaign: str, template: str, params: dict) -> int:

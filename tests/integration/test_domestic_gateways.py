@@ -12,8 +12,8 @@ from messaging.gateways import FailureKind, OutgoingSms, SendError
 from messaging.gateways.aliyun import AliyunGateway
 from messaging.gateways.tencent import TencentGateway
 from tests.integration import aliyun_mock, tencent_mock
-from tests.integration.aliyun_mock import AliyunMock, AliyunSent
-from tests.integration.tencent_mock import TencentMock, TencentSent
+from tests.integration.aliyun_mock import AliyunSent
+from tests.integration.tencent_mock import TencentSent
 
 pytestmark = pytest.mark.integration
 
@@ -24,20 +24,6 @@ def real_now() -> datetime:
     """The real clock, read when a test runs (not at import: a slow suite may reach it minutes later);
     the SDKs sign with it and the mocks check it."""
     return datetime.now(timezone.utc)
-
-
-@pytest.fixture
-def aliyun():
-    mock = AliyunMock()
-    yield mock
-    mock.close()
-
-
-@pytest.fixture
-def tencent():
-    mock = TencentMock()
-    yield mock
-    mock.close()
 
 
 def aliyun_gateway(url: str, *, secret: str = aliyun_mock.ACCESS_KEY_SECRET, key_id: str = aliyun_mock.ACCESS_KEY_ID,

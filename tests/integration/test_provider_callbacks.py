@@ -4,7 +4,6 @@ by the reconciler when the push never came; both ways idempotent (SQLite and Pos
 from __future__ import annotations
 
 import json
-import threading
 from datetime import date, datetime, timedelta, timezone
 from itertools import count
 
@@ -23,7 +22,8 @@ from tests.integration import aliyun_mock, tencent_mock
 from tests.integration.aliyun_mock import AliyunMock
 from tests.integration.provider_mock import ProviderMock
 from tests.integration.tencent_mock import TencentMock
-from web.app import create_app, make_server
+from tests.integration.web_server import swappable
+from web.app import create_app
 from web.provider_callbacks import provider_callbacks_blueprint
 
 pytestmark = pytest.mark.integration
@@ -37,14 +37,8 @@ customers_t, invitations_t = models.Customer.__table__, models.Invitation.__tabl
 @pytest.fixture(scope="module")
 def server():
     """One waitress server for the module, serving whichever app the test puts in ``current``."""
-    current: list = [None]
-    waitress = make_server(lambda environ, start_response: current[0](environ, start_response), "127.0.0.1", 0, threads=2)
-    thread = threading.Thread(target=waitress.run, name="test-callbacks", daemon=True)
-    thread.start()
-    yield current, f"http://127.0.0.1:{waitress.effective_port}"
-    waitress.trigger.pull_trigger(waitress.close)
-    thread.join(timeout=5)
-    waitress.task_dispatcher.shutdown()
+    with swappable("test-callbacks") as served:
+        yield served
 
 
 @pytest.fixture
@@ -70,13 +64,6 @@ def serve(server, app):
 @pytest.fixture
 def aliyun():
     mock = AliyunMock(clock=lambda: NOW)
-    yield mock
-    mock.close()
-
-
-@pytest.fixture
-def tencent():
-    mock = TencentMock()
     yield mock
     mock.close()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from records import models
 from reports.filters import ReportFilter
 from reports.funnel import funnel
 from tests.factories import add_customer
-from web.app import create_app, make_server
+from tests.integration.web_server import swappable
+from web.app import create_app
 from web.rsvp import links_blueprint
 
 pytestmark = pytest.mark.integration
@@ -84,14 +84,8 @@ def test_planning_makes_a_token_only_where_the_template_reads_the_link(site_app)
 
 @pytest.fixture(scope="module")
 def server():
-    current: list = [None]
-    waitress = make_server(lambda environ, start_response: current[0](environ, start_response), "127.0.0.1", 0, threads=2)
-    thread = threading.Thread(target=waitress.run, name="test-links", daemon=True)
-    thread.start()
-    yield current, f"http://127.0.0.1:{waitress.effective_port}"
-    waitress.trigger.pull_trigger(waitress.close)
-    thread.join(timeout=5)
-    waitress.task_dispatcher.shutdown()
+    with swappable("test-links") as served:
+        yield served
 
 
 @pytest.fixture

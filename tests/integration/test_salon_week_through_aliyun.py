@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -34,7 +33,8 @@ from tests.factories import add_customer
 from tests.integration import aliyun_mock
 from tests.integration.aliyun_mock import AliyunMock
 from tests.integration.test_rsvp_browser import browser  # noqa: F401  (Debian's Chromium with a Chinese font)
-from web.app import create_app, make_server
+from tests.integration.web_server import running
+from web.app import create_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 REPO = Path(__file__).resolve().parents[2]
@@ -100,13 +100,8 @@ def served(shop: App):
     """`jinli serve`'s site for the shop (door page, callbacks, RSVP pages) on a real waitress server, its clock
     on Monday evening: after the invitations, before the salon (answers are taken until the event starts)."""
     monday_evening = ManualClock(datetime.combine(MONDAY, time(19, 30), shop.settings.tz))
-    server = make_server(create_app(App(shop.settings, clock=monday_evening)), "127.0.0.1", 0, threads=4)
-    thread = threading.Thread(target=server.run, name="salon-week", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.trigger.pull_trigger(server.close)
-    thread.join(timeout=5)
-    server.task_dispatcher.shutdown()
+    with running(create_app(App(shop.settings, clock=monday_evening)), "salon-week", threads=4) as url:
+        yield url
 
 
 def run_day(cli, day: date) -> None:

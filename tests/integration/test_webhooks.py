@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -17,7 +16,8 @@ from errors import ConfigError
 from messaging import replies
 from records import models
 from tests.factories import NOW, add_customer
-from web.app import create_app, make_server
+from tests.integration.web_server import swappable
+from web.app import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -57,19 +57,9 @@ def web(app, clock, monkeypatch) -> App:
 
 @pytest.fixture(scope="module")
 def server():
-    """One waitress server for the module, serving whichever app the test put in ``current``.
-
-    Stopping waitress from another thread and starting the next one races on file descriptors
-    (an occasional EBADF in the next server), so the tests share one and swap what it serves.
-    """
-    current: list = [None]
-    waitress = make_server(lambda environ, start_response: current[0](environ, start_response), "127.0.0.1", 0, threads=2)
-    thread = threading.Thread(target=waitress.run, name="test-webhooks", daemon=True)
-    thread.start()
-    yield current, f"http://127.0.0.1:{waitress.effective_port}"
-    waitress.trigger.pull_trigger(waitress.close)  # closed by its own loop thread, which then ends
-    thread.join(timeout=5)
-    waitress.task_dispatcher.shutdown()
+    """One waitress server for the module, serving whichever app the test put in ``current``."""
+    with swappable("test-webhooks") as served:
+        yield served
 
 
 @pytest.fixture
