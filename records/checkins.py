@@ -65,7 +65,8 @@ def walk_in(conn: Connection, phone_text: str, name: str, referrer_text: str | N
     referrer = find_customer(conn, referrer_text, region) if referrer_text else None
     today = now.astimezone(tz).date()
     known = conn.execute(select(customers_t).where(customers_t.c.phone == phone)).mappings().first()
-    customer_id = known["id"] if known else register_prospect(conn, phone, name, today, now)
+    # A new guest belongs to the store whose event they walked into (a shop-wide event: no store yet).
+    customer_id = known["id"] if known else register_prospect(conn, phone, name, today, now, event["store"] or "")
     notes: list[str] = []
     if referrer is not None and not (known and known["referrer_id"] == referrer["id"]):
         try:

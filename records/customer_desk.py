@@ -29,18 +29,21 @@ DERIVED = ("birthday_key", "animal_sf", "animal_lc", "star_sign")  # recomputed,
 
 
 def search(conn: Connection, *, tier: str | None = None, store: str | None = None, text: str | None = None,
-           limit: int = 50) -> list[dict]:
+           limit: int = 50, stores: tuple[str, ...] | None = None, offset: int = 0) -> list[dict]:
     """Customers matching every filter given (text: part of the name, a phone fragment or a referral
-    code), by id; erased customers are not listed. ``limit + 1`` rows tell the caller there are more."""
+    code; ``stores``: one of these stores), by id from ``offset``; erased customers are not listed.
+    ``limit + 1`` rows tell the caller there are more."""
     c = customers_t.c
     query = select(*(c[name] for name in LIST_COLUMNS)).where(c.phone_status != ERASED_STATUS)
     if tier:
         query = query.where(c.tier == tier.upper())
     if store:
         query = query.where(c.store == store)
+    if stores is not None:
+        query = query.where(c.store.in_(stores))
     if text and text.strip():
         query = query.where(_matches(text.strip()))
-    return [dict(row) for row in conn.execute(query.order_by(c.id).limit(limit + 1)).mappings()]
+    return [dict(row) for row in conn.execute(query.order_by(c.id).offset(offset).limit(limit + 1)).mappings()]
 
 
 def _matches(text: str):

@@ -24,13 +24,13 @@ def free_referral_code(conn: Connection) -> str:
             return code
 
 
-def register_prospect(conn: Connection, phone: str, name: str, today: date, now: datetime) -> int:
-    """A new customer of tier P with a referral code of their own; ``phone`` is E.164 and must be new."""
+def register_prospect(conn: Connection, phone: str, name: str, today: date, now: datetime, store: str = "") -> int:
+    """A new customer of tier P (of ``store``) with a referral code of their own; ``phone`` is E.164 and must be new."""
     name = (name or "").strip()
     if not name:
         raise InvalidValue(f"name for {mask(phone)}: a new guest needs a name (--name)")
     customer_id = conn.execute(insert(customers_t).values(
-        phone=phone, name=name, store="", joined_on=today, referral_code=free_referral_code(conn),
+        phone=phone, name=name, store=store, joined_on=today, referral_code=free_referral_code(conn),
         tier="P", created_at=now, updated_at=now,
     )).inserted_primary_key[0]
     ErasedCheck.load(conn).apply(conn, [phone], now)  # erased while opted out: still opted out

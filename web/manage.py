@@ -1,71 +1,47 @@
 """The manager's screen (Flask blueprint ``manage``, under /manage/): reports for managers and admins.
 
-The funnel, the referral leaderboard, visits before conversion and the 72-hour follow-up list, each
-filterable by period, campaign, event, salon, store and tier (a manager's always within their stores),
-each downloadable as CSV; the campaigns with their status and last run. Figures come from reports/:
-the pages, the files and `jinli report` agree.
+The funnel (drawn in the browser by the vendored Chart.js from the table's own numbers), the referral
+leaderboard, visits before conversion and the 72-hour follow-up list, each filterable by period, campaign,
+event, salon, store and tier (a manager's always within their stores), each downloadable as .xlsx and CSV;
+the campaigns with their status and last run; customers, referrals waiting to be linked, and the staff list.
+Figures come from reports/: the pages, the files and `jinli report` agree.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+import os
+
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from messaging.optouts import opt_out
 from records import audit
 from records.event_config import event_settings
 from reports.funnel import GROUPINGS
-from reports.labels import labels as report_labels
-from reports.render import to_csv
-from web import door, manage_data as data
+from web import manage_customers, manage_data as data, manage_links
 from web.auth import auth, current_staff, require
-from web.i18n import labels
-from web.manage_filters import FilterRefused, choices, chosen, stated
+from web.manage_view import env, filtered, page, report_file
 
 MANAGERS = lambda staff: staff.can_manage  # noqa: E731
+ADMINS = lambda staff: staff.is_admin  # noqa: E731
+STATIC = os.path.join(os.path.dirname(__file__), "static")
 
 
 def manage_blueprint(app, token: str | None = None) -> Blueprint:
     """The manager's pages (``app`` and ``token`` are the auth blueprint's; kept for symmetry)."""
-    bp = Blueprint("manage", __name__, url_prefix="/manage", template_folder="templates")
-    routes = {"/": ("home", home), "/funnel": ("funnel", funnel_page), "/funnel.csv": ("funnel_csv", funnel_csv),
-              "/referrals": ("referrals", referrals_page), "/referrals.csv": ("referrals_csv", referrals_csv),
-              "/visits": ("visits", visits_page), "/visits.csv": ("visits_csv", visits_csv),
-              "/followups": ("followups", followups_page), "/followups.csv": ("followups_csv", followups_csv),
-              "/campaigns": ("campaigns", campaigns_page)}
-    for path, (name, view) in routes.items():
+    bp = Blueprint("manage", __name__, url_prefix="/manage", template_folder="templates", static_folder=STATIC)
+    for path, (name, view) in {"/": ("home", home), "/funnel": ("funnel", funnel_page),
+                               "/referrals": ("referrals", referrals_page), "/visits": ("visits", visits_page),
+                               "/followups": ("followups", followups_page), "/campaigns": ("campaigns", campaigns_page),
+                               **manage_customers.ROUTES, **manage_links.ROUTES}.items():
         bp.add_url_rule(path, name, require(MANAGERS)(view), methods=["GET"])
+    for report in REPORTS:
+        for fmt in ("csv", "xlsx"):
+            bp.add_url_rule(f"/{report}.{fmt}", f"{report}_{fmt}", require(MANAGERS)(_file(report, fmt)), methods=["GET"])
     bp.add_url_rule("/optout", "optout", require(MANAGERS)(optout), methods=["POST"])
+    for path, (name, view) in manage_links.POSTS.items():
+        bp.add_url_rule(path, name, require(MANAGERS)(view), methods=["POST"])
+    bp.add_url_rule("/staff", "staff", require(ADMINS)(manage_customers.staff_page), methods=["GET"])
     return bp
-
-
-def _env():
-    app = auth().app
-    return app, labels(app.settings.site.language), report_labels(app.settings.site.language)
-
-
-def _filtered(view):
-    """Run ``view(conn, chosen, t, L)`` under the request's filters; a refused filter is a 400 page in words."""
-    app, t, L = _env()
-    try:
-        picked = chosen(request.args, current_staff())
-    except FilterRefused as exc:
-        return render_template("message.html", message=t["filter_refused"].format(value=exc.args[0])), 400
-    with app.engine.connect() as conn:
-        return view(conn, picked, t, L)
-
-
-def _page(template: str, conn, picked, t, L, **context):
-    app = auth().app
-    return render_template(template, picked=picked, stated=stated(picked, current_staff(), t, L),
-                           options=choices(conn, current_staff(), app.settings.tz), L=L,
-                           tz=app.settings.site.timezone, **context)
-
-
-def _csv(table, name: str, picked) -> Response:
-    """A table as CSV for Excel (UTF-8 with BOM), named by the report and its period."""
-    period = "_".join(v for v in (picked.raw["from"], picked.raw["to"]) if v) or "all"
-    return Response("\ufeff" + to_csv(table), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}_{period}.csv"'})
 
 
 def home():
@@ -77,56 +53,17 @@ def _by() -> str:
     return by if by in GROUPINGS else "event"
 
 
+def _funnel(conn, picked, L):
+    app = auth().app
+    return data.funnel_tables(conn, picked.filt, _by(), app.settings.tz, event_settings(app.settings).count_sent_as_delivered, L)
+
+
 def funnel_page():
-    app = auth().app
-
     def view(conn, picked, t, L):
-        report, steps, groups = data.funnel_tables(conn, picked.filt, _by(), app.settings.tz,
-                                                   event_settings(app.settings).count_sent_as_delivered, L)
-        return _page("manage/funnel.html", conn, picked, t, L, steps=steps, groups=groups, bars=data.bars(report, L),
-                     by=_by(), groupings=GROUPINGS, total=report.total)
-    return _filtered(view)
-
-
-def funnel_csv():
-    app = auth().app
-
-    def view(conn, picked, t, L):
-        _, _, groups = data.funnel_tables(conn, picked.filt, _by(), app.settings.tz,
-                                          event_settings(app.settings).count_sent_as_delivered, L)
-        return _csv(groups, "funnel", picked)
-    return _filtered(view)
-
-
-def referrals_page():
-    tz = auth().app.settings.tz
-
-    def view(conn, picked, t, L):
-        waiting = door.unlinked(conn, picked.filt.stores)
-        for row in waiting:
-            row["noted_at"] = row["noted_at"].astimezone(tz).strftime("%m-%d %H:%M")
-        return _page("manage/referrals.html", conn, picked, t, L, leaders=data.leaders_table(conn, picked.filt, tz, L),
-                     viral=data.viral_table(conn, picked.filt, tz, L), unlinked=waiting)
-    return _filtered(view)
-
-
-def referrals_csv():
-    tz = auth().app.settings.tz
-    return _filtered(lambda conn, picked, t, L: _csv(data.leaders_table(conn, picked.filt, tz, L), "referrals", picked))
-
-
-def visits_page():
-    tz = auth().app.settings.tz
-
-    def view(conn, picked, t, L):
-        table, report = data.visits_table(conn, picked.filt, tz, L)
-        return _page("manage/visits.html", conn, picked, t, L, histogram=table, report=report)
-    return _filtered(view)
-
-
-def visits_csv():
-    tz = auth().app.settings.tz
-    return _filtered(lambda conn, picked, t, L: _csv(data.visits_table(conn, picked.filt, tz, L)[0], "visits", picked))
+        report, steps, groups = _funnel(conn, picked, L)
+        return page("manage/funnel.html", conn, picked, t, L, steps=steps, groups=groups, chart=data.funnel_chart(steps, L),
+                    by=_by(), groupings=GROUPINGS, total=report.total)
+    return filtered(view)
 
 
 def _followups(conn, picked, L):
@@ -135,17 +72,49 @@ def _followups(conn, picked, L):
     return data.followups_table(conn, picked.filt, app.now(), hours, app.settings.tz, L)
 
 
+def _tz():
+    return auth().app.settings.tz
+
+
+# Each report's tables, the first one being the CSV file's (a workbook has them all, one sheet each).
+REPORTS = {
+    "funnel": lambda conn, picked, L: list(reversed(_funnel(conn, picked, L)[1:])),
+    "referrals": lambda conn, picked, L: [data.leaders_table(conn, picked.filt, _tz(), L),
+                                          data.viral_table(conn, picked.filt, _tz(), L)],
+    "visits": lambda conn, picked, L: [data.visits_table(conn, picked.filt, _tz(), L)[0]],
+    "followups": lambda conn, picked, L: [_followups(conn, picked, L)],
+}
+
+
+def _file(report: str, fmt: str):
+    def download():
+        return filtered(lambda conn, picked, t, L: report_file(REPORTS[report](conn, picked, L), report, picked, fmt, t, L))
+    download.__name__ = f"{report}_{fmt}"
+    return download
+
+
+def referrals_page():
+    def view(conn, picked, t, L):
+        return page("manage/referrals.html", conn, picked, t, L, leaders=data.leaders_table(conn, picked.filt, _tz(), L),
+                    viral=data.viral_table(conn, picked.filt, _tz(), L),
+                    unlinked=manage_links.waiting(conn, picked.filt.stores, _tz()))
+    return filtered(view)
+
+
+def visits_page():
+    def view(conn, picked, t, L):
+        table, report = data.visits_table(conn, picked.filt, _tz(), L)
+        return page("manage/visits.html", conn, picked, t, L, histogram=table, report=report)
+    return filtered(view)
+
+
 def followups_page():
-    return _filtered(lambda conn, picked, t, L: _page("manage/followups.html", conn, picked, t, L,
-                                                      calls=_followups(conn, picked, L)))
-
-
-def followups_csv():
-    return _filtered(lambda conn, picked, t, L: _csv(_followups(conn, picked, L), "followups", picked))
+    return filtered(lambda conn, picked, t, L: page("manage/followups.html", conn, picked, t, L,
+                                                    calls=_followups(conn, picked, L)))
 
 
 def campaigns_page():
-    app, t, L = _env()
+    app, t, L = env()
     with app.engine.connect() as conn:
         rows = data.campaign_rows(conn, app.settings.campaigns_path, app.settings.tz)
     return render_template("manage/campaigns.html", rows=rows, L=L, tz=app.settings.site.timezone, picked=None,
@@ -154,27 +123,15 @@ def campaigns_page():
 
 def optout():
     """A manager records a customer's wish to receive no more texts (a call on the follow-up list)."""
-    app, t, _ = _env()
+    app, t, _ = env()
     customer_id = request.form.get("customer_id", "")
     if not customer_id.isdigit() or len(customer_id) > 9:
         return render_template("message.html", message=t["filter_refused"].format(value=customer_id)), 400
     with app.engine.begin() as conn:
-        person = _customer_seen(conn, int(customer_id))
+        person = manage_customers.seen(conn, int(customer_id))
         if person is None:
             return render_template("message.html", message=t["forbidden"]), 403
         opt_out(conn, person["id"], person["phone"], "staff", app.now(), "web")
         audit.record(conn, actor=current_staff().actor, action="optout.add", subject="customer", subject_id=person["id"],
                      customer_id=person["id"], reason=request.form.get("reason", "")[:200], now=app.now())
     return redirect(url_for("manage.followups", **request.args), code=303)
-
-
-def _customer_seen(conn, customer_id: int):
-    """The customer, if the manager may see them (a customer of one of their stores)."""
-    from sqlalchemy import select
-
-    from records import models
-
-    c = models.Customer.__table__
-    row = conn.execute(select(c).where(c.c.id == customer_id)).mappings().first()
-    allowed = current_staff().report_stores()
-    return row if row is not None and (allowed is None or row["store"] in allowed) else None

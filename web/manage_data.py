@@ -13,9 +13,7 @@ from domain.phone import mask
 from records import models
 from records.planning_errors import last_errors
 from reports import followups, funnel, referrals, visits
-from reports.funnel import STEPS
 from reports.funnel_output import groups_table, steps_table
-from reports.labels import percent
 from reports.render import Table
 
 runs_t = models.PlanningRun.__table__
@@ -27,12 +25,13 @@ def funnel_tables(conn: Connection, filt, by: str, tz, count_sent: bool, L: dict
     return report, steps_table(report, L), groups_table(report, L)
 
 
-def bars(report, L: dict) -> list[dict]:
-    """One bar per step: its label, count, width (share of the widest) and share of invited, for the SVG chart."""
-    total = report.total
-    top = max([getattr(total, s) for s in STEPS] + [1])
-    return [{"label": L[s], "count": getattr(total, s), "width": getattr(total, s) / top,
-             "of_invited": percent(total.of_invited(s)) if s != "invited" else ""} for s in STEPS]
+def funnel_chart(steps: Table, L: dict) -> dict:
+    """The chart's data, read off the steps table itself (so chart and table cannot disagree): each step's label,
+    count and share of invited (占邀请, the one attendance rate a chart shows; None where the table shows –)."""
+    rows = [row for row in steps.rows if row["count"] is not None]
+    return {"labels": [row["step"] for row in rows], "counts": [row["count"] for row in rows],
+            "of_invited": [None if row["of_invited"] is None else round(row["of_invited"] * 100, 1) for row in rows],
+            "count_label": L["customers"], "rate_label": L["of_invited"]}
 
 
 def leaders_table(conn: Connection, filt, tz, L: dict) -> Table:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -58,6 +59,18 @@ def steps_on_page(html: str) -> dict[str, str]:
     return {dict(c)["step"]: dict(c)["count"] for c in cells if c}
 
 
+def chart_on_page(html: str) -> dict:
+    """The numbers the page hands to Chart.js (its JSON block)."""
+    return json.loads(html.split('<script type="application/json" id="funnel-data">')[1].split("</script>")[0])
+
+
+def of_invited_on_page(html: str) -> dict[str, str]:
+    """The steps table's 占邀请 column: label -> cell."""
+    body = html.split('id="steps"')[1].split("</table>")[0]
+    cells = [dict(re.findall(r'<td[^>]*data-col="(\w+)">([^<]*)</td>', row)) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return {c["step"]: c["of_invited"] for c in cells if c}
+
+
 LABEL = {"invited": "邀请", "delivered": "送达", "confirmed": "确认参加", "attended": "到场", "walk_ins": "未邀请到场",
          "referrers": "推荐人", "referrals": "转介绍", "converted": "转介绍成交"}
 
@@ -71,7 +84,8 @@ def test_the_managers_store_filtered_funnel_matches_the_hand_count(shop):
     assert "¥80,000" in page.text and "门店=南京路店" in page.text and "时间均为 Asia/Shanghai" in page.text
     groups = page.text.split('id="groups"')[1]
     assert "到场/确认参加" in page.text and "80.0%" in groups  # attended of confirmed, 4/5
-    assert "占邀请 44.4%" in page.text  # the chart's attended of invited, 4/9
+    chart = chart_on_page(page.text)  # the browser's chart: attended of invited, 4/9, as the table's 占邀请 column
+    assert dict(zip(chart["labels"], chart["of_invited"]))["到场"] == 44.4 and chart["rate_label"] == "占邀请"
     unfiltered = client.get("/manage/funnel")  # a manager's reports stay within their stores
     assert steps_on_page(unfiltered.text) == steps_on_page(page.text)
     assert client.get("/manage/funnel?store=淮海路店").status_code == 400
@@ -174,3 +188,46 @@ def test_campaigns_show_their_status_last_run_and_the_send_schedule(app, site):
     assert shown["lucky-day"][0] == "已暂停"
     assert "2025-06-01: audience: bad rule" in client.get("/manage/campaigns").text
     assert "2025-06-01 10:00" in client.get("/manage/campaigns").text  # the run's time in Shanghai
+
+
+def test_the_funnel_chart_is_fed_the_steps_tables_own_numbers(shop):
+    """Counts and 占邀请 (attended of invited) in the chart's JSON are the steps table's cells, step by step."""
+    _, client, _ = shop
+    sign_in(client, "店长老陈", PASSWORD)
+    page = client.get("/manage/funnel?store=南京路店").text
+    chart = chart_on_page(page)
+    assert dict(zip(chart["labels"], map(str, chart["counts"]))) == {
+        step: count for step, count in steps_on_page(page).items() if count != "–"}
+    rates = {label: f"{rate:.1f}%" for label, rate in zip(chart["labels"], chart["of_invited"]) if rate is not None}
+    assert rates == {step: cell for step, cell in of_invited_on_page(page).items() if cell != "–"}
+    assert rates["到场"] == "44.4%" and rates["确认参加"] == "55.6%"  # 4/9 and 5/9: of invited, never of confirmed
+    assert '<canvas id="funnel-canvas"' in page and "/manage/static/vendor/chart.umd.js" in page
+    assert client.get("/manage/static/vendor/chart.umd.js").data.startswith(b"/*!\n * Chart.js v4.")
+
+
+def sheets(data: bytes) -> dict[str, list[list]]:
+    """Every sheet of a downloaded workbook, as python-calamine reads it."""
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def test_every_report_downloads_as_a_workbook_stating_its_filters(shop):
+    _, client, _ = shop
+    sign_in(client, "店长老陈", PASSWORD)
+    funnel = client.get("/manage/funnel.xlsx?store=南京路店&by=store&from=2025-05-01&to=2025-06-30")
+    assert funnel.headers["Content-Disposition"] == 'attachment; filename="funnel_2025-05-01_2025-06-30.xlsx"'
+    book = sheets(funnel.data)
+    steps, groups = book["活动漏斗"], book["活动漏斗 · 门店"]
+    assert steps[1][0] == "时间段: 2025-05-01 — 2025-06-30" and "门店=南京路店" in steps[2][0]
+    counts = {row[0]: row[1] for row in steps[6:]}
+    assert (counts["邀请"], counts["到场"], counts["转介绍成交"]) == (9, 4, 3)
+    nanjing = dict(zip(groups[5], groups[6]))  # title, period, filters, time zone, a blank row, the header
+    assert nanjing["门店"] == "南京路店" and nanjing["邀请"] == 9 and nanjing["到场/确认参加"] == 0.8
+    assert nanjing["转介绍入金(元)"] == 80000
+    for report, sheet in (("referrals", "转介绍报告"), ("visits", "成交前到访次数"), ("followups", "黄金72小时回访名单")):
+        download = client.get(f"/manage/{report}.xlsx")
+        assert download.status_code == 200 and sheet in sheets(download.data), report
+    leaders = sheets(client.get("/manage/referrals.xlsx").data)["转介绍报告"]
+    assert sum(row[3] for row in leaders[6:]) == 6  # the six referrals at 南京路店, as numbers
