@@ -15,7 +15,7 @@ from werkzeug.exceptions import BadRequest
 
 from domain.phone import mask
 from records.event_config import event_settings
-from web import door as logic
+from web import door as logic, door_loyalty as rewards
 from web.auth import auth, current_staff, require
 from web.checkin_input import BadInput, door_input, in_words
 from web.i18n import labels
@@ -30,6 +30,8 @@ def checkin_blueprint(app, token: str | None = None) -> Blueprint:
     bp.add_url_rule("/", "submit", require(SIGNED_IN)(submit), methods=["POST"])
     bp.add_url_rule("/event", "choose", require(SIGNED_IN)(choose), methods=["POST"])
     bp.add_url_rule("/rsvp", "rsvp", require(SIGNED_IN)(rsvp), methods=["POST"])
+    bp.add_url_rule("/redeem", "redeem", require(SIGNED_IN)(redeem), methods=["POST"])
+    bp.add_url_rule("/give", "give", require(SIGNED_IN)(give), methods=["POST"])
     bp.add_url_rule("/counts", "counts", require(SIGNED_IN, api=True)(counts), methods=["GET"])
     bp.add_url_rule("/api", "api", require(SIGNED_IN, api=True)(api), methods=["POST"])
     return bp
@@ -117,9 +119,64 @@ def submit():
         outcome = _apply(given, form.get("via") or "code")
     except logic.DoorProblem as problem:
         return page(problem.status, message=problem.text(_t()), form=form)
-    if isinstance(outcome, logic.WalkIn):
-        return page(result=_shown(outcome.result), walk=outcome)
-    return page(result=_shown(outcome))
+    result = outcome.result if isinstance(outcome, logic.WalkIn) else outcome
+    return page(result=_shown(result), walk=outcome if isinstance(outcome, logic.WalkIn) else None,
+                loyalty=_loyalty(result.customer_id))
+
+
+def _loyalty(customer_id: int) -> dict:
+    app = auth().app
+    with app.engine.connect() as conn:
+        return rewards.shown(conn, app.settings.loyalty, customer_id, app.today())
+
+
+def _number(field: str) -> int | None:
+    raw = request.form.get(field, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def _serve(action):
+    """Run ``action(door, customer_id)`` for the guest in the form, then show their points again with a notice."""
+    app, customer_id = auth().app, _number("customer_id")
+    if customer_id is None:
+        return page(400, message=_t()["input_refused"])
+    try:
+        with app.engine.begin() as conn:
+            notice = action(_door(conn), customer_id)
+    except logic.DoorProblem as problem:
+        return page(problem.status, message=problem.text(_t()), loyalty=_loyalty_if_served(customer_id))
+    return page(notice=notice, loyalty=_loyalty(customer_id))
+
+
+def _loyalty_if_served(customer_id: int) -> dict | None:
+    app = auth().app
+    with app.engine.connect() as conn:
+        try:
+            rewards.served_here(_door(conn), customer_id)
+        except logic.DoorProblem:
+            return None
+    return _loyalty(customer_id)
+
+
+def redeem():
+    """A guest spends points on a reward of the ladder (recorded as staff:NAME)."""
+    reward = request.form.get("reward", "")[:50]
+    settings = auth().app.settings.loyalty
+
+    def act(door, customer_id):
+        done = rewards.redeem(door, settings, customer_id, reward)
+        return _t()["redeemed"].format(reward=done.reward.name, balance=done.balance)
+    return _serve(act)
+
+
+def give():
+    """An owed referral reward is handed over (marked given by staff:NAME)."""
+    reward_id = _number("reward_id")
+
+    def act(door, customer_id):
+        given = rewards.give(door, customer_id, reward_id or 0)
+        return _t()["reward_given"].format(gift=given["gift"])
+    return _serve(act)
 
 
 def _apply(given, via: str):

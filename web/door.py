@@ -175,13 +175,6 @@ def rsvp(door: Door, code: str, intent: str) -> str:
     return door.conn.execute(select(customers_t.c.name).where(customers_t.c.id == invitation["customer_id"])).scalar_one()
 
 
-def give_reward(conn: Connection, staff: Staff, reward_id: int, now: datetime):
-    """A referral reward handed over at the door: records.rewards marks it given by ``staff:NAME`` and audits it so."""
-    from records import rewards
-
-    return rewards.give(conn, reward_id, staff.actor, now)
-
-
 def expected(conn: Connection, event_id: int) -> list[dict]:
     """The event's invited, confirmed and arrived guests, arrived last, then by name."""
     i, cu = invitations_t.c, customers_t.c

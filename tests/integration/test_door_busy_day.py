@@ -142,25 +142,56 @@ def test_expected_guests_are_searchable_counted_and_checked_in_with_one_tap(door
     assert actions == [("staff:门口小王", "checkin.add"), ("staff:门口小王", "invitation.confirm")]
 
 
-def test_a_reward_given_through_the_web_hook_names_the_staff_member(app):
-    """李娜 referred 王芳, who deposited: a gift is owed to 李娜; 门口小王 hands it over."""
+def owed_gift(app, seed) -> int:
+    """李娜 (25 points) referred 王芳, who deposited: a 足金小金豆 is owed to 李娜; returns the reward's id."""
     from sqlalchemy import insert
 
-    from records import audit
-    from web.door import give_reward
+    from records import points
+    from records.loyalty_config import LoyaltySettings
 
-    seed = busy_day(app)
     with app.engine.begin() as conn:
+        points.adjust(conn, seed.ids["r1"], 25, "开业礼", LoyaltySettings(), app.today(), app.now(), "os:test")
         referral = conn.execute(insert(models.Referral.__table__).values(
             referrer_id=seed.ids["r1"], referee_id=seed.ids["a1"], source="staff", referred_on=app.today(),
             converted_on=app.today())).inserted_primary_key[0]
-        reward = conn.execute(insert(models.ReferralReward.__table__).values(
+        return conn.execute(insert(models.ReferralReward.__table__).values(
             referral_id=referral, referrer_id=seed.ids["r1"], referee_id=seed.ids["a1"], gift="足金小金豆", state="owed",
             owed_on=app.today(), created_at=app.now())).inserted_primary_key[0]
-        given = give_reward(conn, staff.Staff("门口小王", "door", ("南京路店",)), reward, app.now())
-        entry = audit.entries(conn)[0]
-    assert (given["state"], given["given_by"]) == ("given", "staff:门口小王")
-    assert (entry["actor"], entry["action"], entry["customer_id"]) == ("staff:门口小王", "rewards.give", seed.ids["r1"])
+
+
+def test_on_check_in_the_door_shows_points_and_owed_gifts_and_hands_them_over_as_the_staff_member(door):
+    from records import audit
+
+    seed, client, app = door
+    reward = owed_gift(app, seed)
+    post_form(client, "/checkin/event", {"event_id": str(seed.ids["E1"])})
+    shown = post_form(client, "/checkin/", {"who": "13800000002"}).text  # 李娜
+    assert re.search(r'id="points">25<', shown) and 'data-reward="生日蛋糕"' in shown and 'data-reward="优惠利率"' not in shown
+    assert "足金小金豆" in shown and f'data-give="{reward}"' in shown and "王芳 (138****0001)" in shown
+    given = post_form(client, "/checkin/give", {"customer_id": str(seed.ids["r1"]), "reward_id": str(reward)})
+    assert given.status_code == 200 and "已登记发放足金小金豆" in given.text and f'data-give="{reward}"' not in given.text
+    again = post_form(client, "/checkin/give", {"customer_id": str(seed.ids["r1"]), "reward_id": str(reward)})
+    assert again.status_code == 409 and "已经发放过" in again.text
+    spent = post_form(client, "/checkin/redeem", {"customer_id": str(seed.ids["r1"]), "reward": "生日蛋糕"})
+    assert "已兑换生日蛋糕，剩余积分 5" in spent.text and re.search(r'id="points">5<', spent.text)
+    with app.engine.connect() as conn:
+        state = conn.execute(select(models.ReferralReward.state, models.ReferralReward.given_by)).one()
+        trail = [(e["actor"], e["action"]) for e in audit.entries(conn, customer_id=seed.ids["r1"])]
+    assert tuple(state) == ("given", "staff:门口小王")
+    assert trail[:3] == [("staff:门口小王", "points.redeem"), ("staff:门口小王", "rewards.give"), ("staff:门口小王", "checkin.add")]
+
+
+def test_the_door_serves_rewards_only_to_guests_checked_in_here_today(door):
+    seed, client, app = door
+    reward = owed_gift(app, seed)  # 李娜 has not checked in
+    refused = post_form(client, "/checkin/give", {"customer_id": str(seed.ids["r1"]), "reward_id": str(reward)})
+    assert refused.status_code == 403 and "只能为今天在本场签到的客人" in refused.text
+    assert post_form(client, "/checkin/redeem", {"customer_id": str(seed.ids["r1"]), "reward": "生日蛋糕"}).status_code == 403
+    post_form(client, "/checkin/", {"who": seed.codes[("E1", "a1")]})  # 王芳 checks in: the gift is still not hers
+    other = post_form(client, "/checkin/give", {"customer_id": str(seed.ids["a1"]), "reward_id": str(reward)})
+    assert other.status_code == 403
+    with app.engine.connect() as conn:
+        assert conn.execute(select(models.ReferralReward.state)).scalar_one() == "owed"
 
 
 def test_every_label_exists_in_both_languages():
