@@ -43,7 +43,8 @@ def groups_table(report: FunnelReport, L: dict) -> Table:
         kinds[name] = "int"
     rows = [_group_row(row) for row in [*report.rows, report.total]]
     rows[-1]["key"] = L["total"]  # the total row's label in the report's language, not the internal key
-    if report.by == "kind":  # salon, banquet, event in the report's language (JSON keeps the internal key)
+    if report.by in ("kind", "salon"):  # salon, banquet, event in the report's language (JSON keeps the internal key);
+        # an event without a slogan is grouped by its kind under "salon"
         for row in rows[:-1]:
             row["key"] = L.get(f"kind_{row['key']}", row["key"])
     return Table(f"{L['funnel']} · {L.get(report.by, '')}", columns, rows, kinds)

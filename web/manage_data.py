@@ -44,6 +44,8 @@ def leaders_table(conn: Connection, filt, tz, L: dict) -> Table:
 
 def viral_table(conn: Connection, filt, tz, L: dict) -> Table:
     rows = [v.as_dict() for v in referrals.viral(conn, filt, tz, "salon")]
+    for row in rows:  # an event without a slogan is grouped by its kind: salon, banquet, event in the shop's words
+        row["key"] = L.get(f"kind_{row['key']}", row["key"])
     columns = [("key", L["salon"]), ("attendees", L["attendees"]), ("referrers", L["referrers"]),
                ("referrals", L["referrals"]), ("converted", L["converted"]), ("viral", L["viral"])]
     kinds = {"attendees": "int", "referrers": "int", "referrals": "int", "converted": "int", "viral": "ratio"}

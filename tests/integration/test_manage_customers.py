@@ -122,6 +122,8 @@ def test_a_manager_links_a_walk_ins_unknown_referrer_and_the_referral_counts(sho
     assert (entry["actor"], entry["action"]) == ("staff:店长老陈", "referral.link")
     assert "周敏" not in manager.get("/manage/unlinked").text.split('id="unlinked"')[1]
     assert "周敏" in names_listed(manager.get("/manage/customers").text)  # a walk-in belongs to the event's store
+    viral = manager.get("/manage/referrals").text.split('id="viral"')[1].split("</table>")[0]
+    assert re.findall(r'data-col="key">([^<]+)<', viral) == ["沙龙", "合计"]  # a salon without slogan, in words
     leaders = list(csv.reader(io.StringIO(manager.get("/manage/referrals.csv").data.decode("utf-8-sig"))))
     assert [(r[1], r[3]) for r in leaders[1:]] == [("王芳", "1")]
 

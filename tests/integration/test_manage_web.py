@@ -231,3 +231,11 @@ def test_every_report_downloads_as_a_workbook_stating_its_filters(shop):
         assert download.status_code == 200 and sheet in sheets(download.data), report
     leaders = sheets(client.get("/manage/referrals.xlsx").data)["转介绍报告"]
     assert sum(row[3] for row in leaders[6:]) == 6  # the six referrals at 南京路店, as numbers
+
+
+def test_grouped_by_salon_an_event_without_a_slogan_shows_its_kind_in_words(shop):
+    _, client, _ = shop
+    sign_in(client, "老板", PASSWORD)
+    groups = client.get("/manage/funnel?by=salon").text.split('id="groups"')[1].split("</table>")[0]
+    keys = re.findall(r'data-col="key">([^<]+)<', groups)
+    assert "幸运庆生宴" in keys and not any(re.fullmatch(r"[a-z]+", key) for key in keys), keys
