@@ -212,9 +212,12 @@ def api():
         return jsonify(error=str(exc)), 400
     except logic.DoorProblem as problem:
         return jsonify(error=problem.text(_t())), problem.status
-    shown = _shown(outcome.result if isinstance(outcome, logic.WalkIn) else outcome)
+    result = outcome.result if isinstance(outcome, logic.WalkIn) else outcome
+    shown = _shown(result)
     if isinstance(outcome, logic.WalkIn):
         shown["unlinked_referrer"] = outcome.unknown_referrer or None
+    loyalty = _loyalty(result.customer_id)
+    shown["loyalty"] = {k: loyalty[k] for k in ("balance", "rewards", "owed")}
     return jsonify(shown)
 
 

@@ -181,6 +181,16 @@ def test_on_check_in_the_door_shows_points_and_owed_gifts_and_hands_them_over_as
     assert trail[:3] == [("staff:门口小王", "points.redeem"), ("staff:门口小王", "rewards.give"), ("staff:门口小王", "checkin.add")]
 
 
+def test_the_json_api_answers_a_check_in_with_the_guests_points_and_owed_gifts(door):
+    seed, client, app = door
+    reward = owed_gift(app, seed)
+    answer = client.post("/checkin/api", json={"who": "13800000002", "event_id": seed.ids["E1"]},
+                         headers={"Authorization": "Bearer door-secret-2025"}).get_json()
+    assert answer["loyalty"] == {"balance": 25, "rewards": [{"name": "生日蛋糕", "points": 20}],
+                                 "owed": [{"id": reward, "gift": "足金小金豆", "owed_on": app.today().isoformat(),
+                                           "referee": "王芳 (138****0001)"}]}
+
+
 def test_the_door_serves_rewards_only_to_guests_checked_in_here_today(door):
     seed, client, app = door
     reward = owed_gift(app, seed)  # 李娜 has not checked in
