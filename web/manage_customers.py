@@ -13,7 +13,7 @@ from records.customer_desk import search
 from records.referrals import referrals_list
 from reports.filters import TIERS
 from reports.render import Table
-from web.auth import auth, current_staff
+from web.auth import current_staff
 from web.manage_view import download, env, refused
 
 PAGE_SIZE = 50
