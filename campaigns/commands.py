@@ -9,7 +9,7 @@ import click
 
 import cli_format as fmt
 from app import App
-from cli_params import as_date, pass_app
+from cli_params import day_option, pass_app
 from campaigns.definitions import load_campaigns
 from campaigns.occurrences import occurrences
 from campaigns.planning import Planner
@@ -89,7 +89,7 @@ def _warn_unknown_years(planner: Planner, campaigns, today: date) -> None:
 
 @campaigns_group.command("preview")
 @click.argument("campaign_id")
-@click.option("--date", "day", callback=as_date, help="the day to preview (default: today)")
+@day_option("--date", dest="day", help="the day to preview (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def preview_command(app: App, campaign_id: str, day: date | None, as_json: bool) -> None:
@@ -129,7 +129,7 @@ def _one_campaign(app: App, campaign_id: str):
 
 
 @click.command("run")
-@click.option("--date", "day", callback=as_date, help="plan this day and send what is due by its last send time")
+@day_option("--date", dest="day", help="plan this day and send what is due by its last send time")
 @click.option("--now", "use_now", is_flag=True, help="plan today and send what is due now (the default)")
 @click.option("--campaign", "campaign_id", help="only this campaign")
 @click.option("--dry-run", is_flag=True, help="plan and show counts, send nothing")

@@ -9,7 +9,7 @@ import click
 
 from app import App
 from cli_format import print_json
-from cli_params import as_date, pass_app
+from cli_params import day_option, pass_app
 from campaigns.commands import _runnable_campaigns, _warn_unknown_years
 from campaigns.planning import Planner
 from campaigns.schedule import compute_schedule
@@ -25,7 +25,7 @@ MAX_DAYS = 92
 @click.option("--days", type=click.IntRange(1, MAX_DAYS), default=14, show_default=True, help="how many days")
 @click.option("--campaign", "campaign_id", help="show only this campaign (all still plan: they share the weekly cap)")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "html"]), default="table", show_default=True)
-@click.option("--date", "start", callback=as_date, help="the first day (default: today)")
+@day_option("--date", dest="start", help="the first day (default: today)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="write to this file (default: stdout)")
 @pass_app
 def schedule_command(app: App, days: int, campaign_id: str | None, output_format: str, start: date | None,

@@ -12,7 +12,7 @@ from rich.table import Table
 
 import cli_format
 from app import App
-from cli_params import as_date, pass_app
+from cli_params import day_option, pass_app
 from messaging.dispatch import DispatchSummary, preview, send_due_messages
 from messaging.gateways import make_gateway
 from messaging.holds import list_holds, release
@@ -72,7 +72,7 @@ def outbox_release(app: App, campaign_id: str) -> None:
 
 @outbox.command("cancel")
 @click.option("--campaign", "campaign_id", required=True, help="the campaign whose planned messages are cancelled")
-@click.option("--date", "day", callback=as_date, help="only those due on this day (site time zone)")
+@day_option("--date", dest="day", help="only those due on this day (site time zone)")
 @click.option("--reason", default="", help="why (kept in the audit trail)")
 @pass_app
 def outbox_cancel(app: App, campaign_id: str, day, reason: str) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 import click
 
 from app import App
-from cli_params import DB_ID, as_date, pass_app
+from cli_params import DB_ID, day_option, pass_app
 from cli_format import print_json
 from errors import NotFound
 from domain.phone import mask, try_parse_mobile
@@ -75,7 +75,7 @@ def referrals_group() -> None:
 @click.argument("referrer", metavar="REFERRER")
 @click.argument("referee", metavar="REFEREE")
 @click.option("--name", help="the friend's name, to register a new phone as a prospect")
-@click.option("--on", "on", callback=as_date, help="date of the referral (default: today)")
+@day_option("--date", dest="on", aliases=("--on",), help="date of the referral (default: today)")
 @pass_app
 def referrals_add(app: App, referrer: str, referee: str, name: str | None, on: date | None) -> None:
     """Record that REFERRER (code or phone) brought REFEREE (phone; new phones need --name)."""
@@ -136,7 +136,7 @@ def events_group() -> None:
 
 
 @events_group.command("list")
-@click.option("--on", "on", callback=as_date, help="the day (default: today)")
+@day_option("--date", dest="on", aliases=("--on",), help="the day (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def events_list(app: App, on: date | None, as_json: bool) -> None:

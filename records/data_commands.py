@@ -9,7 +9,7 @@ import click
 
 import cli_format as output
 from app import App
-from cli_params import as_date, pass_app
+from cli_params import day_option, pass_app
 from errors import InvalidValue
 from records import audit, db, importing, loyalty, referrals, tiers
 from records.headers import parse_mapping
@@ -112,7 +112,7 @@ def tiers_group() -> None:
 
 
 @tiers_group.command("recompute")
-@click.option("--as-of", callback=as_date, help="score as of this date (default: today)")
+@day_option("--date", dest="as_of", aliases=("--as-of",), help="score as of this date (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def tiers_recompute(app: App, as_of: date | None, as_json: bool) -> None:
@@ -125,7 +125,7 @@ def tiers_recompute(app: App, as_of: date | None, as_json: bool) -> None:
 
 @tiers_group.command("explain")
 @click.argument("customer")
-@click.option("--as-of", callback=as_date, help="explain as of this date (default: today)")
+@day_option("--date", dest="as_of", aliases=("--as-of",), help="explain as of this date (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def tiers_explain(app: App, customer: str, as_of: date | None, as_json: bool) -> None:

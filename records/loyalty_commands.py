@@ -9,7 +9,7 @@ from rich.table import Table
 
 import cli_format as output
 from app import App
-from cli_params import as_date, pass_app
+from cli_params import day_option, pass_app
 from records import audit, loyalty, points, rewards
 from records.lookup import find_customer
 from records.transactions import write_transaction
@@ -25,7 +25,7 @@ def points_group() -> None:
 
 
 @points_group.command("recompute")
-@click.option("--as-of", callback=as_date, help="award for the records up to this date (default: today)")
+@day_option("--date", dest="as_of", aliases=("--as-of",), help="award for the records up to this date (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def points_recompute(app: App, as_of: date | None, as_json: bool) -> None:
@@ -37,7 +37,7 @@ def points_recompute(app: App, as_of: date | None, as_json: bool) -> None:
 
 @points_group.command("show")
 @click.argument("customer")
-@click.option("--as-of", callback=as_date, help="the balance on this date (default: today)")
+@day_option("--date", dest="as_of", aliases=("--as-of",), help="the balance on this date (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def points_show(app: App, customer: str, as_of: date | None, as_json: bool) -> None:

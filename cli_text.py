@@ -1,0 +1,32 @@
+"""The command line's words: one catalogue per language (zh, the default, and en), [site] language picks.
+
+Report labels live in reports.labels; this catalogue holds what the CLI itself says (headers, summaries,
+staff-facing errors). A view takes every word from one language, so no line mixes 合计 and total.
+"""
+
+from __future__ import annotations
+
+import click
+
+from cli_words import WORDS
+
+LANGUAGES = ("zh", "en")
+
+
+def language() -> str:
+    """The language of the running command: [site] language, else zh (outside a command, or before the config)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    found = getattr(getattr(getattr(obj, "settings", None), "site", None), "language", None)
+    return found if found in LANGUAGES else "zh"
+
+
+def text(key: str, language_: str | None = None, **values) -> str:
+    """The catalogue's words for ``key`` in the running command's language, ``{name}`` placeholders filled."""
+    words = WORDS[language_ or language()][key]
+    return words.format(**values) if values else words
+
+
+def words(language_: str | None = None) -> dict[str, str]:
+    """The whole catalogue of a language (the running command's by default)."""
+    return WORDS[language_ or language()]
