@@ -10,6 +10,7 @@ import click
 import cli_format as fmt
 from app import App
 from cli_params import day_option, pass_app
+from cli_text import text
 from campaigns.definitions import load_campaigns
 from campaigns.occurrences import occurrences
 from campaigns.planning import Planner
@@ -173,7 +174,7 @@ def _dispatch(app: App, send_until: datetime):
     from messaging.dispatch import send_due_messages
 
     gateway = make_gateway(app.settings)
-    with fmt.progress("sending", lines_from=500) as advance:
+    with fmt.progress(text("sending"), lines_from=500) as advance:
         # The real now is what the rows record (sent_at), even when the run simulates another day.
         return send_due_messages(app.engine, gateway, app.settings, send_until, worker=f"run@{socket.gethostname()}",
                                  on_progress=advance, stamp=app.now())

@@ -13,6 +13,7 @@ from rich.table import Table
 import cli_format
 from app import App
 from cli_params import day_option, pass_app
+from cli_text import text
 from messaging.dispatch import DispatchSummary, preview, send_due_messages
 from messaging.gateways import make_gateway
 from messaging.holds import list_holds, release
@@ -160,7 +161,7 @@ def outbox_send(app: App, limit: int | None, dry_run: bool, yes: bool) -> None:
         policy = SendPolicy.from_settings(app.settings)
         confirm_large_send(app.settings, preview(app.engine, app.now(), policy, limit).sent, yes)
     gateway = make_gateway(app.settings, dry_run=dry_run)
-    with cli_format.progress("sending", quiet=dry_run) as advance:
+    with cli_format.progress(text("sending"), quiet=dry_run) as advance:
         summary = send_due_messages(app.engine, gateway, app.settings, app.now(), worker=default_worker(),
                                     limit=limit, dry_run=dry_run, on_progress=advance)
     print_summary(summary, dry_run)

@@ -10,6 +10,7 @@ import click
 import cli_format as output
 from app import App
 from cli_params import day_option, pass_app
+from cli_text import text
 from errors import InvalidValue
 from records import audit, db, importing, loyalty, referrals, tiers
 from records.headers import parse_mapping
@@ -64,7 +65,7 @@ def _import_command(kind: str):
             rejects_path=Path(rejects) if rejects else None, today=app.today(), now=app.now(),
             limits=app.settings.imports,
         )
-        with output.progress(f"importing {kind}", quiet=as_json) as advance:
+        with output.progress(text(f"importing_{kind}"), quiet=as_json) as advance:
             summary = importing.import_file(app.engine, kind, Path(file), options, advance)
         if not dry_run:
             with app.engine.begin() as conn:
