@@ -30,3 +30,15 @@ def text(key: str, language_: str | None = None, **values) -> str:
 def words(language_: str | None = None) -> dict[str, str]:
     """The whole catalogue of a language (the running command's by default)."""
     return WORDS[language_ or language()]
+
+
+def reason(key: str, language_: str | None = None) -> str:
+    """Why a customer got no text (a planning or dispatch reason key) in words; an unknown key as it is."""
+    from reports.labels import REASONS
+
+    return REASONS[language_ or language()].get(key, key)
+
+
+def word(kind: str, value: str) -> str:
+    """A stored value (a state, a source, a kind) in words: catalogue key ``<kind>_<value>``; unknown ones as they are."""
+    return words().get(f"{kind}_{value}", value)

@@ -72,10 +72,13 @@ LABELS = {
 REASONS = {
     "zh": {"opted_out": "已退订", "invalid_phone": "号码无效", "tier": "等级不符", "store": "门店不符", "not_new": "非新客户",
            "not_old": "非老客户", "cap": "本周已达上限", "capacity": "名额已满", "duplicate_text": "重复短信",
-           "too_long": "短信过长", "cap_preempted": "让位于优先活动", "cancelled": "已取消"},
+           "too_long": "短信过长", "cap_preempted": "让位于优先活动", "cancelled": "已取消", "no_template": "无报备模板",
+           "bad_variable": "变量不合规", "daily_cap": "当日已达上限", "paused": "活动已暂停", "held": "活动已挂起"},
     "en": {"opted_out": "opted out", "invalid_phone": "invalid phone", "tier": "tier", "store": "store", "not_new": "not new",
            "not_old": "not old", "cap": "weekly cap", "capacity": "capacity", "duplicate_text": "duplicate text",
-           "too_long": "too long", "cap_preempted": "gave way to a higher priority", "cancelled": "cancelled"},
+           "too_long": "too long", "cap_preempted": "gave way to a higher priority", "cancelled": "cancelled",
+           "no_template": "no approved template", "bad_variable": "variable over its limit", "daily_cap": "daily cap",
+           "paused": "campaign paused", "held": "campaign held"},
 }
 
 WEEKDAYS = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),

@@ -6,10 +6,12 @@ from __future__ import annotations
 import html
 import io
 import json
+import shutil
 from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from records.csvsafe import SafeWriter
 from records.parsing import yuan
@@ -47,19 +49,27 @@ def show(value, kind: str) -> str:
     return str(value)
 
 
-def to_text(tables: list[Table], notes: list[str] = (), width: int = 200) -> str:
-    """Tables drawn for a terminal (rich), then notes."""
+def terminal_width() -> int:
+    """The width tables are drawn to: COLUMNS, else the terminal's, else 200 (a file or a pipe keeps long lines)."""
+    return max(20, shutil.get_terminal_size((200, 24)).columns)
+
+
+def to_text(tables: list[Table], notes: list[str] = (), width: int | None = None) -> str:
+    """Tables drawn for a terminal (rich) within ``width`` columns (default: ``terminal_width()``), then notes.
+
+    Widths count East-Asian characters as two columns; a long cell wraps, a too-long word folds, none is cut
+    mid-character."""
     out = io.StringIO()
-    console = Console(file=out, width=width, soft_wrap=False, highlight=False)
+    console = Console(file=out, width=width or terminal_width(), soft_wrap=False, highlight=False)
     for table in tables:
         rich = RichTable(title=table.title)
         for name, label in table.columns:
             rich.add_column(label, justify="left" if table.kinds.get(name, "text") == "text" else "right")
         for row in table.rows:
-            rich.add_row(*[table.cell(row, name) for name, _ in table.columns])
+            rich.add_row(*[Text(table.cell(row, name)) for name, _ in table.columns])  # Text: no rich markup in data
         console.print(rich)
     for note in notes:
-        console.print(note)
+        console.print(Text(note))
     return out.getvalue()
 
 
