@@ -27,7 +27,7 @@ class DayError(click.BadParameter):
     """A day option's bad value: one line naming the option, the value and the accepted forms; exit 2."""
 
     def show(self, file=None) -> None:
-        click.echo(f"jinli: {text('error')}: {self.message}", err=True)
+        click.echo(text("error_prefix") + self.message, err=True)
 
 
 class DayParamType(click.ParamType):

@@ -125,8 +125,9 @@ def _one_campaign(app: App, campaign_id: str):
     broken = [p for p in problems if campaign_id in p]
     if broken:
         raise CampaignError(broken[0])
-    raise NotFound(f"campaign {campaign_id!r} not found in {app.settings.campaigns_path} "
-                   f"(known: {', '.join(c.id for c in campaigns) or 'none'})")
+    known = ", ".join(c.id for c in campaigns)
+    raise NotFound(f"campaign {campaign_id!r} not found in {app.settings.campaigns_path} (known: {known or 'none'})",
+                   key="campaign_not_found", campaign=campaign_id, folder=app.settings.campaigns_path, known=known or "-")
 
 
 @click.command("run")

@@ -34,8 +34,9 @@ def schedule_command(app: App, days: int, campaign_id: str | None, output_format
     planner = Planner.from_settings(app.settings)
     campaigns = _runnable_campaigns(app, planner, None)
     if campaign_id and campaign_id not in {c.id for c in campaigns}:
-        raise NotFound(f"campaign {campaign_id!r} not found in {app.settings.campaigns_path} "
-                       f"(known: {', '.join(c.id for c in campaigns) or 'none'})")
+        known = ", ".join(c.id for c in campaigns)
+        raise NotFound(f"campaign {campaign_id!r} not found in {app.settings.campaigns_path} (known: {known or 'none'})",
+                       key="campaign_not_found", campaign=campaign_id, folder=app.settings.campaigns_path, known=known or "-")
     start = start or app.today()
     _warn_unknown_years(planner, campaigns, start)
     found = compute_schedule(app.engine, planner, campaigns, start, days)

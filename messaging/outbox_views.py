@@ -44,7 +44,7 @@ def print_messages(rows, holds: list[dict], tz: ZoneInfo, fmt: str, output: str 
               "state": word("state", r["state"]), "due": _local(r["due_at"], tz), "sent": _local(r["sent_at"], tz),
               "reason": redact(_why(r))} for r in rows]
     table = Table(text("outbox_title"), columns("id", "phone", "campaign", "step", "state", "due", "sent", "reason"),
-                  shown, {"id": "int"})
+                  shown, {"id": "int"}, whole=("phone",))
     show(fmt, output, data={"messages": [message_json(r) for r in rows], "holds": [hold_json(h) for h in holds]},
          tables=[table], title=text("outbox_title"), empty=text("no_messages"), notes=hold_lines(holds, tz))
 
@@ -53,7 +53,8 @@ def print_stuck(rows, tz: ZoneInfo, fmt: str, output: str | None) -> None:
     shown = [{"id": r["id"], "phone": mask(r["phone"]), "campaign": r["campaign_id"], "step": r["step"],
               "since": _local(r["sending_at"], tz), "reason": redact(r["reason"] or text("no_answer_recorded"))}
              for r in rows]
-    table = Table(text("stuck_title"), columns("id", "phone", "campaign", "step", "since", "reason"), shown, {"id": "int"})
+    table = Table(text("stuck_title"), columns("id", "phone", "campaign", "step", "since", "reason"), shown, {"id": "int"},
+                  whole=("phone",))
     show(fmt, output, data={"messages": [message_json(r) for r in rows]}, tables=[table], title=text("stuck_title"),
          empty=text("none_stuck"), notes=[text("stuck_hint")] if rows else [])
 
@@ -90,7 +91,7 @@ def print_opt_outs(rows: list[dict], tz: ZoneInfo, fmt: str, output: str | None)
     data = {"opt_outs": [{"phone": mask(r["phone"]), "customer_id": r["customer_id"], "name": r["name"],
                           "source": r["source"], "at": _iso(r["at"]), "detail": r["detail"] or ""} for r in rows]}
     table = Table(text("optouts_title", count=len(rows)), columns("phone", "customer", "name", "source", "at", "detail"),
-                  shown, {"customer": "int"})
+                  shown, {"customer": "int"}, whole=("phone",))
     show(fmt, output, data=data, tables=[table], title=text("optouts_title", count=len(rows)), empty=text("no_optouts"))
 
 

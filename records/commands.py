@@ -8,6 +8,7 @@ from datetime import date
 import click
 
 from app import App
+from cli_output import format_options
 from cli_params import DB_ID, day_option, pass_app
 from cli_format import print_json
 from errors import NotFound
@@ -137,21 +138,16 @@ def events_group() -> None:
 
 @events_group.command("list")
 @day_option("--date", dest="on", aliases=("--on",), help="the day (default: today)")
-@click.option("--json", "as_json", is_flag=True)
+@format_options()
 @pass_app
-def events_list(app: App, on: date | None, as_json: bool) -> None:
+def events_list(app: App, on: date | None, fmt: str, output: str | None) -> None:
     """The events of a day with their capacity and confirmations."""
+    from records.record_views import events_list as show_events
+
     on = on or app.today()
     with app.engine.connect() as conn:
         rows = [{**dict(e), "confirmed": events.confirmed_count(conn, e["id"])} for e in events.events_on(conn, on, app.settings.tz)]
-    if as_json:
-        print_json(rows)
-        return
-    for e in rows:
-        at = e["starts_at"].astimezone(app.settings.tz).strftime("%H:%M")
-        click.echo(f"{e['id']:>5} {at} {e['title'] or e['slogan']} · {e['venue']} · confirmed {e['confirmed']}/{e['capacity'] or '-'} [{e['campaign_id']}]")
-    if not rows:
-        click.echo(f"no events on {on.isoformat()}")
+    show_events(rows, on, app.settings.tz, fmt, output)
 
 
 @events_group.command("close")

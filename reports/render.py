@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 
 from rich.console import Console
+from rich.cells import cell_len
 from rich.table import Table as RichTable
 from rich.text import Text
 
@@ -23,12 +24,16 @@ BOM = "\ufeff"  # at the start of every CSV file jinli writes: Excel then reads 
 
 @dataclass
 class Table:
-    """Rows of raw values; ``kinds`` says how to show a column: int, pct, fen, ratio or text (default)."""
+    """Rows of raw values; ``kinds`` says how to show a column: int, pct, fen, ratio or text (default).
+
+    On a narrow terminal text columns wrap or end in an ellipsis; numbers and the ``whole`` columns (a masked
+    phone staff read out) are never shortened."""
 
     title: str
     columns: list[tuple[str, str]]  # (field, label)
     rows: list[dict]
     kinds: dict[str, str] = field(default_factory=dict)
+    whole: tuple[str, ...] = ()
 
     def cell(self, row: dict, name: str) -> str:
         return show(row.get(name), self.kinds.get(name, "text"))
@@ -64,7 +69,11 @@ def to_text(tables: list[Table], notes: list[str] = (), width: int | None = None
     for table in tables:
         rich = RichTable(title=table.title)
         for name, label in table.columns:
-            rich.add_column(label, justify="left" if table.kinds.get(name, "text") == "text" else "right")
+            text_column = table.kinds.get(name, "text") == "text"
+            keep = not text_column or name in table.whole
+            widest = max([cell_len(table.cell(row, name)) for row in table.rows], default=0)
+            rich.add_column(label, justify="left" if text_column else "right", min_width=widest if keep else None,
+                            no_wrap=keep)
         for row in table.rows:
             rich.add_row(*[Text(table.cell(row, name)) for name, _ in table.columns])  # Text: no rich markup in data
         console.print(rich)
