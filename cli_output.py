@@ -10,7 +10,7 @@ import functools
 
 import click
 
-from cli_text import language, text
+from cli_text import UsageError, language, text
 from reports.output import emit, render_tables
 from reports.render import Table, to_json, to_text
 
@@ -18,17 +18,18 @@ TABLE_FORMATS = ("table", "csv", "json", "xlsx")
 
 
 def format_options(formats: tuple[str, ...] = TABLE_FORMATS):
-    """``--format`` (one of ``formats``), ``--json`` (= --format json) and, when a file format is offered,
-    ``--output/-o FILE``; the command receives ``fmt`` and ``output``."""
+    """``--format`` (one of ``formats``), ``--json`` (= --format json) and, when csv or xlsx is offered,
+    ``--output/--out/-o FILE``; the command receives ``fmt`` and ``output`` (None without the option)."""
     def decorate(command):
         @functools.wraps(command)
         def merged(*args, as_json: bool = False, fmt: str = "table", output: str | None = None, **kwargs):
             if as_json and fmt not in ("table", "json"):
-                raise click.UsageError(text("json_and_format", fmt=fmt))
+                raise UsageError(text("json_and_format", fmt=fmt))
             return command(*args, fmt="json" if as_json else fmt, output=output, **kwargs)
 
-        merged = click.option("--output", "--out", "-o", "output", type=click.Path(dir_okay=False),
-                              help="write to this file (xlsx needs one; a CSV file starts with a BOM)")(merged)
+        if {"csv", "xlsx"} & set(formats):
+            merged = click.option("--output", "--out", "-o", "output", type=click.Path(dir_okay=False),
+                                  help="write to this file (xlsx needs one; a CSV file starts with a BOM)")(merged)
         merged = click.option("--json", "as_json", is_flag=True, help="the same as --format json")(merged)
         return click.option("--format", "fmt", type=click.Choice(formats), default="table", show_default=True,
                             help="table on the terminal, csv, json or xlsx")(merged)

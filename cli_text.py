@@ -42,3 +42,10 @@ def reason(key: str, language_: str | None = None) -> str:
 def word(kind: str, value: str) -> str:
     """A stored value (a state, a source, a kind) in words: catalogue key ``<kind>_<value>``; unknown ones as they are."""
     return words().get(f"{kind}_{value}", value)
+
+
+class UsageError(click.UsageError):
+    """A usage error said in one line in the site's language (click's own keep its usage block); exit 2."""
+
+    def show(self, file=None) -> None:
+        click.echo(text("error_prefix") + self.message, err=True)

@@ -71,7 +71,7 @@ def to_text(tables: list[Table], notes: list[str] = (), width: int | None = None
         for name, label in table.columns:
             text_column = table.kinds.get(name, "text") == "text"
             keep = not text_column or name in table.whole
-            widest = max([cell_len(table.cell(row, name)) for row in table.rows], default=0)
+            widest = max([cell_len(line) for row in table.rows for line in table.cell(row, name).splitlines()], default=0)
             rich.add_column(label, justify="left" if text_column else "right", min_width=widest if keep else None,
                             no_wrap=keep)
         for row in table.rows:

@@ -29,7 +29,7 @@ def test_recompute_prints_counts_per_tier_as_json(seeded):
 
 def test_recompute_table_names_each_tier(seeded):
     result = seeded("tiers", "recompute", "--as-of", "2025-06-01")
-    assert result.exit_code == 0 and "C" in result.output and "total" in result.output
+    assert result.exit_code == 0 and "C" in result.output and "合计" in result.output
 
 
 @pytest.mark.parametrize("who", ["13800000001", "+86 138-0000-0001", "wangfang", "id:1", "1"])
@@ -45,7 +45,7 @@ def test_explain_finds_a_customer_by_phone_code_or_id(seeded, who):
 
 def test_explain_table_shows_indicators_in_chinese(seeded):
     result = seeded("tiers", "explain", "13800000001", "--as-of", "2025-06-01")
-    assert "入金额" in result.output and "¥100,000" in result.output and "tier C" in result.output
+    assert "入金额" in result.output and "¥100,000" in result.output and "等级 C" in result.output
 
 
 def test_pin_and_unpin(seeded):

@@ -131,7 +131,7 @@ def test_a_template_without_an_approved_entry_is_suppressed_as_no_template_not_s
     result = cli("run", "--date", WEDNESDAY.isoformat(), "--campaign", "lucky-day")
     assert result.exit_code == 0, result.output
     assert [(r["state"], r["reason"]) for r in outbox(app)] == [("suppressed", "no_template")]
-    assert aliyun.sent == [] and "suppressed 无报备模板 no approved template: 1" in result.output
+    assert aliyun.sent == [] and "发送时拦截（无报备模板）：1" in result.output
 
 
 def test_send_test_sends_the_sample_through_aliyun_outside_the_outbox_and_audits_it(cli, app, shop, aliyun):
