@@ -69,10 +69,10 @@ def one_line_error(result, *fragments: str, code: int = 1) -> None:
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (("tiers", "explain", "13999999999"), ("customer '139****9999' not found",)),  # errors mask phones too
-    (("tiers", "explain", "hello world"), ("not a phone, an id or a referral code",)),
+    (("tiers", "explain", "13999999999"), ("jinli: 错误：找不到客户 '139****9999'",)),  # errors mask phones too
+    (("tiers", "explain", "hello world"), ("不是手机号、编号或推荐码",)),
     (("tiers", "pin", "13800000001", "B", "--reason", "  "), ("--reason must not be empty",)),
-    (("customers", "show", "id:99"), ("customer 'id:99' not found",)),
+    (("customers", "show", "id:99"), ("找不到客户 'id:99'",)),
 ], ids=["unknown-phone", "unparsable", "empty-reason", "unknown-id"])
 def test_error_paths_are_one_line(seeded, args, fragments):
     one_line_error(seeded(*args), *fragments)
