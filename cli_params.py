@@ -26,8 +26,12 @@ DAY_WORDS = {"today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "明天": 1, "
 class DayError(click.BadParameter):
     """A day option's bad value: one line naming the option, the value and the accepted forms; exit 2."""
 
+    def __init__(self, message: str, ctx: click.Context | None = None, param: click.Parameter | None = None):
+        super().__init__(message, ctx, param)
+        self.prefix = text("error_prefix")  # now: click shows the error after the command's context has closed
+
     def show(self, file=None) -> None:
-        click.echo(text("error_prefix") + self.message, err=True)
+        click.echo(self.prefix + self.message, err=True)
 
 
 class DayParamType(click.ParamType):
