@@ -21,7 +21,7 @@ def language() -> str:
     return found if found in LANGUAGES else "zh"
 
 
-def text(key: str, language_: str | None = None, **values) -> str:
+def text(key: str, language_: str | None = None, /, **values) -> str:
     """The catalogue's words for ``key`` in the running command's language, ``{name}`` placeholders filled."""
     words = WORDS[language_ or language()][key]
     return words.format(**values) if values else words

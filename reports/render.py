@@ -10,7 +10,6 @@ import shutil
 from dataclasses import dataclass, field
 
 from rich.console import Console
-from rich.cells import cell_len
 from rich.table import Table as RichTable
 from rich.text import Text
 
@@ -26,8 +25,8 @@ BOM = "\ufeff"  # at the start of every CSV file jinli writes: Excel then reads 
 class Table:
     """Rows of raw values; ``kinds`` says how to show a column: int, pct, fen, ratio or text (default).
 
-    On a narrow terminal text columns wrap or end in an ellipsis; numbers and the ``whole`` columns (a masked
-    phone staff read out) are never shortened."""
+    On a narrow terminal the other columns wrap (or end in an ellipsis) before the first and the ``whole`` ones
+    (a masked phone staff read out) are shortened."""
 
     title: str
     columns: list[tuple[str, str]]  # (field, label)
@@ -68,12 +67,10 @@ def to_text(tables: list[Table], notes: list[str] = (), width: int | None = None
     console = Console(file=out, width=width or terminal_width(), soft_wrap=False, highlight=False)
     for table in tables:
         rich = RichTable(title=table.title)
-        for name, label in table.columns:
-            text_column = table.kinds.get(name, "text") == "text"
-            keep = not text_column or name in table.whole
-            widest = max([cell_len(line) for row in table.rows for line in table.cell(row, name).splitlines()], default=0)
-            rich.add_column(label, justify="left" if text_column else "right", min_width=widest if keep else None,
-                            no_wrap=keep)
+        for index, (name, label) in enumerate(table.columns):
+            # The first column names the row and the whole ones (a masked phone) are read out: they shrink last.
+            keep = name in table.whole or index == 0
+            rich.add_column(label, justify="left" if table.kinds.get(name, "text") == "text" else "right", no_wrap=keep)
         for row in table.rows:
             rich.add_row(*[Text(table.cell(row, name)) for name, _ in table.columns])  # Text: no rich markup in data
         console.print(rich)
