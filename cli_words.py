@@ -115,6 +115,15 @@ ZH = {
     "explain_title": "{name}（{phone}）截至 {day}",
     "explain_rule": "得分 {score}：A ≥ {a}，B ≥ {b}，C 入金 ≥ ¥{c} → {tier}",
     "explain_pinned": "手动指定：{pinned}（{reason}）→ 等级 {tier}", "explain_tier": "等级 {tier}",
+    # check-in and referrals
+    "checked_in": "{at} 签到", "checked_in_before": "已于 {at} 签到过", "new_guest": "新客", "walk_in": "未邀请到场",
+    "checkin_line": "{name}（{phone}）{status}：{title}（场次 {id}）", "gift_step": "第 {step}/{of} 档",
+    "gift_next": "，到访 {next} 次升档", "visits_line": "到访 {visits} 次 · 随手礼：{gift}（{ladder}）",
+    "referred_by": "推荐人：{name}（{phone}）", "note_line": "备注：{note}",
+    "registered_prospect": "（已登记为潜在客户）", "attributed": "；归属场次 {id}（{campaign}）", "unattributed": "；未归属场次",
+    "referrals_title": "转介绍 {count}", "no_referrals": "没有转介绍", "col_referrer": "推荐人", "col_referrer_phone": "推荐人手机",
+    "col_referee": "被推荐人", "col_referee_phone": "被推荐人手机", "col_event": "场次", "col_converted": "成交日期",
+    "source_walk_in": "到场登记",
 }
 
 EN = {
@@ -225,6 +234,15 @@ EN = {
     "explain_title": "{name} ({phone}) as of {day}",
     "explain_rule": "score {score}: A ≥ {a}, B ≥ {b}, C deposit ≥ ¥{c} -> {tier}",
     "explain_pinned": "pinned by hand: {pinned} ({reason}) -> tier {tier}", "explain_tier": "tier {tier}",
+    "checked_in": "checked in at {at}", "checked_in_before": "already checked in at {at}", "new_guest": "new guest",
+    "walk_in": "walk-in", "checkin_line": "{name} ({phone}) {status}: {title} (event {id})", "gift_step": "step {step}/{of}",
+    "gift_next": ", next at {next} visits", "visits_line": "visits: {visits} · gift: {gift} ({ladder})",
+    "referred_by": "referred by: {name} ({phone})", "note_line": "note: {note}",
+    "registered_prospect": " (registered as a prospect)", "attributed": "; attributed to event {id} ({campaign})",
+    "unattributed": "; unattributed",
+    "referrals_title": "Referrals: {count}", "no_referrals": "no referrals", "col_referrer": "referrer",
+    "col_referrer_phone": "referrer phone", "col_referee": "referee", "col_referee_phone": "referee phone",
+    "col_event": "event", "col_converted": "converted", "source_walk_in": "walk-in",
 }
 
 WORDS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -115,3 +115,32 @@ def statement(person, found, owed: list[dict], fmt: str, output: str | None) -> 
                    phone=o["referee_phone"]) for o in owed]
     table = Table(title, columns("date", "points", "reason", "source", "expires", "note"), shown, {"points": "int"})
     show(fmt, output, data=data, tables=[table], title=title, notes=notes)
+
+
+def check_in(result, tz: ZoneInfo) -> None:
+    """`checkin`: who came, their visits and gift step, and who referred them (phones masked)."""
+    at = result.checked_in_at.astimezone(tz).strftime("%H:%M")
+    status = text("checked_in_before" if result.already else "checked_in", at=at)
+    kind = "" if result.invited else " · " + text("new_guest" if result.new_customer else "walk_in")
+    click.echo(text("checkin_line", name=result.name, phone=mask(result.phone), status=status, title=result.event_title,
+                    id=result.event_id) + kind)
+    gift = result.gift
+    ladder = text("gift_step", step=gift.step, of=gift.of) + (text("gift_next", next=gift.next_at) if gift.next_at else "")
+    click.echo("  " + text("visits_line", visits=result.visits, gift=gift.gift or "-", ladder=ladder))
+    if result.referrer_name:
+        click.echo("  " + text("referred_by", name=result.referrer_name, phone=mask(result.referrer_phone)))
+    for note in result.notes:
+        click.echo("  " + text("note_line", note=note))
+
+
+def referrals_list(rows: list[dict], fmt: str, output: str | None) -> None:
+    """`referrals list`: phones already masked; JSON keeps the stored values."""
+    shown = [{"date": _iso(r["referred_on"]), "referrer": r["referrer_name"], "referrer_phone": r["referrer_phone"],
+              "referee": r["referee_name"], "referee_phone": r["referee_phone"], "source": word("source", r["source"]),
+              "event": r["event_id"], "campaign": r["campaign_id"] or "", "converted": _iso(r["converted_on"]) or ""}
+             for r in rows]
+    table = Table(text("referrals_title", count=len(rows)), columns("date", "referrer", "referrer_phone", "referee",
+                  "referee_phone", "source", "event", "campaign", "converted"), shown, {"event": "int"},
+                  whole=("referrer_phone", "referee_phone"))
+    data = [{k: _iso(v) for k, v in r.items()} for r in rows]
+    show(fmt, output, data=data, tables=[table], title=table.title, empty=text("no_referrals"))

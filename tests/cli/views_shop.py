@@ -57,6 +57,7 @@ DATA_COMMANDS = {
     "customers show": ("customers", "show", "13800000001"),
     "points show": ("points", "show", "13800000001"),
     "staff list": ("staff", "list"),
+    "referrals list": ("referrals", "list"),
     "audit": ("audit",),
     "schedule": ("schedule", "--days", "7"),
     "run": ("run", "--dry-run", "--date", "明天"),
