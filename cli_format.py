@@ -17,8 +17,8 @@ from cli_output import columns
 from cli_text import text
 from domain.phone import mask
 from records.parsing import yuan
-from reports.render import Table as RenderTable, to_text
 from records.tiers import INDICATORS, Breakdown
+from reports.render import Table as RenderTable, to_text
 from settings import TierSettings
 
 __all__ = ["mask"]

@@ -14,7 +14,7 @@ from cli_output import format_options
 from messaging import outbox_views as views
 from cli_params import day_option, pass_app
 from cli_text import text
-from messaging.dispatch import DispatchSummary, preview, send_due_messages
+from messaging.dispatch import preview, send_due_messages
 from messaging.gateways import make_gateway
 from messaging.holds import list_holds, release
 from domain.phone import mask

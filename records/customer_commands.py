@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-import cli_format as output
 from app import App
 from cli_output import format_options
 from cli_params import pass_app
