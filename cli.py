@@ -91,7 +91,7 @@ class JinliGroup(click.Group):
         try:
             return super().invoke(ctx)
         except JinliError as exc:
-            _fail(str(exc), exc.exit_code)
+            _fail_with(exc)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except BrokenPipeError:  # `jinli … | head`: the reader left, nothing to report
@@ -112,6 +112,19 @@ def _is_database_error(exc: Exception) -> bool:
     """An SQLAlchemy error, told without importing SQLAlchemy (it is loaded if the command used it)."""
     module = sys.modules.get("sqlalchemy.exc")
     return module is not None and isinstance(exc, module.SQLAlchemyError)
+
+
+def _fail_with(exc: JinliError):
+    """A jinli error as one line: in the site's language when the catalogue knows it (``exc.key``), else as raised."""
+    if exc.key:
+        from cli_text import language, text
+
+        if language() != "en":
+            from redaction import redact
+
+            click.echo(text("error_prefix") + redact(text(exc.key, **exc.values)), err=True)
+            sys.exit(exc.exit_code)
+    _fail(str(exc), exc.exit_code)
 
 
 def _fail(message: str, code: int):

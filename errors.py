@@ -5,9 +5,17 @@ The CLI turns any ``JinliError`` into one line on stderr and a non-zero exit, ne
 
 
 class JinliError(Exception):
-    """Base of every error jinli reports to a person."""
+    """Base of every error jinli reports to a person.
+
+    The message is English (logs, the web pages' server side). An error staff often meet also carries ``key`` and
+    ``values``: the CLI then says it in the site's language from its catalogue (cli_words)."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *, key: str | None = None, **values):
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 class ConfigError(JinliError):

@@ -7,9 +7,12 @@ from datetime import date, datetime, timedelta
 
 import click
 
-import cli_format as fmt
+import cli_format
 from app import App
-from cli_params import as_date, pass_app
+from campaigns import campaign_views as views
+from cli_output import format_options
+from cli_params import day_option, pass_app
+from cli_text import text
 from campaigns.definitions import load_campaigns
 from campaigns.occurrences import occurrences
 from campaigns.planning import Planner
@@ -37,27 +40,24 @@ campaigns_group.add_command(resume_command)
 
 
 @campaigns_group.command("validate")
+@format_options(("table", "json"))
 @pass_app
-def validate(app: App) -> None:
+def validate(app: App, fmt: str, output: str | None) -> None:
     """Check every campaign file and template; one line per problem, exit 1 if any."""
     planner = Planner.from_settings(app.settings)
     with app.engine.connect() as conn:  # audience names are checked against the customers
         campaigns, problems, warnings = validate_all(planner, app.today(), conn)
-    _warn_unknown_years(planner, campaigns, app.today())
-    for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for problem in problems:
-        click.echo(problem, err=True)
+    warnings = campaign_calendar_warnings(planner.calendar.workdays, campaigns, app.today()) + warnings
+    views.validated(campaigns, problems, warnings, fmt)
     if problems:
         raise SystemExit(1)
-    click.echo(f"{len(campaigns)} campaigns OK: {', '.join(c.id for c in campaigns)}")
 
 
 @campaigns_group.command("list")
 @click.option("--days", default=30, show_default=True, help="look this many days ahead for next occurrences")
-@click.option("--json", "as_json", is_flag=True)
+@format_options()
 @pass_app
-def list_campaigns(app: App, days: int, as_json: bool) -> None:
+def list_campaigns(app: App, days: int, fmt: str, output: str | None) -> None:
     """Each campaign, its kind, tiers and next occurrences."""
     planner = Planner.from_settings(app.settings)
     campaigns, problems = load_campaigns(app.settings.campaigns_path)
@@ -79,7 +79,7 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
                      "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]],
                      "last_planning_error": _failure(failures.get(campaign.id)), "priority": campaign.priority,
                      "paused": _pause(paused.get(campaign.id))})
-    fmt.campaign_list(rows, problems, as_json)
+    views.campaign_list(rows, problems, fmt, output)
 
 
 def _warn_unknown_years(planner: Planner, campaigns, today: date) -> None:
@@ -89,17 +89,17 @@ def _warn_unknown_years(planner: Planner, campaigns, today: date) -> None:
 
 @campaigns_group.command("preview")
 @click.argument("campaign_id")
-@click.option("--date", "day", callback=as_date, help="the day to preview (default: today)")
-@click.option("--json", "as_json", is_flag=True)
+@day_option("--date", dest="day", help="the day to preview (default: today)")
+@format_options(("table", "json"))
 @pass_app
-def preview_command(app: App, campaign_id: str, day: date | None, as_json: bool) -> None:
+def preview_command(app: App, campaign_id: str, day: date | None, fmt: str, output: str | None) -> None:
     """Every recipient with the text, segments and send time; every excluded customer with the reason."""
     planner = Planner.from_settings(app.settings)
     campaign = _one_campaign(app, campaign_id)
     day = day or app.today()
     with app.engine.connect() as conn:
         data = preview_json(campaign, day, preview(conn, planner, campaign, day))
-    fmt.preview(data, as_json)
+    views.preview(data, fmt)
 
 
 def _pause(found: dict | None) -> dict | None:
@@ -124,18 +124,21 @@ def _one_campaign(app: App, campaign_id: str):
     broken = [p for p in problems if campaign_id in p]
     if broken:
         raise CampaignError(broken[0])
-    raise NotFound(f"campaign {campaign_id!r} not found in {app.settings.campaigns_path} "
-                   f"(known: {', '.join(c.id for c in campaigns) or 'none'})")
+    known = ", ".join(c.id for c in campaigns)
+    raise NotFound(f"campaign {campaign_id!r} not found in {app.settings.campaigns_path} (known: {known or 'none'})",
+                   key="campaign_not_found", campaign=campaign_id, folder=app.settings.campaigns_path, known=known or "-")
 
 
 @click.command("run")
-@click.option("--date", "day", callback=as_date, help="plan this day and send what is due by its last send time")
+@day_option("--date", dest="day", help="plan this day and send what is due by its last send time")
 @click.option("--now", "use_now", is_flag=True, help="plan today and send what is due now (the default)")
 @click.option("--campaign", "campaign_id", help="only this campaign")
 @click.option("--dry-run", is_flag=True, help="plan and show counts, send nothing")
 @click.option("--yes", is_flag=True, help="send without asking, even more than [sms] confirm_above texts")
+@format_options(("table", "json"))
 @pass_app
-def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | None, dry_run: bool, yes: bool) -> None:
+def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | None, dry_run: bool, yes: bool, fmt: str,
+                output: str | None) -> None:
     """Plan the due occurrences and dispatch what is due; print a summary."""
     if day and use_now:
         raise click.UsageError("--date and --now exclude each other")
@@ -154,7 +157,7 @@ def run_command(app: App, day: date | None, use_now: bool, campaign_id: str | No
         if dry_run:
             conn.rollback()
     dispatched = None if dry_run else _dispatch(app, send_until)
-    fmt.run_summary(day, planned, dispatched, dry_run)
+    views.run_summary(day, planned, dispatched, dry_run, fmt)
 
 
 def _runnable_campaigns(app: App, planner: Planner, campaign_id: str | None) -> list:
@@ -173,7 +176,7 @@ def _dispatch(app: App, send_until: datetime):
     from messaging.dispatch import send_due_messages
 
     gateway = make_gateway(app.settings)
-    with fmt.progress("sending", lines_from=500) as advance:
+    with cli_format.progress(text("sending"), lines_from=500) as advance:
         # The real now is what the rows record (sent_at), even when the run simulates another day.
         return send_due_messages(app.engine, gateway, app.settings, send_until, worker=f"run@{socket.gethostname()}",
                                  on_progress=advance, stamp=app.now())

@@ -59,5 +59,7 @@ def _known(app: App, conn: Connection, campaign_id: str) -> None:
     campaigns, _ = load_campaigns(app.settings.campaigns_path)
     known = {c.id for c in campaigns} | set(conn.execute(select(outbox_t.c.campaign_id).distinct()).scalars())
     if campaign_id not in known:
+        names = ", ".join(sorted(known))
         raise NotFound(f"campaign {campaign_id!r} not found in {app.settings.campaigns_path} nor in the outbox "
-                       f"(known: {', '.join(sorted(known)) or 'none'})")
+                       f"(known: {names or 'none'})", key="campaign_not_found", campaign=campaign_id,
+                       folder=app.settings.campaigns_path, known=names or "-")

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import click
-from rich.table import Table
-
 import cli_format
 from app import App
-from cli_params import as_date, pass_app
-from messaging.dispatch import DispatchSummary, preview, send_due_messages
+from cli_output import format_options
+from messaging import outbox_views as views
+from cli_params import day_option, pass_app
+from cli_text import text
+from messaging.dispatch import preview, send_due_messages
 from messaging.gateways import make_gateway
 from messaging.holds import list_holds, release
 from domain.phone import mask
@@ -22,7 +23,6 @@ from messaging.send_safety import confirm_large_send
 from messaging.suppression import SendPolicy
 from messaging.review import list_messages, matching_stuck, resolve_many, stuck_messages
 from records.transactions import write_transaction
-from redaction import redact
 from schedules.logs import configure_logging
 
 STATES = ("planned", "sending", "sent", "delivered", "failed", "undelivered", "suppressed")
@@ -42,14 +42,14 @@ def outbox() -> None:
 @click.option("--state", type=click.Choice(STATES), help="only messages in this state")
 @click.option("--campaign", help="only this campaign's messages")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@format_options()
 @pass_app
-def outbox_list(app: App, state: str | None, campaign: str | None, limit: int) -> None:
+def outbox_list(app: App, state: str | None, campaign: str | None, limit: int, fmt: str, output: str | None) -> None:
     """The latest messages, newest first."""
     with app.engine.connect() as conn:
         rows = list_messages(conn, state=state, campaign=campaign, limit=limit)
         holds = list_holds(conn)
-    print_messages(rows, app.settings.tz)
-    print_holds(holds, app.settings.tz, quiet_if_none=True)
+    views.print_messages(rows, holds, app.settings.tz, fmt, output)
 
 
 @outbox.command("holds")
@@ -57,7 +57,7 @@ def outbox_list(app: App, state: str | None, campaign: str | None, limit: int) -
 def outbox_holds(app: App) -> None:
     """Campaigns whose sends a configuration error stopped (template, signature, credentials), and why."""
     with app.engine.connect() as conn:
-        print_holds(list_holds(conn), app.settings.tz)
+        views.print_holds(list_holds(conn), app.settings.tz)
 
 
 @outbox.command("release")
@@ -67,12 +67,12 @@ def outbox_release(app: App, campaign_id: str) -> None:
     """Let a held campaign's messages go out again, once its cause is fixed."""
     with write_transaction(app.engine) as conn:
         release(conn, campaign_id)
-    click.echo(f"campaign {campaign_id}: released; its planned messages go out with the next `jinli outbox send`")
+    click.echo(text("released", campaign=campaign_id))
 
 
 @outbox.command("cancel")
 @click.option("--campaign", "campaign_id", required=True, help="the campaign whose planned messages are cancelled")
-@click.option("--date", "day", callback=as_date, help="only those due on this day (site time zone)")
+@day_option("--date", dest="day", help="only those due on this day (site time zone)")
 @click.option("--reason", default="", help="why (kept in the audit trail)")
 @pass_app
 def outbox_cancel(app: App, campaign_id: str, day, reason: str) -> None:
@@ -85,18 +85,19 @@ def outbox_cancel(app: App, campaign_id: str, day, reason: str) -> None:
         count = cancel_campaign_messages(conn, campaign_id, day, app.settings.tz, now)
         audit.record(conn, actor=audit.os_actor(), action="outbox.cancel", subject="campaign", subject_id=campaign_id,
                      reason=reason, now=now, detail={"date": day.isoformat() if day else None, "cancelled": count})
-    on = f" due on {day.isoformat()}" if day else ""
-    click.echo(f"campaign {campaign_id}: {count} planned message(s){on} cancelled")
+    click.echo(text("cancelled_on" if day else "cancelled_all", campaign=campaign_id, count=count,
+                    day=day.isoformat() if day else ""))
 
 
 @outbox.command("stuck")
 @click.option("--older-than", type=click.IntRange(min=0), default=5, show_default=True, help="minutes in 'sending'")
+@format_options()
 @pass_app
-def outbox_stuck(app: App, older_than: int) -> None:
+def outbox_stuck(app: App, older_than: int, fmt: str, output: str | None) -> None:
     """Messages left in 'sending' (a crash, or no answer from the gateway): check each, then resolve it."""
     with app.engine.connect() as conn:
         rows = stuck_messages(conn, app.now(), timedelta(minutes=older_than))
-    print_stuck(rows, app.settings.tz)
+    views.print_stuck(rows, app.settings.tz, fmt, output)
 
 
 @outbox.command("resolve")
@@ -116,8 +117,9 @@ def outbox_resolve(app: App, message_ids: tuple[int, ...], decision: str, campai
     with write_transaction(app.engine) as conn:
         ids = list(message_ids) or matching_stuck(conn, now, campaign=campaign, before=_instant(before, app.settings.tz))
         count = resolve_many(conn, ids, decision, now)
-    done = "marked sent" if decision == "sent" else "planned again, due now"
-    click.echo(f"message {ids[0]}: {done}" if message_ids and count == 1 else f"{count} messages {done}")
+    done = text("resolved_sent" if decision == "sent" else "resolved_retry")
+    click.echo(text("resolved_one", id=ids[0], done=done) if message_ids and count == 1
+               else text("resolved_many", count=count, done=done))
 
 
 @outbox.command("reconcile")
@@ -128,15 +130,7 @@ def outbox_reconcile(app: App) -> None:
     now = app.now()
     stuck = reconcile_stuck(app.engine, gateway, now, app.settings.sms)
     reports = reconcile(app.engine, gateway, now, region=app.settings.site.phone_region)
-    click.echo("stuck in sending: " + ", ".join(f"{RECONCILE_LABELS[k]} {stuck[k]}" for k in RECONCILE_LABELS))
-    click.echo(f"delivery reports: checked {reports['checked']}, updated {reports['updated']}")
-    if reports["pulled_receipts"] or reports["pulled_replies"]:
-        click.echo(f"pulled from the provider: receipts applied {reports['pulled_receipts']}, "
-                   f"replies recorded {reports['pulled_replies']}")
-
-
-RECONCILE_LABELS = {"sent": "found sent", "planned": "planned again", "waiting": "not found yet (asked again later)",
-                    "review": "left for staff (provider cannot answer)", "moved": "settled meanwhile"}
+    views.print_reconcile(stuck, reports)
 
 
 def _instant(text: str | None, tz: ZoneInfo) -> datetime | None:
@@ -160,13 +154,13 @@ def outbox_send(app: App, limit: int | None, dry_run: bool, yes: bool) -> None:
         policy = SendPolicy.from_settings(app.settings)
         confirm_large_send(app.settings, preview(app.engine, app.now(), policy, limit).sent, yes)
     gateway = make_gateway(app.settings, dry_run=dry_run)
-    with cli_format.progress("sending", quiet=dry_run) as advance:
+    with cli_format.progress(text("sending"), quiet=dry_run) as advance:
         summary = send_due_messages(app.engine, gateway, app.settings, app.now(), worker=default_worker(),
                                     limit=limit, dry_run=dry_run, on_progress=advance)
-    print_summary(summary, dry_run)
+    views.print_summary(summary, dry_run)
     if summary.held:
         with app.engine.connect() as conn:
-            print_holds(list_holds(conn), app.settings.tz)
+            views.print_holds(list_holds(conn), app.settings.tz)
 
 
 @click.command("serve")
@@ -180,54 +174,6 @@ def serve(app: App, host: str, port: int) -> None:
     configure_logging()  # the daemon's format and redaction (secrets ***, phones masked)
     serve_site(app, host, port)
 
-
-def _local(at: datetime | None, tz: ZoneInfo) -> str:
-    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else "-"
-
-
-def print_stuck(rows, tz: ZoneInfo) -> None:
-    if not rows:
-        click.echo("no message is stuck in 'sending'")
-        return
-    table = Table(title="stuck in sending: `jinli outbox reconcile` asks the provider; "
-                        "resolve what it cannot answer with `jinli outbox resolve ID... sent|retry`")
-    for header in ("id", "phone", "campaign", "step", "since", "reason"):
-        table.add_column(header, min_width=11 if header == "phone" else None)
-    for r in rows:
-        table.add_row(str(r["id"]), mask(r["phone"]), r["campaign_id"], r["step"], _local(r["sending_at"], tz),
-                      redact(r["reason"] or "no answer recorded (process stopped?)"))
-    cli_format.console().print(table)
-
-
-def print_messages(rows, tz: ZoneInfo) -> None:
-    if not rows:
-        click.echo("no messages")
-        return
-    table = Table(title="outbox")
-    for header in ("id", "phone", "campaign", "step", "state", "due", "sent", "reason"):
-        table.add_column(header, min_width=11 if header == "phone" else None)
-    for r in rows:
-        table.add_row(str(r["id"]), mask(r["phone"]), r["campaign_id"], r["step"], r["state"], _local(r["due_at"], tz),
-                      _local(r["sent_at"], tz), redact(r["reason"] or r["error_code"] or ""))
-    cli_format.console().print(table)
-
-
-def print_holds(holds: list[dict], tz: ZoneInfo, *, quiet_if_none: bool = False) -> None:
-    if not holds:
-        if not quiet_if_none:
-            click.echo("no campaign is held")
-        return
-    for hold in holds:
-        click.echo(f"campaign {hold['campaign_id']} held since {_local(hold['since'], tz)}: {hold['reason']} "
-                   f"(fix it, then `jinli outbox release {hold['campaign_id']}`)")
-
-
-def print_summary(summary: DispatchSummary, dry_run: bool) -> None:
-    verb = "would send" if dry_run else "sent"
-    click.echo(f"{verb} {summary.sent}, deferred {summary.deferred}, retried {summary.retried}, "
-               f"failed {summary.failed}, stuck {summary.stuck}" + (f", held {summary.held}" if summary.held else ""))
-    for reason, count in sorted(summary.suppressed.items()):
-        click.echo(f"  suppressed {cli_format.REASON_LABELS.get(reason, reason)}: {count}")
 
 
 @click.group("optout")
@@ -247,8 +193,8 @@ def _record_optout(app: App, customer: str, reason: str, action) -> None:
         audit.record(conn, actor=audit.os_actor(), action=f"optout.{'add' if adding else 'remove'}",
                      subject="customer" if person["id"] else "phone", subject_id=person["id"] or "",
                      customer_id=person["id"], reason=reason, now=app.now())
-    who = f"{person['name']} ({mask(person['phone'])})" if person["id"] else f"{mask(person['phone'])} (not a customer yet)"
-    click.echo(f"{who}: {'opted out' if adding else 'opted back in'}")
+    who = f"{person['name']} ({mask(person['phone'])})" if person["id"] else text("not_customer_yet", phone=mask(person["phone"]))
+    click.echo(text("opted_out_now" if adding else "opted_in_now", who=who))
 
 
 def _customer_or_phone(conn, text: str, region: str) -> dict:
@@ -286,3 +232,32 @@ def optout_remove(app: App, customer: str, reason: str) -> None:
     from messaging.optouts import opt_in
 
     _record_optout(app, customer, reason, opt_in)
+
+
+@optout_group.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+@format_options()
+@pass_app
+def optout_list(app: App, limit: int, fmt: str, output: str | None) -> None:
+    """Every number opted out now, newest first: phone (masked), customer, how and when."""
+    from messaging.optout_review import current
+
+    with app.engine.connect() as conn:
+        rows = current(conn, limit)
+    views.print_opt_outs(rows, app.settings.tz, fmt, output)
+
+
+@optout_group.command("show")
+@click.argument("customer")
+@format_options(("table", "json"))
+@pass_app
+def optout_show(app: App, customer: str, fmt: str, output: str | None) -> None:
+    """One customer's or number's opt-outs and opt-ins, oldest first, and whether texts may go to it now."""
+    from messaging.optout_review import history
+    from messaging.optouts import is_opted_out
+
+    with app.engine.connect() as conn:
+        person = _customer_or_phone(conn, customer, app.settings.site.phone_region)
+        events = history(conn, person["id"], person["phone"])
+        opted_out = is_opted_out(conn, person["id"] or 0, person["phone"])
+    views.print_opt_out_history(person, events, opted_out, app.settings.tz, fmt, output)

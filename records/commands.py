@@ -8,7 +8,10 @@ from datetime import date
 import click
 
 from app import App
-from cli_params import DB_ID, as_date, pass_app
+from cli_output import format_options
+from cli_params import DB_ID, day_option, pass_app
+from cli_text import text
+from records import record_views as views
 from cli_format import print_json
 from errors import NotFound
 from domain.phone import mask, try_parse_mobile
@@ -52,17 +55,7 @@ def _print_check_in(result: checkins.CheckInResult, app: App, as_json: bool) -> 
         data["referrer_phone"] = mask(result.referrer_phone) if result.referrer_phone else None
         print_json(data)
         return
-    at = result.checked_in_at.astimezone(app.settings.tz).strftime("%H:%M")
-    status = f"already checked in at {at}" if result.already else f"checked in at {at}"
-    kind = "" if result.invited else (" · new guest 新客" if result.new_customer else " · walk-in 未邀请")
-    click.echo(f"{result.name} ({mask(result.phone)}) {status}: {result.event_title} (event {result.event_id}){kind}")
-    gift = result.gift
-    ladder = f"step {gift.step}/{gift.of}" + (f", next at {gift.next_at} visits" if gift.next_at else "")
-    click.echo(f"  到访 visits: {result.visits} · 随手礼 gift: {gift.gift or '-'} ({ladder})")
-    if result.referrer_name:
-        click.echo(f"  推荐人 referred by: {result.referrer_name} ({mask(result.referrer_phone)})")
-    for note in result.notes:
-        click.echo(f"  note: {note}")
+    views.check_in(result, app.settings.tz)
 
 
 # ---------------------------------------------------------------- referrals
@@ -75,7 +68,7 @@ def referrals_group() -> None:
 @click.argument("referrer", metavar="REFERRER")
 @click.argument("referee", metavar="REFEREE")
 @click.option("--name", help="the friend's name, to register a new phone as a prospect")
-@click.option("--on", "on", callback=as_date, help="date of the referral (default: today)")
+@day_option("--date", dest="on", aliases=("--on",), help="date of the referral (default: today)")
 @pass_app
 def referrals_add(app: App, referrer: str, referee: str, name: str | None, on: date | None) -> None:
     """Record that REFERRER (code or phone) brought REFEREE (phone; new phones need --name)."""
@@ -87,8 +80,8 @@ def referrals_add(app: App, referrer: str, referee: str, name: str | None, on: d
         referrals.add_referral(conn, who["id"], friend_id, "staff", on, app.now(), settings.attribution_days, app.settings.tz)
         friend = find_customer(conn, f"id:{friend_id}", region)
         where = referrals.attribution(conn, who["id"], on, settings.attribution_days, app.settings.tz)
-    registered = " (registered as a prospect)" if created else ""
-    event = f"; attributed to event {where.event_id} ({where.campaign_id})" if where.event_id else "; unattributed"
+    registered = text("registered_prospect") if created else ""
+    event = text("attributed", id=where.event_id, campaign=where.campaign_id) if where.event_id else text("unattributed")
     click.echo(f"{who['name']} ({mask(who['phone'])}) → {friend['name']} ({mask(friend['phone'])}){registered}{event}")
 
 
@@ -108,25 +101,17 @@ def _referee(conn, text: str, name: str | None, region: str, app: App) -> tuple[
 @click.option("--referrer", help="only this referrer's (code or phone)")
 @click.option("--campaign", "campaign_id", help="only referrals attributed to this campaign")
 @click.option("--limit", default=200, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@format_options()
 @pass_app
-def referrals_list(app: App, referrer: str | None, campaign_id: str | None, limit: int, as_json: bool) -> None:
+def referrals_list(app: App, referrer: str | None, campaign_id: str | None, limit: int, fmt: str,
+                   output: str | None) -> None:
     """List referrals, newest first."""
     with app.engine.connect() as conn:
         referrer_id = find_customer(conn, referrer, app.settings.site.phone_region)["id"] if referrer else None
         rows = referrals.referrals_list(conn, referrer_id, campaign_id, limit)
     for row in rows:
         row["referrer_phone"], row["referee_phone"] = mask(row["referrer_phone"]), mask(row["referee_phone"])
-    if as_json:
-        print_json(rows)
-        return
-    for row in rows:
-        event = f"event {row['event_id']} ({row['campaign_id']})" if row["event_id"] else "unattributed"
-        converted = f"converted {row['converted_on']}" if row["converted_on"] else "not converted"
-        click.echo(f"{row['referred_on']} {row['referrer_name']} ({row['referrer_phone']}) → {row['referee_name']} "
-                   f"({row['referee_phone']}) [{row['source']}] {event}, {converted}")
-    if not rows:
-        click.echo("no referrals")
+    views.referrals_list(rows, fmt, output)
 
 
 # ---------------------------------------------------------------- events
@@ -136,22 +121,17 @@ def events_group() -> None:
 
 
 @events_group.command("list")
-@click.option("--on", "on", callback=as_date, help="the day (default: today)")
-@click.option("--json", "as_json", is_flag=True)
+@day_option("--date", dest="on", aliases=("--on",), help="the day (default: today)")
+@format_options()
 @pass_app
-def events_list(app: App, on: date | None, as_json: bool) -> None:
+def events_list(app: App, on: date | None, fmt: str, output: str | None) -> None:
     """The events of a day with their capacity and confirmations."""
+    from records.record_views import events_list as show_events
+
     on = on or app.today()
     with app.engine.connect() as conn:
         rows = [{**dict(e), "confirmed": events.confirmed_count(conn, e["id"])} for e in events.events_on(conn, on, app.settings.tz)]
-    if as_json:
-        print_json(rows)
-        return
-    for e in rows:
-        at = e["starts_at"].astimezone(app.settings.tz).strftime("%H:%M")
-        click.echo(f"{e['id']:>5} {at} {e['title'] or e['slogan']} · {e['venue']} · confirmed {e['confirmed']}/{e['capacity'] or '-'} [{e['campaign_id']}]")
-    if not rows:
-        click.echo(f"no events on {on.isoformat()}")
+    show_events(rows, on, app.settings.tz, fmt, output)
 
 
 @events_group.command("close")

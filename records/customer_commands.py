@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-import cli_format as output
 from app import App
+from cli_output import format_options
 from cli_params import pass_app
+from cli_text import text as words
+from domain.phone import mask
+from records import record_views as views
 from errors import InvalidValue
 from records import audit, tiers
 from records.lookup import find_customer
@@ -31,31 +33,32 @@ def _actor(by: str | None) -> str:
 @click.option("--store", help="only this store")
 @click.option("--search", "text", help="part of a name, a phone fragment (3 digits or more) or a referral code")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_options()
 @pass_app
-def customers_list(app: App, tier: str | None, store: str | None, text: str | None, limit: int, fmt: str) -> None:
+def customers_list(app: App, tier: str | None, store: str | None, text: str | None, limit: int, fmt: str,
+                   output: str | None) -> None:
     """List customers (phones masked), by id; filters combine."""
     from records.customer_desk import search
 
     with app.engine.connect() as conn:
         rows = search(conn, tier=tier, store=store, text=text, limit=limit)
     more = len(rows) > limit
-    rows = [{**row, "phone": output.mask(row["phone"])} for row in rows[:limit]]
-    output.customer_list(rows, fmt)
+    rows = [{**row, "phone": mask(row["phone"])} for row in rows[:limit]]
+    views.customer_list(rows, fmt, output)
     if more:
-        click.echo(f"more than {limit} customers match: narrow with --search, --tier or --store, or raise --limit", err=True)
+        click.echo(words("more_customers", limit=limit), err=True)
 
 
 @customers_group.command("show")
 @click.argument("customer")
-@click.option("--json", "as_json", is_flag=True)
+@format_options(("table", "json"))
 @pass_app
-def customers_show(app: App, customer: str, as_json: bool) -> None:
+def customers_show(app: App, customer: str, fmt: str, output: str | None) -> None:
     """Show one customer (phone, id, referral code or a unique name): the full phone number, birthday, tier and tier history."""
     with app.engine.connect() as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region, by_name=True)
         history = tiers.history(conn, person["id"])
-    output.customer(person, history, as_json)
+    views.customer(person, history, fmt, output)
 
 
 @customers_group.command("edit")

@@ -9,9 +9,11 @@ import click
 
 import cli_format as output
 from app import App
-from cli_params import as_date, pass_app
-from errors import InvalidValue
-from records import audit, db, importing, loyalty, referrals, tiers
+from cli_output import format_options
+from cli_params import day_option, pass_app
+from cli_text import text
+from errors import ImportFileError, InvalidValue
+from records import audit, db, importing, loyalty, record_views, referrals, tiers
 from records.headers import parse_mapping
 from records.lookup import find_customer
 
@@ -58,13 +60,15 @@ def _import_command(kind: str):
     @pass_app
     def command(app: App, file: str, as_json: bool, rejects: str | None, encoding: str | None, sheet: str | None,
                 maps: tuple[str, ...], dry_run: bool) -> None:
+        if not Path(file).exists():  # said here, in the site's language (the readers say it in English)
+            raise ImportFileError(f"{file}: file not found", key="file_not_found", path=file)
         options = importing.ImportOptions(
             region=app.settings.site.phone_region, encoding=encoding, sheet=sheet, dry_run=dry_run,
             mapping=_mapping(kind, app.settings.imports.columns, maps),
             rejects_path=Path(rejects) if rejects else None, today=app.today(), now=app.now(),
             limits=app.settings.imports,
         )
-        with output.progress(f"importing {kind}", quiet=as_json) as advance:
+        with output.progress(text(f"importing_{kind}"), quiet=as_json) as advance:
             summary = importing.import_file(app.engine, kind, Path(file), options, advance)
         if not dry_run:
             with app.engine.begin() as conn:
@@ -112,7 +116,7 @@ def tiers_group() -> None:
 
 
 @tiers_group.command("recompute")
-@click.option("--as-of", callback=as_date, help="score as of this date (default: today)")
+@day_option("--date", dest="as_of", aliases=("--as-of",), help="score as of this date (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def tiers_recompute(app: App, as_of: date | None, as_json: bool) -> None:
@@ -125,7 +129,7 @@ def tiers_recompute(app: App, as_of: date | None, as_json: bool) -> None:
 
 @tiers_group.command("explain")
 @click.argument("customer")
-@click.option("--as-of", callback=as_date, help="explain as of this date (default: today)")
+@day_option("--date", dest="as_of", aliases=("--as-of",), help="explain as of this date (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def tiers_explain(app: App, customer: str, as_of: date | None, as_json: bool) -> None:
@@ -173,11 +177,11 @@ def _set_pin(app: App, customer: str, tier: str | None, reason: str) -> None:
 @click.command("audit")
 @click.option("--customer", "who", help="only entries about this customer (phone, id, referral code or unique name)")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100000))
-@click.option("--json", "as_json", is_flag=True)
+@format_options()
 @pass_app
-def audit_command(app: App, who: str | None, limit: int, as_json: bool) -> None:
+def audit_command(app: App, who: str | None, limit: int, fmt: str, output: str | None) -> None:
     """The audit trail: who changed what, when and why, newest first."""
     with app.engine.connect() as conn:
         customer_id = find_customer(conn, who, app.settings.site.phone_region, by_name=True)["id"] if who else None
         rows = audit.entries(conn, customer_id=customer_id, limit=limit)
-    output.audit_entries(rows, app.settings.tz, as_json)
+    record_views.audit_entries(rows, app.settings.tz, fmt, output)

@@ -49,7 +49,7 @@ class ExcelFile(SheetReader):
 
     def _cells(self) -> Iterator[tuple[int, list[Any]]]:
         sheet = self._open()
-        self.size = sheet.total_height
+        self.size = sheet.end[0] + 1 if sheet.end else 0  # the last row's number: iter_rows starts at row 1
         for index, cells in enumerate(sheet.iter_rows()):  # from sheet row 1, however far down the data starts
             self.position = index + 1
             yield index + 1, cells

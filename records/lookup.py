@@ -32,12 +32,12 @@ def find_customer(conn: Connection, text: str, region: str = "CN", *, by_name: b
     elif by_name and raw:
         return _by_name(conn, raw)
     else:
-        raise NotFound(f"customer {raw!r}: not a phone, an id or a referral code")
+        raise NotFound(f"customer {raw!r}: not a phone, an id or a referral code", key="customer_unreadable", customer=raw)
     row = conn.execute(select(customers_t).where(condition)).mappings().first()
     if row is None and by_name and raw:
         return _by_name(conn, raw)  # an English name looks like a referral code
     if row is None:
-        raise NotFound(f"customer {raw!r} not found")
+        raise NotFound(f"customer {raw!r} not found", key="customer_not_found", customer=raw)
     return row
 
 
@@ -45,11 +45,13 @@ def _by_name(conn: Connection, name: str) -> RowMapping:
     """The one customer with exactly this name."""
     rows = conn.execute(select(customers_t).where(customers_t.c.name == name).limit(2)).mappings().all()
     if not rows:
-        raise NotFound(f"customer {name!r} not found (not a phone, id, referral code or customer name)")
+        raise NotFound(f"customer {name!r} not found (not a phone, id, referral code or customer name)",
+                       key="customer_name_not_found", customer=name)
     if len(rows) > 1:
         count = conn.execute(select(func.count()).where(customers_t.c.name == name)).scalar()
         raise InvalidValue(f"customer name {name!r} matches {count} customers: name one by phone, id:N or referral code "
-                           f"(jinli customers list --search {name})")
+                           f"(jinli customers list --search {name})", key="customer_name_ambiguous", customer=name,
+                           count=count)
     return rows[0]
 
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from rich.table import Table
 
 import cli_format as output
 from app import App
-from cli_params import as_date, pass_app
-from records import audit, loyalty, points, rewards
+from cli_output import format_options
+from cli_params import day_option, pass_app
+from records import audit, loyalty, points, record_views, rewards
 from records.lookup import find_customer
 from records.transactions import write_transaction
 
-REASONS = {"product": "购买产品 product", "renewal": "续金无出金 renewal", "referral": "转介绍 referral",
-           "checkin": "签到 check-in", "adjust": "人工调整 adjustment", "redeem": "兑换 redemption"}
 
 
 # ---------------------------------------------------------------- points
@@ -25,7 +23,7 @@ def points_group() -> None:
 
 
 @points_group.command("recompute")
-@click.option("--as-of", callback=as_date, help="award for the records up to this date (default: today)")
+@day_option("--date", dest="as_of", aliases=("--as-of",), help="award for the records up to this date (default: today)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def points_recompute(app: App, as_of: date | None, as_json: bool) -> None:
@@ -37,38 +35,17 @@ def points_recompute(app: App, as_of: date | None, as_json: bool) -> None:
 
 @points_group.command("show")
 @click.argument("customer")
-@click.option("--as-of", callback=as_date, help="the balance on this date (default: today)")
-@click.option("--json", "as_json", is_flag=True)
+@day_option("--date", dest="as_of", aliases=("--as-of",), help="the balance on this date (default: today)")
+@format_options()
 @pass_app
-def points_show(app: App, customer: str, as_of: date | None, as_json: bool) -> None:
+def points_show(app: App, customer: str, as_of: date | None, fmt: str, output: str | None) -> None:
     """A customer's balance, each earning and spending with its expiry, and the rewards within reach."""
     with app.engine.connect() as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region)
         found = points.statement(conn, app.settings.loyalty, person["id"], as_of or app.today())
         owed = rewards.owed(conn, person["id"])
-    _print_statement(person, found, owed, as_json)
+    record_views.statement(person, found, owed, fmt, output)
 
-
-def _print_statement(person, found: points.Statement, owed: list[dict], as_json: bool) -> None:
-    who = f"{person['name']} ({output.mask(person['phone'])})"
-    owed = [{**o, "referee_phone": output.mask(o["referee_phone"])} for o in owed]
-    if as_json:
-        output.print_json({"customer": {"id": person["id"], "name": person["name"], "phone": output.mask(person["phone"])},
-                           "as_of": found.on.isoformat(), "balance": found.balance, "entries": found.entries,
-                           "rewards": [{"points": s.points, "name": s.name} for s in found.rewards], "owed": owed})
-        return
-    table = Table(title=f"{who} 积分 points as of {found.on.isoformat()}")
-    for header in ("date", "points", "reason", "source", "expires", "note"):
-        table.add_column(header, justify="right" if header == "points" else "left")
-    for e in found.entries:
-        table.add_row(e["earned_on"].isoformat(), f"{e['points']:+d}", REASONS.get(e["reason"], e["reason"]),
-                      f"{e['source_kind']} {e['source_id']}" + (f" (from #{e['lot_id']})" if e["lot_id"] else ""),
-                      e["expires_on"].isoformat() if e["expires_on"] else "never", e["note"])
-    output.console().print(table)
-    click.echo(f"balance {found.balance}; rewards within reach: "
-               + (", ".join(f"{s.name} ({s.points})" for s in found.rewards) or "none"))
-    for o in owed:
-        click.echo(f"referral reward {o['id']} owed since {o['owed_on']}: {o['gift']} (for {o['referee_name']} {o['referee_phone']})")
 
 
 @points_group.command("adjust", context_settings={"ignore_unknown_options": True})

@@ -7,6 +7,7 @@ import sys
 import click
 
 from app import App
+from cli_output import format_options
 from cli_params import pass_app
 from errors import InvalidValue
 from records import audit, staff
@@ -87,13 +88,12 @@ def _switch(app: App, name: str, disabled: bool) -> None:
 
 
 @staff_group.command("list")
+@format_options()
 @pass_app
-def staff_list(app: App) -> None:
+def staff_list(app: App, fmt: str, output: str | None) -> None:
     """Every account: name, role, stores, enabled or not."""
+    from records.record_views import staff_list as show_staff
+
     with app.engine.connect() as conn:
         rows = staff.list_staff(conn)
-    for row in rows:
-        stores = ", ".join(row["stores"]) or "every store"
-        click.echo(f"{row['name']}\t{row['role']}\t{stores}\t{'disabled' if row['disabled'] else 'enabled'}")
-    if not rows:
-        click.echo("no staff accounts (the shared JINLI_STAFF_TOKEN signs in as an admin)")
+    show_staff(rows, fmt, output)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from app import App
-from cli_params import DB_ID, HOURS, as_date, pass_app
+from cli_params import DB_ID, HOURS, day_option, pass_app
 from domain.phone import mask
 from records.event_config import event_settings
 from reports import followups, funnel, funnel_output, loyalty, referrals, visits
@@ -26,8 +26,8 @@ def filter_options(command):
         click.option("--campaign", "campaign_id", help="only this campaign's events"),
         click.option("--event", "event_id", type=DB_ID, help="only this event"),
         click.option("--tier", type=click.Choice(TIERS, case_sensitive=False), help="only this tier"),
-        click.option("--from", "date_from", callback=as_date, help="events from this day (YYYY-MM-DD)"),
-        click.option("--to", "date_to", callback=as_date, help="events up to this day, inclusive"),
+        day_option("--from", dest="date_from", help="events from this day"),
+        day_option("--to", dest="date_to", help="events up to this day, inclusive"),
     )):
         command = option(command)
     return command
@@ -131,8 +131,8 @@ def _generations_table(chains: dict[int, int], L) -> Table:
 
 
 @report_group.command("visits")
-@click.option("--from", "date_from", callback=as_date, help="first deposits from this day")
-@click.option("--to", "date_to", callback=as_date, help="first deposits up to this day, inclusive")
+@day_option("--from", dest="date_from", help="first deposits from this day")
+@day_option("--to", dest="date_to", help="first deposits up to this day, inclusive")
 @click.option("--store", "stores", multiple=True, help="only customers of this store (repeatable)")
 @output_options()
 @pass_app
@@ -186,7 +186,7 @@ def report_followups(app: App, event_id, hours, fmt, output, language) -> None:
 
 @report_group.command("points")
 @click.option("--by", type=click.Choice(loyalty.GROUPINGS), help="one row per store or per month")
-@click.option("--as-of", callback=as_date, help="the day the balances are taken (default: today)")
+@day_option("--date", dest="as_of", aliases=("--as-of",), help="the day the balances are taken (default: today)")
 @output_options(("table", "csv", "json", "xlsx"))
 @pass_app
 def report_points(app: App, by, as_of, fmt, output, language) -> None:

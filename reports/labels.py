@@ -25,7 +25,7 @@ LABELS = {
         "schedule": "发送日程", "recipients": "收件人", "texts": "短信", "segments": "计费条数", "cost": "费用",
         "excluded": "未发送及原因", "paused_campaigns": "已暂停", "held_campaigns": "已挂起(配置错误)",
         "no_texts": "无短信", "planning_failed": "规划失败", "unit_texts": "条短信", "unit_people": "人",
-        "unit_segments": "计费条", "schedule_note": "由规划器逐日计算(与 jinli run 相同的规则)，未写入任何数据",
+        "unit_segments": "计费条", "schedule_note": "由规划器逐日计算（与 `jinli run` 相同的规则），未写入任何数据",
         "weekly_cap": "每周上限", "priority": "优先级",
         "points_report": "积分报表", "earned": "获得积分", "spent": "使用积分", "expired": "过期积分",
         "outstanding": "剩余积分", "store": "门店", "month": "月份", "rewards_report": "转介绍奖励",
@@ -57,7 +57,7 @@ LABELS = {
         "schedule": "Send schedule", "recipients": "recipients", "texts": "texts", "segments": "segments", "cost": "cost",
         "excluded": "left out, by reason", "paused_campaigns": "paused", "held_campaigns": "held (configuration error)",
         "no_texts": "no texts", "planning_failed": "planning failed", "unit_texts": "texts", "unit_people": "recipients",
-        "unit_segments": "segments", "schedule_note": "computed day by day by the planner (the rules of jinli run); nothing written",
+        "unit_segments": "segments", "schedule_note": "computed day by day by the planner (the rules of `jinli run`); nothing written",
         "weekly_cap": "weekly cap", "priority": "priority",
         "points_report": "Loyalty points", "earned": "earned", "spent": "spent", "expired": "expired",
         "outstanding": "outstanding", "store": "store", "month": "month", "rewards_report": "Referral rewards",
@@ -72,10 +72,13 @@ LABELS = {
 REASONS = {
     "zh": {"opted_out": "已退订", "invalid_phone": "号码无效", "tier": "等级不符", "store": "门店不符", "not_new": "非新客户",
            "not_old": "非老客户", "cap": "本周已达上限", "capacity": "名额已满", "duplicate_text": "重复短信",
-           "too_long": "短信过长", "cap_preempted": "让位于优先活动", "cancelled": "已取消"},
+           "too_long": "短信过长", "cap_preempted": "让位于优先活动", "cancelled": "已取消", "no_template": "无报备模板",
+           "bad_variable": "变量不合规", "daily_cap": "当日已达上限", "paused": "活动已暂停", "held": "活动已挂起"},
     "en": {"opted_out": "opted out", "invalid_phone": "invalid phone", "tier": "tier", "store": "store", "not_new": "not new",
            "not_old": "not old", "cap": "weekly cap", "capacity": "capacity", "duplicate_text": "duplicate text",
-           "too_long": "too long", "cap_preempted": "gave way to a higher priority", "cancelled": "cancelled"},
+           "too_long": "too long", "cap_preempted": "gave way to a higher priority", "cancelled": "cancelled",
+           "no_template": "no approved template", "bad_variable": "variable over its limit", "daily_cap": "daily cap",
+           "paused": "campaign paused", "held": "campaign held"},
 }
 
 WEEKDAYS = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from cli_text import UsageError, text
 from reports.render import BOM, Table, html_document, to_csv, to_text
 
 
@@ -20,9 +21,9 @@ def emit(content: str | bytes, output: str | None, fmt: str) -> None:
     if output:
         data = content if isinstance(content, bytes) else (BOM if fmt == "csv" else "").encode("utf-8") + content.encode("utf-8")
         Path(output).write_bytes(data)
-        click.echo(f"written to {output}", err=True)
+        click.echo(text("written_to", path=output), err=True)
     elif isinstance(content, bytes):
-        raise click.UsageError(f"--format {fmt} writes a file: give --output FILE.{fmt}")
+        raise UsageError(text("needs_file", fmt=fmt))
     else:
         sys.stdout.write(content)
 

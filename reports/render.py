@@ -6,10 +6,12 @@ from __future__ import annotations
 import html
 import io
 import json
+import shutil
 from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from records.csvsafe import SafeWriter
 from records.parsing import yuan
@@ -21,12 +23,16 @@ BOM = "\ufeff"  # at the start of every CSV file jinli writes: Excel then reads 
 
 @dataclass
 class Table:
-    """Rows of raw values; ``kinds`` says how to show a column: int, pct, fen, ratio or text (default)."""
+    """Rows of raw values; ``kinds`` says how to show a column: int, pct, fen, ratio or text (default).
+
+    On a narrow terminal the other columns wrap (or end in an ellipsis) before the first and the ``whole`` ones
+    (a masked phone staff read out) are shortened."""
 
     title: str
     columns: list[tuple[str, str]]  # (field, label)
     rows: list[dict]
     kinds: dict[str, str] = field(default_factory=dict)
+    whole: tuple[str, ...] = ()
 
     def cell(self, row: dict, name: str) -> str:
         return show(row.get(name), self.kinds.get(name, "text"))
@@ -47,19 +53,29 @@ def show(value, kind: str) -> str:
     return str(value)
 
 
-def to_text(tables: list[Table], notes: list[str] = (), width: int = 200) -> str:
-    """Tables drawn for a terminal (rich), then notes."""
+def terminal_width() -> int:
+    """The width tables are drawn to: COLUMNS, else the terminal's, else 200 (a file or a pipe keeps long lines)."""
+    return max(20, shutil.get_terminal_size((200, 24)).columns)
+
+
+def to_text(tables: list[Table], notes: list[str] = (), width: int | None = None) -> str:
+    """Tables drawn for a terminal (rich) within ``width`` columns (default: ``terminal_width()``), then notes.
+
+    Widths count East-Asian characters as two columns; a long cell wraps, a too-long word folds, none is cut
+    mid-character."""
     out = io.StringIO()
-    console = Console(file=out, width=width, soft_wrap=False, highlight=False)
+    console = Console(file=out, width=width or terminal_width(), soft_wrap=False, highlight=False)
     for table in tables:
         rich = RichTable(title=table.title)
-        for name, label in table.columns:
-            rich.add_column(label, justify="left" if table.kinds.get(name, "text") == "text" else "right")
+        for index, (name, label) in enumerate(table.columns):
+            # The first column names the row and the whole ones (a masked phone) are read out: they shrink last.
+            keep = name in table.whole or index == 0
+            rich.add_column(label, justify="left" if table.kinds.get(name, "text") == "text" else "right", no_wrap=keep)
         for row in table.rows:
-            rich.add_row(*[table.cell(row, name) for name, _ in table.columns])
+            rich.add_row(*[Text(table.cell(row, name)) for name, _ in table.columns])  # Text: no rich markup in data
         console.print(rich)
     for note in notes:
-        console.print(note)
+        console.print(Text(note))
     return out.getvalue()
 
 

@@ -52,6 +52,12 @@ def _totals(rows: list[dict], recipients: int | None, cost: float) -> dict:
 
 def schedule_table(data: dict, language: str) -> str:
     """The schedule for a terminal: one row per day and campaign (a day without texts: one row)."""
+    table, notes = schedule_rows(data, language)
+    return to_text([table], notes)
+
+
+def schedule_rows(data: dict, language: str) -> tuple[Table, list[str]]:
+    """The schedule as one table (a row per day and campaign) and the lines below it (totals, pauses, holds)."""
     L, reasons = labels(language), REASONS[language]
     columns = [("date", L["date"]), ("weekday", L["weekday"]), ("campaign", L["campaign"]), ("recipients", L["recipients"]),
                ("texts", L["texts"]), ("segments", L["segments"]), ("cost", L["cost"]), ("excluded", L["excluded"])]
@@ -66,7 +72,7 @@ def schedule_table(data: dict, language: str) -> str:
     notes = [f"{L['total']}: {totals['texts']} {L['unit_texts']}, {totals['segments']} {L['unit_segments']}, "
              f"¥{totals['cost']:.2f}"] + _banner_lines(data, L) + [L["schedule_note"]]
     kinds = {"recipients": "int", "texts": "int", "segments": "int", "cost": "ratio"}
-    return to_text([Table(title, columns, rows, kinds)], notes)
+    return Table(title, columns, rows, kinds, whole=("date",)), notes
 
 
 def _reasons_text(row: dict, reasons: dict, L: dict) -> str:

@@ -43,4 +43,4 @@ def test_the_table_is_in_chinese_and_an_empty_trail_says_so(cli, make_csv):
     seeded("import", "customers", str(make_csv("c.csv", "phone,name\n13800000001,王芳\n")))
     seeded("tiers", "pin", "13800000001", "B", "--reason", "老客户")
     output = seeded("audit").output
-    assert "操作人" in output and "tiers.pin" in output and "老客户" in output
+    assert "操作人" in output and "手动指定等级" in output and "老客户" in output

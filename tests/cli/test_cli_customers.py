@@ -57,7 +57,7 @@ def test_list_as_csv_has_chinese_headers_and_no_bom(desk):
 
 def test_list_says_when_more_match_than_the_limit(desk):
     result = desk("customers", "list", "--limit", "2")
-    assert "more than 2 customers match: narrow with --search, --tier or --store, or raise --limit" in result.output
+    assert "符合条件的客户超过 2 位：用 --search、--tier 或 --store 缩小范围，或调大 --limit" in result.output
     assert result.output.count("****") == 2
 
 
@@ -69,8 +69,8 @@ def test_show_by_a_unique_name_gives_the_full_number(desk):
 def test_show_by_an_ambiguous_name_is_one_line_saying_how_many(desk):
     result = desk("customers", "show", "王芳")
     assert result.exit_code == 1
-    assert result.output.strip() == ("jinli: error: customer name '王芳' matches 2 customers: name one by phone, id:N or "
-                                     "referral code (jinli customers list --search 王芳)")
+    assert result.output.strip() == ("jinli: 错误：客户姓名 '王芳' 对应 2 位客户：请用手机号、id:编号或推荐码指明"
+                                     "（jinli customers list --search 王芳）")
 
 
 def stored(app, phone: str) -> dict:
@@ -127,8 +127,8 @@ def test_an_empty_import_cell_still_never_erases_an_edit(app, desk, make_csv):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("nobody", "--name", "x"), "customer 'nobody' not found (not a phone, id, referral code or customer name)"),
-    (("王芳", "--name", "x"), "customer name '王芳' matches 2 customers"),
+    (("nobody", "--name", "x"), "jinli: 错误：找不到客户 'nobody'（不是手机号、编号、推荐码或客户姓名）"),
+    (("王芳", "--name", "x"), "jinli: 错误：客户姓名 '王芳' 对应 2 位客户"),
     (("LINA2", "--birthday", "1990-02-30"), "solar birth date 1990-02-30 does not exist"),
     (("LINA2", "--birthday", "19九〇"), "birthday '19九〇' is not a date (e.g. 1985/3/5"),
     (("LINA2", "--joined-on", "2099-01-01"), "joined_on 2099-01-01 is in the future"),
@@ -145,5 +145,5 @@ def test_edit_bad_input_is_one_line_and_changes_nothing(app, desk, args, message
     before = stored(app, "+8613800000002")
     result = desk("customers", "edit", *args)
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
-    assert result.output.startswith("jinli: error: ") and message in result.output
+    assert result.output.startswith(("jinli: error: ", "jinli: 错误：")) and message in result.output
     assert stored(app, "+8613800000002") == before

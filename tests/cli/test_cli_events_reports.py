@@ -69,8 +69,8 @@ def test_checkin_through_the_real_command(wired, app):
         invite(conn, seed, "E1", "a1", "A", "delivered")
     result = wired("checkin", "hah xyz", "--event", str(seed.ids["E1"]))
     assert result.exit_code == 0, result.output
-    assert "王芳 (138****0001) checked in" in result.output and "周一沙龙" in result.output
-    assert "visits: 1" in result.output and "福字红包" in result.output and "李娜 (138****0002)" in result.output
+    assert "王芳（138****0001）" in result.output and " 签到：周一沙龙" in result.output
+    assert "到访 1 次" in result.output and "福字红包" in result.output and "推荐人：李娜（138****0002）" in result.output
     again = wired("checkin", "13800000001", "--event", str(seed.ids["E1"]), "--json")
     data = json.loads(again.output)
     assert (data["already"], data["visits"], data["phone"], data["gift"]["gift"]) == (True, 1, "138****0001", "福字红包")
@@ -92,7 +92,7 @@ def test_walk_in_from_the_command_line(shop):
     banquet = str(shop.seed.ids["E3"])
     result = shop("checkin", "--walk-in", "139 0000 7777", "--name", "周敏", "--referrer", "13800000001", "--event", banquet)
     assert result.exit_code == 0, result.output
-    assert "周敏 (139****7777) checked in" in result.output and "new guest" in result.output and "王芳" in result.output
+    assert "周敏（139****7777）" in result.output and "新客" in result.output and "推荐人：王芳" in result.output
     listed = json.loads(shop("referrals", "list", "--referrer", "13800000001", "--json").output)
     assert [r["referee_name"] for r in listed][:1] == ["周敏"] and listed[0]["source"] == "walk_in"
     assert listed[0]["event_id"] == shop.seed.ids["E3"]  # 王芳 attended the banquet the day before
@@ -101,13 +101,13 @@ def test_walk_in_from_the_command_line(shop):
 def test_referrals_add_registers_the_friend_and_refuses_with_the_reason(shop):
     result = shop("referrals", "add", "13800000002", "13900008888", "--name", "吴刚")
     assert result.exit_code == 0, result.output
-    assert "李娜 (138****0002) → 吴刚 (139****8888) (registered as a prospect); unattributed" in result.output
+    assert "李娜 (138****0002) → 吴刚 (139****8888)（已登记为潜在客户）；未归属场次" in result.output
     again = shop("referrals", "add", "13800000002", "13900008888")
     assert again.exit_code == 1 and "duplicate: 李娜" in again.output
     nameless = shop("referrals", "add", "13800000002", "13900009999")
     assert nameless.exit_code == 1 and "give --name" in nameless.output
     attributed = shop("referrals", "add", "13800000004", "13900006666", "--name", "钱多", "--on", "2025-05-23")
-    assert f"attributed to event {shop.seed.ids['E2']} (salons)" in attributed.output
+    assert f"；归属场次 {shop.seed.ids['E2']}（salons）" in attributed.output
 
 
 def test_events_list_and_close(shop):

@@ -51,9 +51,9 @@ def test_show_lists_earnings_balance_rewards_within_reach_and_rewards_owed(shop)
     cli, _files, _outputs = shop
     result = cli("points", "show", "13800000001")
     assert result.exit_code == 0
-    assert "购买产品 product" in result.output and "续金无出金 renewal" in result.output
-    assert "balance 17; rewards within reach: none" in result.output
-    assert "referral reward 1 owed since 2025-02-01: 足金小金豆 (for 李娜 138****0002)" in result.output
+    assert "购买产品" in result.output and "续金无出金" in result.output
+    assert "余额 17；可兑换：无" in result.output
+    assert "转介绍奖励 1（2025-02-01 起待发）：足金小金豆（推荐 李娜 138****0002）" in result.output
 
 
 def test_adjust_both_ways_and_redeem_spend_and_are_audited(shop):
@@ -109,7 +109,7 @@ def test_points_as_a_tier_indicator_lifts_the_score(shop, site):
     site.write_text(site.read_text(encoding="utf-8") + "[tiers]\npoints = [[40, 3], [15, 2]]\n", encoding="utf-8")
     explained = json.loads(cli("tiers", "explain", "13800000001", "--json").stdout)
     assert explained["indicators"]["points"] == {"value": 17, "points": 2}
-    assert "积分 points" in cli("tiers", "explain", "13800000001").output
+    assert "│ 积分 " in cli("tiers", "explain", "13800000001").output
     assert cli("tiers", "recompute").exit_code == 0
     history = json.loads(cli("customers", "show", "13800000001", "--json").stdout)["tier_history"]
     assert (history[-1]["points"], history[-1]["points_points"]) == (17, 2)

@@ -11,7 +11,7 @@ from settings import load_settings
 def test_staff_opt_out_and_back_in(cli, site, make_csv):
     cli("import", "customers", str(make_csv("c.csv", "phone,name\n13800000001,王芳\n")))
     result = cli("optout", "add", "138 0000 0001", "--reason", "电话里说不要再发")
-    assert result.exit_code == 0 and "opted out" in result.output and "138****0001" in result.output
+    assert result.exit_code == 0 and "已退订" in result.output and "138****0001" in result.output
     from sqlalchemy import create_engine
 
     engine = create_engine(load_settings(site).database_url)
@@ -23,13 +23,13 @@ def test_staff_opt_out_and_back_in(cli, site, make_csv):
     with engine.connect() as conn:
         assert conn.execute(select(models.Customer.opted_out)).scalar() is False
     missing = cli("optout", "add", "ABCDEFG")
-    assert missing.exit_code == 1 and "not found" in missing.output
+    assert missing.exit_code == 1 and "找不到客户" in missing.output
 
 
 def test_staff_opt_out_of_a_number_that_is_not_a_customer_yet_applies_when_it_is_imported(cli, site, make_csv):
     result = cli("optout", "add", "139 9999 9999", "--reason", "来电要求")
     assert result.exit_code == 0, result.output
-    assert "139****9999 (not a customer yet): opted out" in result.output
+    assert "139****9999（尚不是客户）：已退订" in result.output
     from sqlalchemy import create_engine
 
     engine = create_engine(load_settings(site).database_url)

@@ -58,7 +58,7 @@ def test_referrals_xlsx_has_one_sheet_per_table_and_numbers_as_numbers(shop, tmp
 
 def test_xlsx_needs_an_output_file(shop):
     result = shop("report", "visits", "--format", "xlsx")
-    assert result.exit_code == 2 and "--format xlsx writes a file: give --output FILE.xlsx" in result.output
+    assert result.exit_code == 2 and "--format xlsx 写入文件：请给出 --output 文件.xlsx" in result.output
 
 
 def test_a_csv_report_file_starts_with_a_bom_and_standard_output_has_none(shop, tmp_path):

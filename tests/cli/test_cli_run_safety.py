@@ -77,7 +77,7 @@ def test_a_future_day_on_a_real_gateway_may_be_dry_run(site, cli, monkeypatch):
     monkeypatch.setenv("JINLI_NOW", "2025-06-02T09:00:00+08:00")
     result = cli("run", "--date", "2025-06-05", "--dry-run")
     assert result.exit_code == 0
-    assert "planned 3 messages" in result.stdout
+    assert "已规划 3 条短信" in result.stdout
     assert outbox(app) == []
 
 

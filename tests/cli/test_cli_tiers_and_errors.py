@@ -29,7 +29,7 @@ def test_recompute_prints_counts_per_tier_as_json(seeded):
 
 def test_recompute_table_names_each_tier(seeded):
     result = seeded("tiers", "recompute", "--as-of", "2025-06-01")
-    assert result.exit_code == 0 and "C" in result.output and "total" in result.output
+    assert result.exit_code == 0 and "C" in result.output and "合计" in result.output
 
 
 @pytest.mark.parametrize("who", ["13800000001", "+86 138-0000-0001", "wangfang", "id:1", "1"])
@@ -45,7 +45,7 @@ def test_explain_finds_a_customer_by_phone_code_or_id(seeded, who):
 
 def test_explain_table_shows_indicators_in_chinese(seeded):
     result = seeded("tiers", "explain", "13800000001", "--as-of", "2025-06-01")
-    assert "入金额" in result.output and "¥100,000" in result.output and "tier C" in result.output
+    assert "入金额" in result.output and "¥100,000" in result.output and "等级 C" in result.output
 
 
 def test_pin_and_unpin(seeded):
@@ -69,10 +69,10 @@ def one_line_error(result, *fragments: str, code: int = 1) -> None:
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (("tiers", "explain", "13999999999"), ("customer '139****9999' not found",)),  # errors mask phones too
-    (("tiers", "explain", "hello world"), ("not a phone, an id or a referral code",)),
+    (("tiers", "explain", "13999999999"), ("jinli: 错误：找不到客户 '139****9999'",)),  # errors mask phones too
+    (("tiers", "explain", "hello world"), ("不是手机号、编号或推荐码",)),
     (("tiers", "pin", "13800000001", "B", "--reason", "  "), ("--reason must not be empty",)),
-    (("customers", "show", "id:99"), ("customer 'id:99' not found",)),
+    (("customers", "show", "id:99"), ("找不到客户 'id:99'",)),
 ], ids=["unknown-phone", "unparsable", "empty-reason", "unknown-id"])
 def test_error_paths_are_one_line(seeded, args, fragments):
     one_line_error(seeded(*args), *fragments)

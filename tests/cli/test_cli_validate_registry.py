@@ -37,7 +37,7 @@ def problems(result) -> list[str]:
 def test_the_shipped_campaigns_validate_cleanly_through_aliyun_under_the_default_policy(cli, shop):
     result = cli("campaigns", "validate")
     assert result.exit_code == 0, result.output
-    assert problems(result) == ["5 campaigns OK: birthday, holding-notices, lucky-day, salon-followups, salons"]
+    assert problems(result) == ["5 个活动检查通过：birthday, holding-notices, lucky-day, salon-followups, salons"]
 
 
 def test_a_template_edited_away_from_its_approved_text_fails_naming_file_and_place(cli, shop):
@@ -99,7 +99,7 @@ def test_a_flagged_word_fails_under_error_warns_under_warning_and_is_silent_when
          f'[lottery]\nlabel = "抽奖/中奖"\nlevel = "{level}"')
     result = cli("campaigns", "validate")
     where = f"{shop / 'campaigns' / 'lucky_day.toml'}: templates.lucky_day: {shop / 'templates' / 'lucky_day.j2'}"
-    lines = [line for line in problems(result) if "campaigns OK" not in line]
+    lines = [line for line in problems(result) if "个活动检查通过" not in line]
     assert result.exit_code == exit_code
     if expected is None:
         assert lines == []

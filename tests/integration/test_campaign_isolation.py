@@ -81,8 +81,8 @@ def test_jinli_run_skips_a_campaign_failing_at_planning_and_sends_the_others(see
     break_salons(playbook, how, monkeypatch)
     result = cli("run", "--date", "2025-06-02")
     assert result.exit_code == 0 and "Traceback" not in result.output
-    assert "campaigns failed at planning, skipped: 1" in result.stdout
-    assert result.stderr.count("planning failed, skipped: salons: ") == 1
+    assert "规划失败并跳过的活动：1" in result.stdout
+    assert result.stderr.count("规划失败，已跳过：salons：") == 1
     assert ("salon_invitation" if how == "template" else "RuntimeError: boom") in result.stderr
     rows = outbox(seeded)
     assert sorted((r["campaign_id"], r["step"]) for r in rows) == [("birthday", "greeting"), ("holding-notices", "monthly_return")]
@@ -115,10 +115,9 @@ def test_campaigns_list_shows_the_last_planning_error(seeded, playbook, cli, mon
     break_salons(playbook, "template", monkeypatch)
     assert cli("run", "--date", "2025-06-02").exit_code == 0
     lines = cli("campaigns", "list", "--days", "3").stdout.splitlines()
-    salons = lines.index(next(line for line in lines if line.startswith("salons ")))
-    failure = next(line for line in lines[salons:] if "last planning failed" in line)
-    assert failure.strip().startswith("last planning failed (2025-06-02, skipped): template 'salon_invitation'")
-    assert sum("last planning failed" in line for line in lines) == 1
+    failure = next(line for line in lines if "上次规划失败" in line)
+    assert failure.startswith("salons：上次规划失败（2025-06-02，已跳过）：template 'salon_invitation'")
+    assert sum("上次规划失败" in line for line in lines) == 1
 
 
 def test_the_daemons_jobs_keep_running_when_a_campaign_fails_at_each_planning(seeded, playbook, clock, caplog):
@@ -142,7 +141,7 @@ def test_a_2000_character_slogan_is_suppressed_as_too_long_and_invites_nobody(se
     invitation = preview["occurrences"][0]
     assert invitation["recipients"] == [] and {e["reason"] for e in invitation["excluded"]} == {"too_long"}
     result = cli("run", "--date", "2025-06-02", "--campaign", "salons")
-    assert result.exit_code == 0 and "suppressed 短信过长 too long: 2" in result.stdout
+    assert result.exit_code == 0 and "拦截（短信过长）：2" in result.stdout
     rows = outbox(seeded)
     assert [(r["state"], r["reason"], r["body"]) for r in rows] == [("suppressed", "too_long", "")] * 2
     assert sent(site) == []
@@ -159,7 +158,7 @@ def test_a_400_character_name_is_suppressed_as_too_long_against_a_limit_of_3(see
     assert [r["name"] for r in monthly["recipients"]] == ["甲"]
     assert [(e["name"], e["reason"], e["segments"]) for e in monthly["excluded"]] == [("长" * 400, "too_long", 7)]
     result = cli("run", "--date", "2025-06-02", "--campaign", "holding-notices")
-    assert result.exit_code == 0 and "suppressed 短信过长 too long: 1" in result.stdout
+    assert result.exit_code == 0 and "拦截（短信过长）：1" in result.stdout
     states = {r["customer_id"]: (r["state"], r["reason"]) for r in outbox(seeded)}
     assert states[long_name] == ("suppressed", "too_long")
     assert sorted(states.values()) == [("sent", None), ("suppressed", "too_long")]

@@ -146,11 +146,11 @@ def test_one_changed_key_is_refused_cleanly_or_plans(seeded_site, tmp_path, name
         # Warnings (e.g. a coming year with no official holiday schedule yet) are not refusals.
         lines = [line for line in validated.stderr.strip().splitlines() if not line.startswith("warning: ")]
         assert lines and all(line.startswith(f"{file}: ") for line in lines), lines
-        assert "planning failed" in ran.stderr or f"skipped: {file}: " in ran.stderr, ran.output
+        assert "规划失败" in ran.stderr or f"skipped: {file}: " in ran.stderr, ran.output
         assert business_rows(site / "jinli.sqlite3") == before  # nothing planned, nothing sent
     else:
-        assert "planning failed" not in ran.stderr and "skipped:" not in ran.stderr, ran.output
-        assert "planned " in ran.stdout
+        assert "规划失败" not in ran.stderr and "skipped:" not in ran.stderr, ran.output
+        assert "已规划 " in ran.stdout
 
 
 def jinli(site: Path, *args: str):

@@ -222,12 +222,12 @@ def test_preview_names_each_texts_gateway_by_the_destinations_country(cli, app, 
     [occurrence] = json.loads(result.output)["occurrences"]
     assert {r["name"]: r["gateway"] for r in occurrence["recipients"]} == {"鸡双子": "aliyun", "Rooster Gemini": "twilio"}
     text = cli("campaigns", "preview", "lucky-day", "--date", "2025-06-04").output
-    assert "138****0001 · 1 segment(s) · aliyun" in text
+    assert "138****0001 · 1 条 · aliyun" in text
 
 
 def test_unknown_campaign_is_one_line(cli, playbook):
     result = cli("campaigns", "preview", "nope", "--date", "2025-06-04")
-    assert result.exit_code == 1 and "campaign 'nope' not found" in result.output and len(result.output.splitlines()) == 1
+    assert result.exit_code == 1 and "找不到活动 'nope'" in result.output and len(result.output.splitlines()) == 1
 
 
 def test_post_event_followup_texts_attendees_who_have_not_deposited(app, playbook):

@@ -118,5 +118,5 @@ def test_the_run_summary_counts_displaced_texts(shop, cli, monkeypatch):
     monkeypatch.setenv("JINLI_NOW", "2025-06-04T20:00:00+08:00")
     result = cli("run", "--date", DAY.isoformat())  # plans a_low, then b_high, then sends
     assert result.exit_code == 0, result.output
-    assert "cap preempted (low): 2" in result.stdout
-    assert "sent 2," in result.stdout
+    assert "拦截（让位于优先活动，low）：2" in result.stdout
+    assert "已发送 2，" in result.stdout

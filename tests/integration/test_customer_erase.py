@@ -176,17 +176,17 @@ def test_erase_refuses_while_a_message_is_in_flight(app, cli, shop):
 
 
 @pytest.mark.parametrize("args, env_key, message", [
-    (("13899999999", "--reason", "x"), KEY, "customer '138****9999' not found"),
-    (("路人甲", "--reason", "x"), KEY, "customer '路人甲' not found (not a phone, id, referral code or customer name)"),
-    ((PHONE, "--reason", "x"), None, "JINLI_ERASURE_KEY is not set: jinli customers erase needs it"),
-    ((PHONE, "--reason", " "), KEY, "--reason must not be empty"),
+    (("13899999999", "--reason", "x"), KEY, "jinli: 错误：找不到客户 '138****9999'"),
+    (("路人甲", "--reason", "x"), KEY, "jinli: 错误：找不到客户 '路人甲'（不是手机号、编号、推荐码或客户姓名）"),
+    ((PHONE, "--reason", "x"), None, "jinli: error: JINLI_ERASURE_KEY is not set: jinli customers erase needs it"),
+    ((PHONE, "--reason", " "), KEY, "jinli: error: --reason must not be empty"),
 ], ids=["unknown-phone", "unknown-name", "no-key", "empty-reason"])
 def test_erase_bad_input_is_one_line_and_changes_nothing(app, cli, shop, monkeypatch, args, env_key, message):
     if env_key is None:
         monkeypatch.delenv("JINLI_ERASURE_KEY")
     result = cli("customers", "erase", *args)
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
-    assert result.output.startswith(f"jinli: error: {message}")
+    assert result.output.startswith(message)
     with app.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM customers WHERE name = :n"), {"n": NAME}).scalar() == 1
 
@@ -195,8 +195,8 @@ def test_an_ambiguous_name_says_how_many_match(app, cli, shop, make_csv):
     cli("import", "customers", str(make_csv("twin.csv", "phone,name\n13800000555,王芳\n")))
     result = cli("customers", "erase", NAME, "--reason", "PIPL")
     assert result.exit_code == 1
-    assert result.output.strip() == ("jinli: error: customer name '王芳' matches 2 customers: name one by phone, id:N or "
-                                     "referral code (jinli customers list --search 王芳)")
+    assert result.output.strip() == ("jinli: 错误：客户姓名 '王芳' 对应 2 位客户：请用手机号、id:编号或推荐码指明"
+                                     "（jinli customers list --search 王芳）")
 
 
 def test_an_erased_customer_is_in_no_audience_and_no_list(app, cli, shop):

@@ -68,7 +68,7 @@ def test_a_wrong_secret_holds_the_campaign_and_fails_no_message(app, cli, tencen
     assert dispatch(app, wrong, now=NOW + timedelta(minutes=5)).handled == 0  # held: nothing claimed
     assert len(tencent.refused) == refused
     shown = cli("outbox", "holds").output
-    assert "campaign salons held since" in shown and "AuthFailure.SignatureFailure" in shown
+    assert "活动 salons 自" in shown and "起挂起" in shown and "AuthFailure.SignatureFailure" in shown
 
     cli("outbox", "release", "salons")
     right = TencentGateway(tencent_mock.SECRET_ID, tencent_mock.SECRET_KEY, sign_name="金福金行",

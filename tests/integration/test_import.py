@@ -183,7 +183,7 @@ def test_unusable_files_fail_with_one_line(cli, make_csv, content, message):
 
 def test_missing_file_is_one_line(cli, tmp_path):
     result = cli("import", "customers", str(tmp_path / "nope.csv"))
-    assert result.exit_code == 1 and "nope.csv: file not found" in result.output
+    assert result.exit_code == 1 and "nope.csv：文件不存在" in result.output
 
 
 HOLDINGS = """

@@ -72,7 +72,7 @@ def test_a_paused_campaign_holds_its_planned_texts_until_resumed(shop, site, cli
     monkeypatch.setenv("JINLI_NOW", "2025-06-04T20:00:00+08:00")
     assert cli("campaigns", "pause", "birthday", "--reason", "模板待审").exit_code == 0
     held = cli("run", "--date", "2025-06-05", "--campaign", "birthday")
-    assert "paused, not planned: birthday" in held.stdout
+    assert "已暂停，未规划：birthday" in held.stdout
     assert file_texts(site) == []
     assert {r.state for r in rows(shop, campaign_id="birthday")} == {"planned"}
     assert rows(shop, occurrence_on=date(2025, 6, 5)) == []  # nothing new planned while paused
@@ -90,7 +90,7 @@ def test_outbox_cancel_cancels_one_days_planned_texts(shop, site, cli, monkeypat
     plan(shop, date(2025, 6, 5), "birthday")
     monkeypatch.setenv("JINLI_NOW", "2025-06-04T08:00:00+08:00")
     result = cli("outbox", "cancel", "--campaign", "birthday", "--date", "2025-06-05", "--reason", "生日改期")
-    assert "2 planned message(s) due on 2025-06-05 cancelled" in result.stdout
+    assert "已取消 2025-06-05 的 2 条待发短信" in result.stdout
     by_day = {(r.occurrence_on, r.phone): (r.state, r.reason) for r in rows(shop, campaign_id="birthday")}
     assert by_day == {(date(2025, 6, 4), PHONES[0]): ("planned", None),
                       (date(2025, 6, 5), PHONES[1]): ("suppressed", "cancelled"),

@@ -206,7 +206,7 @@ def test_outbox_reconcile_prints_what_became_of_the_stuck_messages(app, site, cl
     monkeypatch.setenv("JINLI_NOW", at(11).isoformat())
     result = cli("outbox", "reconcile")
     assert result.exit_code == 0, result.output
-    assert "found sent 1, planned again 1, not found yet (asked again later) 0, left for staff (provider cannot answer) 0" in result.output
+    assert "已查到发出 1，重新排入 1，暂未查到（稍后再查） 0，留给员工处理（服务商无法回答） 0" in result.output
     assert (row(app, sent_one)["state"], row(app, lost_one)["state"]) == ("sent", "planned")
 
 
@@ -214,7 +214,7 @@ def test_outbox_resolve_takes_many_ids_in_one_transaction(app, cli, monkeypatch)
     ids = [stuck(app) for _ in range(3)]
     monkeypatch.setenv("JINLI_NOW", at(10).isoformat())
     result = cli("outbox", "resolve", *map(str, ids), "sent")
-    assert result.exit_code == 0 and "3 messages marked sent" in result.output
+    assert result.exit_code == 0 and "3 条短信标记为已发送" in result.output
     assert {row(app, i)["state"] for i in ids} == {"sent"}
 
     more = [stuck(app) for _ in range(2)]
@@ -222,7 +222,7 @@ def test_outbox_resolve_takes_many_ids_in_one_transaction(app, cli, monkeypatch)
     assert refused.exit_code == 1 and f"outbox message {ids[0]} is 'sent'" in refused.output
     assert row(app, more[0])["state"] == "sending"  # all or none
     single = cli("outbox", "resolve", str(more[1]), "retry")
-    assert single.exit_code == 0 and f"message {more[1]}: planned again, due now" in single.output
+    assert single.exit_code == 0 and f"短信 {more[1]}：重新排入，立即发送" in single.output
 
 
 def test_outbox_resolve_by_campaign_by_claim_time_or_all(app, cli, monkeypatch):
@@ -231,12 +231,12 @@ def test_outbox_resolve_by_campaign_by_claim_time_or_all(app, cli, monkeypatch):
     fresh = stuck(app, campaign="salons", claimed_at=at(58))  # claimed 2 minutes ago: may still be on its way
     monkeypatch.setenv("JINLI_NOW", at(60).isoformat())
     before = cli("outbox", "resolve", "--campaign", "salons", "--before", at(10).isoformat(), "retry")
-    assert before.exit_code == 0 and "1 messages planned again" in before.output
+    assert before.exit_code == 0 and "1 条短信重新排入" in before.output
     assert [row(app, i)["state"] for i in salons] == ["planned", "sending"]
     by_campaign = cli("outbox", "resolve", "--campaign", "salons", "sent")
-    assert by_campaign.exit_code == 0 and "1 messages marked sent" in by_campaign.output
+    assert by_campaign.exit_code == 0 and "1 条短信标记为已发送" in by_campaign.output
     everything = cli("outbox", "resolve", "--all-stuck", "retry")
-    assert everything.exit_code == 0 and "1 messages planned again" in everything.output
+    assert everything.exit_code == 0 and "1 条短信重新排入" in everything.output
     assert (row(app, birthdays)["state"], row(app, fresh)["state"]) == ("planned", "sending")
 
 

@@ -82,7 +82,7 @@ def test_preview_shows_gateway_template_code_variables_and_cost_per_text(cli, ap
     assert (recipient["gateway"], recipient["template_code"], recipient["segments"], recipient["cost"]) == ("aliyun", LUCKY, 1, 0.05)
     assert recipient["template_params"]["code"] == "K2M5QX7" and recipient["lint"] == [] and recipient["deferred"] is None
     text = cli("campaigns", "preview", "lucky-day", "--date", WEDNESDAY.isoformat()).output
-    assert "138****0001 · 1 segment(s) · aliyun SMS_000000001 · ¥0.05" in text
+    assert "138****0001 · 1 条 · aliyun SMS_000000001 · ¥0.05" in text
 
 
 def test_a_promotional_text_due_after_8_pm_waits_for_8_am_through_aliyun_only(cli, app, shop):
@@ -107,7 +107,7 @@ def test_the_51st_text_of_the_day_to_a_number_is_deferred_to_the_next_day_and_sh
 
     shown = {r["name"]: (r["deferred"], r["send_at"]) for r in preview(cli)}
     assert shown == {"鸡双子": ("daily_cap", "2025-06-05T08:00:00+08:00"), "鸡双子二": (None, "2025-06-04T10:00:00+08:00")}
-    assert "deferred daily_cap → 2025-06-05T08:00:00+08:00" in cli("campaigns", "preview", "lucky-day", "--date", "2025-06-04").output
+    assert "延后（当日已达上限）→ 2025-06-05T08:00:00+08:00" in cli("campaigns", "preview", "lucky-day", "--date", "2025-06-04").output
 
     with app.engine.begin() as conn:
         from campaigns.definitions import load_campaign
@@ -131,7 +131,7 @@ def test_a_template_without_an_approved_entry_is_suppressed_as_no_template_not_s
     result = cli("run", "--date", WEDNESDAY.isoformat(), "--campaign", "lucky-day")
     assert result.exit_code == 0, result.output
     assert [(r["state"], r["reason"]) for r in outbox(app)] == [("suppressed", "no_template")]
-    assert aliyun.sent == [] and "suppressed 无报备模板 no approved template: 1" in result.output
+    assert aliyun.sent == [] and "拦截（无报备模板）：1" in result.output
 
 
 def test_send_test_sends_the_sample_through_aliyun_outside_the_outbox_and_audits_it(cli, app, shop, aliyun):

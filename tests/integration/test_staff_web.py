@@ -166,8 +166,11 @@ def test_staff_accounts_from_the_command_line(cli, app):
     assert cli("staff", "add", "老板", "--role", "admin", "--password-stdin", input="long-enough\n").exit_code == 0
     assert cli("staff", "passwd", "老板", "--password-stdin", input="even-longer-one\n").exit_code == 0
     assert cli("staff", "disable", "老板").exit_code == 0
-    listed = cli("staff", "list").output.splitlines()
-    assert listed == ["店长老陈\tmanager\t淮海路店, 南京路店\tenabled", "老板\tadmin\tevery store\tdisabled"]
+    listed = json.loads(cli("staff", "list", "--json").output)
+    assert [(s["name"], s["role"], s["stores"], s["disabled"]) for s in listed] == [
+        ("店长老陈", "manager", ["淮海路店", "南京路店"], False), ("老板", "admin", [], True)]
+    table = cli("staff", "list").output
+    assert "店长/客户经理" in table and "淮海路店，南京路店" in table and "全部门店" in table and "停用" in table
     with app.engine.connect() as conn:
         assert staff.verify(conn, "店长老陈", "long-enough")[0].stores == ("淮海路店", "南京路店")
         assert staff.verify(conn, "老板", "even-longer-one") is None  # disabled

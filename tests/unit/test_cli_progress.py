@@ -8,7 +8,7 @@ def test_plain_lines_every_tenth_of_a_long_run(capsys):
     for done in range(0, 1001, 50):
         advance(done, 1000)
     lines = capsys.readouterr().err.splitlines()
-    assert lines == [f"sending: {n}/1000 ({n // 10}%)" for n in range(100, 1001, 100)]
+    assert lines == [f"sending: {n:,}/1,000 ({n // 10}%)" for n in range(100, 1001, 100)]
 
 
 def test_short_runs_stay_quiet(capsys):
