@@ -6,17 +6,19 @@ import json
 import sys
 from contextlib import contextmanager
 from datetime import date
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from domain.phone import mask
 from records.parsing import yuan
-from records.tiers import INDICATORS, Breakdown
 from settings import TierSettings
+
+if TYPE_CHECKING:  # rich and records.tiers (the models) cost start-up time: imported where used
+    from rich.console import Console
+    from rich.table import Table
+
+    from records.tiers import Breakdown
 
 INDICATOR_LABELS = {
     "deposit": "入金额 deposit", "term": "入金期 term", "renewals": "续金 renewals",
@@ -27,7 +29,15 @@ __all__ = ["mask"]
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stdout, soft_wrap=True)
+
+
+def Table(*columns, **options) -> Table:  # noqa: N802 - rich's Table, imported on first use
+    from rich.table import Table as RichTable
+
+    return RichTable(*columns, **options)
 
 
 def print_json(data) -> None:
@@ -44,6 +54,9 @@ def progress(label: str, quiet: bool = False, lines_from: int | None = None) -> 
     if not sys.stderr.isatty():
         yield _plain_lines(label, lines_from) if lines_from is not None else (lambda done, total: None)
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns = (TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=None)
@@ -106,6 +119,8 @@ def _value_text(name: str, value: int) -> str:
 
 def _shown(settings: TierSettings) -> tuple[str, ...]:
     """The indicators in use: the points balance only when [tiers] points has thresholds."""
+    from records.tiers import INDICATORS
+
     return tuple(n for n in INDICATORS if n != "points" or settings.points)
 
 

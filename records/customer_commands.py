@@ -11,8 +11,9 @@ import cli_format as output
 from app import App
 from cli_params import pass_app
 from errors import InvalidValue
-from records import audit, tiers
+from records.core_tables import tier_history_of
 from records.lookup import find_customer
+from records.tier_names import TIERS
 
 
 @click.group("customers")
@@ -22,12 +23,14 @@ def customers_group() -> None:
 
 def _actor(by: str | None) -> str:
     """Who makes a change: the OS user, or the staff member named with --by (at the OS user's terminal)."""
+    from records import audit
+
     by = (by or "").strip()
     return f"{by} via {audit.os_actor()}" if by else audit.os_actor()
 
 
 @customers_group.command("list")
-@click.option("--tier", type=click.Choice(tiers.TIERS, case_sensitive=False), help="only this tier")
+@click.option("--tier", type=click.Choice(TIERS, case_sensitive=False), help="only this tier")
 @click.option("--store", help="only this store")
 @click.option("--search", "text", help="part of a name, a phone fragment (3 digits or more) or a referral code")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
@@ -54,7 +57,7 @@ def customers_show(app: App, customer: str, as_json: bool) -> None:
     """Show one customer (phone, id, referral code or a unique name): the full phone number, birthday, tier and tier history."""
     with app.engine.connect() as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region, by_name=True)
-        history = tiers.history(conn, person["id"])
+        history = tier_history_of(conn, person["id"])
     output.customer(person, history, as_json)
 
 

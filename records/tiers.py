@@ -14,11 +14,12 @@ from sqlalchemy import (BigInteger, Column, Connection, Date, Integer, MetaData,
                         cast, exists, func, insert, literal, select, update)
 
 from records import models
+from records.core_tables import tier_history_of
+from records.tier_names import TIERS
 from records.points import counts_on
 from records.terms import parse_term
 from settings import TierSettings
 
-TIERS = ("A", "B", "C", "P")
 INDICATORS = ("deposit", "term", "renewals", "topups", "referrals", "events", "withdrawals", "points")
 VALUE_COLUMNS = {
     "deposit": "deposit_fen", "term": "longest_term_days", "renewals": "renewals", "topups": "topups",
@@ -250,6 +251,4 @@ def tier_on(conn: Connection, customer_id: int, on: date) -> str:
 
 def history(conn: Connection, customer_id: int) -> list[dict]:
     """A customer's tier history, oldest first."""
-    h = history_t.c
-    rows = conn.execute(select(history_t).where(h.customer_id == customer_id).order_by(h.as_of, h.id)).mappings()
-    return [dict(row) for row in rows]
+    return tier_history_of(conn, customer_id)
