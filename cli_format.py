@@ -6,25 +6,28 @@ import json
 import sys
 from contextlib import contextmanager
 from datetime import date
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
-from rich.text import Text
 
 from cli_output import columns
 from cli_text import text
 from domain.phone import mask
 from records.parsing import yuan
-from records.tiers import INDICATORS, Breakdown
 from reports.render import Table as RenderTable, to_text
 from settings import TierSettings
+
+if TYPE_CHECKING:  # rich and records.tiers (the models) cost start-up time: imported where used
+    from rich.console import Console
+
+    from records.tiers import Breakdown
 
 __all__ = ["mask"]
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stdout, soft_wrap=True)
 
 
@@ -32,12 +35,17 @@ def print_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-class CountColumn(ProgressColumn):
-    """Done of total as counts people read: 1,505/3,000 (rows or messages), never bytes."""
+def count_column():
+    """A progress column of done of total as counts people read: 1,505/3,000 (rows or messages), never bytes."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
 
-    def render(self, task) -> Text:
-        total = "?" if task.total is None else f"{int(task.total):,}"
-        return Text(f"{int(task.completed):,}/{total}", style="progress.download")
+    class CountColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            total = "?" if task.total is None else f"{int(task.total):,}"
+            return Text(f"{int(task.completed):,}/{total}", style="progress.download")
+
+    return CountColumn()
 
 
 @contextmanager
@@ -52,14 +60,18 @@ def progress(label: str, quiet: bool = False, lines_from: int | None = None) -> 
     if terminal is None:
         yield _plain_lines(label, lines_from) if lines_from is not None else (lambda done, total: None)
         return
-    columns = (TextColumn(label), BarColumn(), CountColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=terminal, transient=True) as bar:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    parts = (TextColumn(label), BarColumn(), count_column(), TimeRemainingColumn())
+    with Progress(*parts, console=terminal, transient=True) as bar:
         task = bar.add_task(label, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _terminal() -> Console | None:
     """Where a progress bar is drawn: standard error when it is a terminal; None (no bar) otherwise."""
+    from rich.console import Console
+
     return Console(stderr=True) if sys.stderr.isatty() else None
 
 
@@ -116,6 +128,8 @@ def _value_text(name: str, value: int) -> str:
 
 def _shown(settings: TierSettings) -> tuple[str, ...]:
     """The indicators in use: the points balance only when [tiers] points has thresholds."""
+    from records.tiers import INDICATORS
+
     return tuple(n for n in INDICATORS if n != "points" or settings.points)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
@@ -70,10 +71,18 @@ class SmsSettings:
 @dataclass(frozen=True)
 class TwilioSettings:
     from_number: str = ""
+    # A number pool: each number sends within its own [sms] rate_per_second (segments a second);
+    # texts go to the number free soonest. With messaging_service_sid, the service's own numbers.
+    from_numbers: list[str] = field(default_factory=list)
     messaging_service_sid: str = ""
     public_base_url: str = ""
     api_base_url: str = ""  # empty: https://api.twilio.com; else an egress proxy or a local mock
     timeout_seconds: float = 10.0
+
+    @property
+    def sender_pool(self) -> tuple[str, ...]:
+        """The numbers texts leave from, each paced on its own: from_number and from_numbers (may be none)."""
+        return tuple(dict.fromkeys(n for n in (self.from_number, *self.from_numbers) if n))
 
 
 @dataclass(frozen=True)
@@ -331,6 +340,7 @@ def _table(cls: type, value: Any, where: str) -> Any:
     return _build_section(cls, value, where)
 
 
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 GATEWAYS = ("console", "file", "twilio", "aliyun", "tencent")
 _GATEWAY_LIST = ", ".join(GATEWAYS[:-1]) + " or " + GATEWAYS[-1]
 
@@ -375,8 +385,15 @@ def _check_allow_list(cidrs: list, where: str) -> None:
             raise ConfigError(f"{where}: [callbacks] allow_from: {cidr!r} is not an address or CIDR like 203.0.113.0/24") from None
 
 
+def _check_sender_pool(numbers: list, where: str) -> None:
+    for number in numbers:
+        if not isinstance(number, str) or not _E164.fullmatch(number):
+            raise ConfigError(f"{where}: [twilio] from_numbers: {number!r} is not an E.164 number like +14155550100")
+
+
 def _check_semantics(settings: Settings) -> None:
     where = settings.source
+    _check_sender_pool(settings.twilio.from_numbers, where)
     _check_public_url(settings, where)
     _check_allow_list(settings.callbacks.allow_from, where)
     try:

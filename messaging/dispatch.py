@@ -25,7 +25,8 @@ from messaging.gateways import FailureKind, OutgoingSms, SmsGateway, failure_kin
 from messaging.optouts import is_opted_out
 from messaging.outbox import Outcome, claim_batch, count_due, decide, due_query, record_outcomes, release, suppress_claimed
 from domain.phone import mask, mask_in_text
-from messaging.ratelimit import TokenBucket, Unlimited, limiter_for
+from messaging.ratelimit import Limiter, sending_limiter
+from messaging.segments import count_segments
 from messaging.suppression import SendPolicy
 from records.transactions import write_transaction
 from settings import Settings, SmsSettings
@@ -65,7 +66,7 @@ class DispatchSummary:
 
 def send_due_messages(engine: Engine, gateway: SmsGateway, settings: Settings, now: datetime, *, worker: str,
                       limit: int | None = None, dry_run: bool = False, on_progress: Progress | None = None,
-                      limiter: TokenBucket | Unlimited | None = None, batch_size: int | None = None,
+                      limiter: Limiter | None = None, batch_size: int | None = None,
                       stop: Callable[[], bool] | None = None, stamp: datetime | None = None) -> DispatchSummary:
     """Send each message due at ``now`` once (at most ``limit`` handled); a dry run claims and sends nothing.
 
@@ -83,7 +84,7 @@ def send_due_messages(engine: Engine, gateway: SmsGateway, settings: Settings, n
     policy = SendPolicy.from_settings(settings)
     if dry_run:
         return preview(engine, now, policy, limit)
-    limiter = limiter or limiter_for(settings.sms.rate_per_second)
+    limiter = limiter or sending_limiter(settings)
     run = _Run(engine, gateway, settings, now, worker, limiter, stop, stamp)
     with engine.connect() as conn:
         total = min(count_due(conn, now), limit if limit is not None else math.inf)
@@ -93,7 +94,7 @@ def send_due_messages(engine: Engine, gateway: SmsGateway, settings: Settings, n
     return run.tally
 
 
-def claim_size(sms: SmsSettings, limiter: TokenBucket | Unlimited) -> int:
+def claim_size(sms: SmsSettings, limiter: Limiter) -> int:
     """Messages claimed per transaction: ``[sms] claim_size``, but under a rate limit no more than about
     CLAIM_SECONDS' worth (at least ``concurrency``), so a crash strands few messages in 'sending'."""
     size = sms.claim_size
@@ -224,14 +225,15 @@ class _Run:
         try:
             if self.halt.is_set() or self.stop() or message["campaign_id"] in self.held:
                 return
-            self.limiter.acquire()
+            # Providers limit segments, not messages: a two-part text costs two tokens.
+            sender = self.limiter.pace(message["phone"], count_segments(message["body"]).count)
             if self.halt.is_set() or self.stop():  # stopped while waiting for a token
                 return
             if self.opted_out(message):
                 outcome = _OptedOut(message)
                 return
             sms = OutgoingSms(message["id"], message["phone"], message["body"], self.callback,
-                              message.get("template_code"), _params(message.get("template_params")))
+                              message.get("template_code"), _params(message.get("template_params")), sender)
             try:
                 outcome = Outcome(message, result=self.gateway.send(sms))
             except Exception as exc:  # noqa: BLE001 - even a bug must be recorded: the text may have left

@@ -13,7 +13,8 @@ from cli_text import text as words
 from domain.phone import mask
 from records import record_views as views
 from errors import InvalidValue
-from records import audit, tiers
+from records.core_tables import tier_history_of
+from records.tier_names import TIERS
 from records.lookup import find_customer
 
 
@@ -24,12 +25,14 @@ def customers_group() -> None:
 
 def _actor(by: str | None) -> str:
     """Who makes a change: the OS user, or the staff member named with --by (at the OS user's terminal)."""
+    from records import audit
+
     by = (by or "").strip()
     return f"{by} via {audit.os_actor()}" if by else audit.os_actor()
 
 
 @customers_group.command("list")
-@click.option("--tier", type=click.Choice(tiers.TIERS, case_sensitive=False), help="only this tier")
+@click.option("--tier", type=click.Choice(TIERS, case_sensitive=False), help="only this tier")
 @click.option("--store", help="only this store")
 @click.option("--search", "text", help="part of a name, a phone fragment (3 digits or more) or a referral code")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
@@ -57,7 +60,7 @@ def customers_show(app: App, customer: str, fmt: str, output: str | None) -> Non
     """Show one customer (phone, id, referral code or a unique name): the full phone number, birthday, tier and tier history."""
     with app.engine.connect() as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region, by_name=True)
-        history = tiers.history(conn, person["id"])
+        history = tier_history_of(conn, person["id"])
     views.customer(person, history, fmt, output)
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from errors import DatabaseError
+
+if TYPE_CHECKING:  # sqlmodel builds on pydantic: imported by the commands that open a session
+    from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision. Every command checks the schema against it, and reading it from
@@ -124,6 +126,8 @@ def _checked(fn, engine: Engine):
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A unit of work: commits on success, rolls back on any error."""
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

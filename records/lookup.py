@@ -8,10 +8,8 @@ from sqlalchemy import Connection, RowMapping, func, select
 
 from errors import InvalidValue, NotFound
 from domain.phone import try_parse_mobile
-from records import models
 from records.codes import normalise_code
-
-customers_t = models.Customer.__table__
+from records.core_tables import customers as customers_t  # Core: no SQLModel at start-up
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{1,20}")
 _ID = re.compile(r"(?:id:)?([0-9]+)", re.IGNORECASE)
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on PostgreSQL (SQLite stops at 2**63 - 1)

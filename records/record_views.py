@@ -5,11 +5,11 @@ Phones are masked except in `customers show`, which staff use to call the custom
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import click
-from rich.cells import cell_len
 
 from cli_output import columns, show
 from cli_text import text, word
@@ -144,3 +144,8 @@ def referrals_list(rows: list[dict], fmt: str, output: str | None) -> None:
                   whole=("referrer_phone", "referee_phone"))
     data = [{k: _iso(v) for k, v in r.items()} for r in rows]
     show(fmt, output, data=data, tables=[table], title=table.title, empty=text("no_referrals"))
+
+
+def cell_len(label: str) -> int:
+    """Terminal columns of a label: East-Asian wide characters take two (rich's rule, without loading rich)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in label)

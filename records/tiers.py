@@ -14,11 +14,12 @@ from sqlalchemy import (BigInteger, Column, Connection, Date, Integer, MetaData,
                         cast, exists, func, insert, literal, select, update)
 
 from records import models
+from records.core_tables import tier_history_of
+from records.tier_names import TIERS
 from records.points import counts_on
 from records.terms import parse_term
 from settings import TierSettings
 
-TIERS = ("A", "B", "C", "P")
 INDICATORS = ("deposit", "term", "renewals", "topups", "referrals", "events", "withdrawals", "points")
 VALUE_COLUMNS = {
     "deposit": "deposit_fen", "term": "longest_term_days", "renewals": "renewals", "topups": "topups",
@@ -149,29 +150,49 @@ def score_select(settings: TierSettings, as_of: date, tz: ZoneInfo, customer_ids
 _BREAKDOWN = [*VALUE_COLUMNS.values(), *(f"{n}_points" for n in INDICATORS)]
 
 
-def _scratch_table() -> Table:
-    columns = [Column("customer_id", Integer, primary_key=True), Column("pinned_tier", String(1)),
+def _scratch_table(dialect: str = "sqlite") -> Table:
+    """The scores, one row per customer. On SQLite its key is the rowid the joins look rows up by; on
+    PostgreSQL the joins hash it, and a key would only be a million index entries to write."""
+    columns = [Column("customer_id", Integer, primary_key=dialect != "postgresql", nullable=False), Column("pinned_tier", String(1)),
                Column("deposit_fen", BigInteger)]
     columns += [Column(name, Integer) for name in _BREAKDOWN if name != "deposit_fen"]
     columns += [Column("score", Integer), Column("tier", String(1))]
     return Table("tier_scores", MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
+# PostgreSQL, for this transaction only: the scoring hashes and aggregates a million customers, which
+# spills to disk in dozens of batches under the default 4 MB work_mem; JIT compiling that plan took
+# 2.3 s at 1 M customers and gained nothing back (EXPLAIN ANALYZE in the README's benchmarks).
+PG_SETTINGS = {"work_mem": "256MB", "jit": "off"}
+
+
 def recompute(conn: Connection, settings: TierSettings, as_of: date, tz: ZoneInfo, now: datetime) -> dict[str, int]:
     """Score every customer as of ``as_of``; record changed tiers in the history; return counts per tier."""
-    scratch = _scratch_table()
+    _tune(conn)
+    scratch = _scratch_table(conn.dialect.name)
     scratch.drop(conn, checkfirst=True)
     scratch.create(conn)
     scored = score_select(settings, as_of, tz).subquery("scored")
     conn.execute(insert(scratch).from_select([c.name for c in scratch.c], select(*[scored.c[c.name] for c in scratch.c])))
     _record_changes(conn, scratch, as_of, now)
-    c = customers_t.c
-    conn.execute(
-        update(customers_t).where(c.id == scratch.c.customer_id)
-        .values(tier=scratch.c.tier, tier_score=scratch.c.score, tier_as_of=as_of)
-    )
+    _store(conn, scratch, as_of)
     scratch.drop(conn)
     return tier_counts(conn)
+
+
+def _tune(conn: Connection) -> None:
+    """PG_SETTINGS for the rest of the caller's transaction (SET LOCAL), in one statement; nothing on SQLite."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(*[func.set_config(name, value, True) for name, value in PG_SETTINGS.items()]))
+
+
+def _store(conn: Connection, scratch: Table, as_of: date) -> None:
+    """Each customer's new tier, score and as-of date; a row already holding all three is not rewritten
+    (on PostgreSQL every rewritten row is a new row version and an entry in each of the table's indexes)."""
+    c, s = customers_t.c, scratch.c
+    changed = (c.tier != s.tier) | (c.tier_score != s.score) | c.tier_as_of.is_(None) | (c.tier_as_of != as_of)
+    conn.execute(update(customers_t).where(c.id == s.customer_id, changed)
+                 .values(tier=s.tier, tier_score=s.score, tier_as_of=as_of))
 
 
 def _record_changes(conn: Connection, scratch: Table, as_of: date, now: datetime) -> None:
@@ -250,6 +271,4 @@ def tier_on(conn: Connection, customer_id: int, on: date) -> str:
 
 def history(conn: Connection, customer_id: int) -> list[dict]:
     """A customer's tier history, oldest first."""
-    h = history_t.c
-    rows = conn.execute(select(history_t).where(h.customer_id == customer_id).order_by(h.as_of, h.id)).mappings()
-    return [dict(row) for row in rows]
+    return tier_history_of(conn, customer_id)

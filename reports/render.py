@@ -9,9 +9,6 @@ import json
 import shutil
 from dataclasses import dataclass, field
 
-from rich.console import Console
-from rich.table import Table as RichTable
-from rich.text import Text
 
 from records.csvsafe import SafeWriter
 from records.parsing import yuan
@@ -63,6 +60,10 @@ def to_text(tables: list[Table], notes: list[str] = (), width: int | None = None
 
     Widths count East-Asian characters as two columns; a long cell wraps, a too-long word folds, none is cut
     mid-character."""
+    from rich.console import Console  # rich is imported only to draw (start-up time of plain commands)
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
     out = io.StringIO()
     console = Console(file=out, width=width or terminal_width(), soft_wrap=False, highlight=False)
     for table in tables:

@@ -31,6 +31,7 @@ class OutgoingSms:
     status_callback: str | None = None
     template_code: str | None = None
     template_params: dict[str, str] | None = None
+    sender: str | None = None  # the pool's number the rate limiter chose (Twilio); None: the gateway's own
 
 
 @dataclass(frozen=True)

@@ -66,13 +66,15 @@ class TwilioGateway:
         auth_token: str,
         *,
         from_number: str = "",
+        from_numbers: tuple[str, ...] = (),
         messaging_service_sid: str = "",
         public_base_url: str = "",
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ):
         self._credentials = (account_sid, auth_token)
-        self._sender = _sender(from_number, messaging_service_sid)
+        self._sender = _sender(from_number or next(iter(from_numbers), ""), messaging_service_sid)
+        self._pool = frozenset(n for n in (from_number, *from_numbers) if n)
         self._status_callback = _status_callback(public_base_url)
         self._base_url = base_url
         self._timeout = timeout
@@ -93,6 +95,7 @@ class TwilioGateway:
             _required(env, "TWILIO_ACCOUNT_SID"),
             _required(env, "TWILIO_AUTH_TOKEN"),
             from_number=settings.twilio.from_number,
+            from_numbers=tuple(settings.twilio.from_numbers),
             messaging_service_sid=settings.twilio.messaging_service_sid,
             public_base_url=settings.public_base_url,
             base_url=base_url or settings.twilio.api_base_url or None,
@@ -129,7 +132,7 @@ class TwilioGateway:
         try:
             listed = self._client().messages.list(
                 to=phone, date_sent_after=_day(since - CLOCK_SKEW), date_sent_before=_day(until + CLOCK_SKEW),
-                limit=LIST_LIMIT, **({"from_": self._sender["from_"]} if "from_" in self._sender else {}))
+                limit=LIST_LIMIT, **({"from_": self._sender["from_"]} if len(self._pool) == 1 else {}))
         except (TwilioException, requests.RequestException, ValueError):
             return None
         return [SentRecord(m.sid, m.date_sent, m.status) for m in listed if self._is_ours(m, body, since)]
@@ -139,12 +142,16 @@ class TwilioGateway:
         service = self._sender.get("messaging_service_sid")
         if service and getattr(message, "messaging_service_sid", None) not in (None, service):
             return False
+        if len(self._pool) > 1 and getattr(message, "from_", None) not in self._pool:
+            return False
         if message.date_sent is not None and message.date_sent < since - CLOCK_SKEW:
             return False
         return _same_text(message.body, body)
 
     def _params(self, sms: OutgoingSms) -> dict[str, str]:
         params = {"to": sms.to, "body": sms.body, **self._sender}
+        if sms.sender:  # the pool's number the rate limiter chose for this text
+            params["from_"] = sms.sender
         callback = sms.status_callback or self._status_callback
         if callback:
             params["status_callback"] = callback

@@ -11,7 +11,7 @@ import xlsxwriter
 from rich.console import Console
 
 import cli_format
-from cli_format import CountColumn
+from cli_format import count_column
 from records.csvfile import line_count
 
 ROWS = 2999  # and a header row: 3,000 rows in the sheet
@@ -23,7 +23,7 @@ def _phone(n: int) -> str:
 
 def test_the_bar_column_shows_counts_with_thousands_separators():
     task = SimpleNamespace(completed=1505, total=3000)
-    assert CountColumn().render(task).plain == "1,505/3,000"
+    assert count_column().render(task).plain == "1,505/3,000"
 
 
 @pytest.fixture

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
 from errors import ConfigError
-from messaging.ratelimit import TokenBucket, Unlimited, limiter_for
+from messaging.ratelimit import Routed, SenderPool, TokenBucket, Unlimited, limiter_for, sending_limiter
+from settings import settings_from_dict
 
 
 class FakeTime:
@@ -80,3 +82,45 @@ def test_a_rate_of_zero_means_no_limit(rate, expected):
 def test_a_bucket_needs_a_positive_rate():
     with pytest.raises(ConfigError, match="-2"):
         TokenBucket(-2)
+
+
+# --- segments as the cost, senders and accounts ----------------------------------------------------
+
+def test_a_two_segment_text_costs_two_tokens():
+    time = FakeTime()
+    limiter = bucket(time, rate=10)
+    assert [limiter.acquire(2) for _ in range(4)] == pytest.approx([0, 0.2, 0.4, 0.6])
+
+
+def test_a_sender_pool_alternates_its_numbers_each_at_its_own_rate():
+    time = FakeTime()
+    pool = SenderPool(("+15005550006", "+15005550007"), 10, monotonic=time.monotonic, sleep=time.sleep)
+    chosen = [pool.pace("+8613800000000", 2) for _ in range(6)]
+    assert chosen == ["+15005550006", "+15005550007"] * 3
+    assert sorted(time.slept) == pytest.approx([0.2, 0.2, 0.4, 0.4])  # per number: 0, 0.2, 0.4 s
+    assert pool.rate == 20
+
+
+def settings_for(**sections) -> object:
+    return settings_from_dict(sections, base_dir=Path("."))
+
+
+def test_twilio_gets_a_bucket_per_number_and_a_domestic_account_one_bucket():
+    settings = settings_for(sms={"gateway": "twilio", "rate_per_second": 10.0, "routes": {"CN": "aliyun", "default": "twilio"}},
+                            twilio={"from_number": "+15005550006", "from_numbers": ["+15005550007"]})
+    limiter = sending_limiter(settings)
+    assert isinstance(limiter, Routed)
+    twilio, aliyun = limiter.limiters["twilio"], limiter.limiters["aliyun"]
+    assert isinstance(twilio, SenderPool) and twilio.senders == ("+15005550006", "+15005550007")
+    assert isinstance(aliyun, TokenBucket) and aliyun.rate == 10
+
+
+def test_a_messaging_service_without_numbers_is_paced_as_one_sender():
+    settings = settings_for(sms={"gateway": "twilio"}, twilio={"messaging_service_sid": "MG" + "0" * 32})
+    limiter = sending_limiter(settings)
+    assert isinstance(limiter, TokenBucket) and limiter.pace("+8613800000000") is None
+
+
+def test_a_pool_number_that_is_not_e164_is_refused():
+    with pytest.raises(ConfigError, match=r"\[twilio\] from_numbers: '5550006' is not an E.164 number"):
+        settings_for(twilio={"from_numbers": ["+15005550006", "5550006"]})
