@@ -1,6 +1,9 @@
 """The anchor's customers import: DuckDB reads and derives, plain sqlite3 writes, one transaction.
 
-    python -m bench.anchor.customers CSV SQLITE_FILE [--today YYYY-MM-DD]
+    python -m bench.anchor.customers CSV SQLITE_FILE --today YYYY-MM-DD --now ISO-INSTANT
+
+prints one JSON line: the counts, seconds per stage, rows/s and the process's peak RSS (the bench runs it
+in its own process, so its memory is not counted as jinli's).
 
 Every column jinli stores is derived set-wise (bench/anchor/sql.py): the phone through a fast path
 (separators and +86/0086 stripped, the CN mobile pattern of phonenumbers' own metadata full-matched),
@@ -18,11 +21,13 @@ referrer cycles (a walk), the rejects file (rejected rows are counted).
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import secrets
 import sqlite3
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -229,11 +234,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", type=Path)
     parser.add_argument("sqlite", type=Path)
-    parser.add_argument("--today", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--today", type=date.fromisoformat, required=True)
+    parser.add_argument("--now", type=datetime.fromisoformat, required=True)
     args = parser.parse_args()
     started = time.perf_counter()
-    result = import_customers(args.csv, args.sqlite, args.today, datetime.now(timezone.utc))
-    print(result, f"{result.rows / (time.perf_counter() - started):,.0f} rows/s")
+    result = import_customers(args.csv, args.sqlite, args.today, args.now)
+    seconds = time.perf_counter() - started
+    print(json.dumps({**asdict(result), "total_seconds": seconds, "rows_per_second": result.rows / seconds,
+                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 if __name__ == "__main__":
