@@ -27,12 +27,14 @@ class BulkInserter:
     """
 
     def __init__(self, conn: Connection, table: Table, common: Mapping[str, Any], columns: Sequence[str],
-                 batch: int = BATCH):
+                 batch: int = BATCH, ignore_conflicts: bool = True):
+        """``ignore_conflicts=False``: a conflicting row is an IntegrityError (the caller vouches there is none)."""
         self.conn, self.batch, self.written = conn, batch, 0
         dialect = conn.dialect
         dialect_insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
         keys = [*common, *columns]
-        compiled = dialect_insert(table).on_conflict_do_nothing().compile(dialect=dialect, column_keys=keys, for_executemany=True)
+        statement = dialect_insert(table).on_conflict_do_nothing() if ignore_conflicts else dialect_insert(table)
+        compiled = statement.compile(dialect=dialect, column_keys=keys, for_executemany=True)
         self.sql = compiled.string
         convert = {key: table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys}
         shared = {key: (convert[key](value) if convert[key] else value) for key, value in common.items()}

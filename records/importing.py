@@ -19,8 +19,10 @@ from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, upd
 from errors import InvalidValue
 from messaging.optouts import apply_pending_opt_outs
 from records import models, referrals, referrer_links
+from records.bulk import BulkInserter
+from records.db import bulk_cache
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
-from records.codes import new_code, normalise_code
+from records.codes import new_codes, normalise_code
 from records.erased_phones import ErasedCheck
 from records.birthday_text import parse_birthday
 from records.rejects import rejects_for
@@ -71,6 +73,11 @@ MOVEMENT_COLUMNS = (
     Column("amount", ("金额",), required=True),
 )
 YEAR_COLUMNS = ("birth_year", "born_on", "animal_sf", "animal_lc", "star_sign")  # known only with the birth year
+BIRTH_COLUMNS = ("birth_calendar", "birth_year", "birth_month", "birth_day", "birth_leap", "born_on", "birthday_key",
+                 "animal_sf", "animal_lc", "star_sign")
+# A new customer's columns, in the order BulkInserter takes them; a column a row leaves out gets its default.
+NEW_CUSTOMER_DEFAULTS = {"phone": None, "name": None, "store": "", "gender": None, "joined_on": None,
+                         "referral_code": None, **{c: None for c in BIRTH_COLUMNS}, "birth_leap": False}
 COLUMNS = {"customers": CUSTOMER_COLUMNS, "holdings": HOLDING_COLUMNS, "movements": MOVEMENT_COLUMNS}
 
 
@@ -96,7 +103,7 @@ def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
                        mapping=options.mapping)
     summary = ImportSummary(dry_run=options.dry_run)
     rejects = rejects_for(sheet, options)
-    with engine.connect() as conn, rejects:
+    with engine.connect() as conn, rejects, bulk_cache(conn):
         with conn.begin() as transaction:
             job = importer(conn, options, summary, rejects)
             for batch in _batches(sheet.rows()):
@@ -243,6 +250,7 @@ class CustomerImporter(_Importer):
         super().__init__(*args)
         self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now)
         self.erased = ErasedCheck.load(self.conn)  # an erased, opted-out number imported again stays opted out
+        self.inserter: BulkInserter | None = None
 
     def parse(self, row: Row) -> dict:
         v = row.values
@@ -306,9 +314,16 @@ class CustomerImporter(_Importer):
         return row
 
     def _insert(self, rows: list[dict]) -> None:
+        """New customers through one compiled INSERT with plain tuples (not SQLAlchemy's dict per row)."""
         given = {row["referral_code"] for row in rows if row.get("referral_code")}
         _assign_codes(self.conn, [row for row in rows if not row.get("referral_code")], given)
-        super()._insert(rows)
+        if self.inserter is None:
+            self.inserter = BulkInserter(self.conn, customers_t, {"created_at": self.now, "updated_at": self.now},
+                                         tuple(NEW_CUSTOMER_DEFAULTS), batch=BATCH, ignore_conflicts=False)
+        for row in rows:
+            self.inserter.add([row.get(column, default) for column, default in NEW_CUSTOMER_DEFAULTS.items()])
+        self.inserter.flush()  # this batch's referrer links and erased-phone checks read the new rows
+        self.summary.imported += len(rows)
 
     def finish(self) -> None:
         self.links.resolve_remaining(self.rejects, self.summary)
@@ -319,8 +334,8 @@ def _assign_codes(conn: Connection, rows: list[dict], given: set[str]) -> None:
     """Give each row a fresh referral code: drawn at random, checked against the table in one query
     and against the codes ``given`` in the file's rows inserted alongside."""
     while rows:
-        for row in rows:
-            row["referral_code"] = new_code(REFERRAL_CODE_LENGTH)
+        for row, code in zip(rows, new_codes(len(rows), REFERRAL_CODE_LENGTH)):
+            row["referral_code"] = code
         drawn = [row["referral_code"] for row in rows]
         taken = set(conn.execute(select(customers_t.c.referral_code).where(customers_t.c.referral_code.in_(drawn))).scalars())
         repeated = {code for code, n in Counter(drawn).items() if n > 1}
