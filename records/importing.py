@@ -15,12 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 
 from errors import InvalidValue
 from messaging.optouts import apply_pending_opt_outs
 from records import models, referrals, referrer_links
-from records.bulk import BulkInserter
+from records.bulk import bulk_inserter
 from records.db import bulk_cache
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_codes, normalise_code
@@ -76,7 +76,7 @@ MOVEMENT_COLUMNS = (
 YEAR_COLUMNS = ("birth_year", "born_on", "animal_sf", "animal_lc", "star_sign")  # known only with the birth year
 BIRTH_COLUMNS = ("birth_calendar", "birth_year", "birth_month", "birth_day", "birth_leap", "born_on", "birthday_key",
                  "animal_sf", "animal_lc", "star_sign")
-# A new customer's columns, in the order BulkInserter takes them; a column a row leaves out gets its default.
+# A new customer's columns, in the order the bulk inserter takes them; a column a row leaves out gets its default.
 NEW_CUSTOMER_DEFAULTS = {"phone": None, "name": None, "store": "", "gender": None, "joined_on": None,
                          "referral_code": None, **{c: None for c in BIRTH_COLUMNS}, "birth_leap": False}
 COLUMNS = {"customers": CUSTOMER_COLUMNS, "holdings": HOLDING_COLUMNS, "movements": MOVEMENT_COLUMNS}
@@ -137,6 +137,7 @@ class _Importer:
     columns: tuple[Column, ...] = ()
     table: Table
     key: str = "ref"
+    new_columns: dict[str, object] = {}  # a new row's columns, each with its value when the row leaves it out
     labels: dict[str, str] = {}  # a value's name in the file, where it differs from the column's
 
     def __init__(self, conn: Connection, options: ImportOptions, summary: ImportSummary, rejects):
@@ -144,6 +145,7 @@ class _Importer:
         self.now = options.now or datetime.now(timezone.utc)
         self.today = options.today or self.now.date()
         self.bounds = Bounds(self.today, options.limits)
+        self.inserter = None  # BulkInserter or CopyInserter, made on the first new row
 
     def run_batch(self, batch: list[Row]) -> None:
         """Validate each row, then write the batch; a phone or ref seen twice keeps its last row."""
@@ -212,8 +214,14 @@ class _Importer:
         return {**{c: v for c, v in values.items() if v is not None}, "created_at": self.now, "updated_at": self.now}
 
     def _insert(self, rows: list[dict]) -> None:
-        for chunk in _same_shape(rows):
-            self.conn.execute(insert(self.table), chunk)
+        """New rows through one compiled INSERT with plain tuples (COPY on PostgreSQL), not a dict per row."""
+        if self.inserter is None:
+            common = {c: self.now for c in ("created_at", "updated_at") if c in self.table.c}
+            self.inserter = bulk_inserter(self.conn, self.table, common, tuple(self.new_columns), batch=BATCH,
+                                          ignore_conflicts=False)
+        for row in rows:
+            self.inserter.add([row.get(column, default) for column, default in self.new_columns.items()])
+        self.inserter.flush()  # the next look-ups (links, holdings of movements, erased phones) read them
         self.summary.imported += len(rows)
 
     def _update(self, rows: list[dict]) -> None:
@@ -246,12 +254,12 @@ class CustomerImporter(_Importer):
     columns = CUSTOMER_COLUMNS
     table = customers_t
     key = "phone"
+    new_columns = NEW_CUSTOMER_DEFAULTS
 
     def __init__(self, *args):
         super().__init__(*args)
         self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now)
         self.erased = ErasedCheck.load(self.conn)  # an erased, opted-out number imported again stays opted out
-        self.inserter: BulkInserter | None = None
 
     def parse(self, row: Row) -> dict:
         v = row.values
@@ -315,16 +323,10 @@ class CustomerImporter(_Importer):
         return row
 
     def _insert(self, rows: list[dict]) -> None:
-        """New customers through one compiled INSERT with plain tuples (not SQLAlchemy's dict per row)."""
+        """Referral codes first: drawn for the rows without one, unique in the table and among ``rows``."""
         given = {row["referral_code"] for row in rows if row.get("referral_code")}
         _assign_codes(self.conn, [row for row in rows if not row.get("referral_code")], given)
-        if self.inserter is None:
-            self.inserter = BulkInserter(self.conn, customers_t, {"created_at": self.now, "updated_at": self.now},
-                                         tuple(NEW_CUSTOMER_DEFAULTS), batch=BATCH, ignore_conflicts=False)
-        for row in rows:
-            self.inserter.add([row.get(column, default) for column, default in NEW_CUSTOMER_DEFAULTS.items()])
-        self.inserter.flush()  # this batch's referrer links and erased-phone checks read the new rows
-        self.summary.imported += len(rows)
+        super()._insert(rows)
 
     def finish(self) -> None:
         self.links.resolve_remaining(self.rejects, self.summary)
@@ -380,6 +382,8 @@ def phone_cell_or_text(text: str) -> str:
 class HoldingImporter(_Importer):
     columns = HOLDING_COLUMNS
     table = holdings_t
+    new_columns = {"ref": None, "customer_id": None, "product": "", "amount_fen": None, "term": None, "term_days": None,
+                   "start_on": None, "maturity_on": None, "monthly_return": False}
     labels = {"ref": "holding_id"}
 
     def parse(self, row: Row) -> dict:
@@ -412,6 +416,7 @@ class HoldingImporter(_Importer):
 class MovementImporter(_Importer):
     columns = MOVEMENT_COLUMNS
     table = movements_t
+    new_columns = {"ref": None, "holding_id": None, "customer_id": None, "kind": None, "on": None, "amount_fen": None}
     labels = {"ref": "movement_id"}
 
     def parse(self, row: Row) -> dict:
