@@ -13,7 +13,8 @@ from __future__ import annotations
 import operator
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -138,6 +139,15 @@ class CopyInserter:
     def __exit__(self, exc_type, *_exc) -> None:
         if exc_type is None:
             self.flush()
+
+
+def among(conn: Connection, column, values) -> Any:
+    """``column IN values`` for a batch's look-up: on PostgreSQL ``= ANY(array)``, one parameter instead of
+    thousands (their binding and parsing were a third of a PostgreSQL import's look-up time)."""
+    values = list(values)
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def bulk_inserter(conn: Connection, table: Table, common: Mapping[str, Any], columns: Sequence[str],

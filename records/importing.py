@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 from errors import InvalidValue
 from messaging.optouts import apply_pending_opt_outs
 from records import models, referrals, referrer_links
-from records.bulk import bulk_inserter
+from records.bulk import among, bulk_inserter
 from records.db import bulk_cache
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_codes, normalise_code
@@ -207,7 +207,7 @@ class _Importer:
     def _existing(self, keys: list[str]) -> dict[str, dict]:
         if not keys:
             return {}
-        rows = self.conn.execute(select(self.table).where(self.table.c[self.key].in_(keys))).mappings()
+        rows = self.conn.execute(select(self.table).where(among(self.conn, self.table.c[self.key], keys))).mappings()
         return {row[self.key]: dict(row) for row in rows}
 
     def complete_new(self, values: dict) -> dict:
@@ -310,7 +310,7 @@ class CustomerImporter(_Importer):
         if not wanted:
             return
         owners = self.conn.execute(
-            select(customers_t.c.referral_code, customers_t.c.phone).where(customers_t.c.referral_code.in_(list(wanted)))
+            select(customers_t.c.referral_code, customers_t.c.phone).where(among(self.conn, customers_t.c.referral_code, wanted))
         )
         for code, phone in owners:
             if phone != wanted[code]:
@@ -340,7 +340,7 @@ def _assign_codes(conn: Connection, rows: list[dict], given: set[str]) -> None:
         for row, code in zip(rows, new_codes(len(rows), REFERRAL_CODE_LENGTH)):
             row["referral_code"] = code
         drawn = [row["referral_code"] for row in rows]
-        taken = set(conn.execute(select(customers_t.c.referral_code).where(customers_t.c.referral_code.in_(drawn))).scalars())
+        taken = set(conn.execute(select(customers_t.c.referral_code).where(among(conn, customers_t.c.referral_code, drawn))).scalars())
         repeated = {code for code, n in Counter(drawn).items() if n > 1}
         rows = [row for row in rows if row["referral_code"] in taken | repeated | given]
 
@@ -404,7 +404,7 @@ class HoldingImporter(_Importer):
 
     def resolve(self, parsed: dict) -> None:
         phones = {values["_phone"] for _r, values in parsed.values()}
-        ids = dict(self.conn.execute(select(customers_t.c.phone, customers_t.c.id).where(customers_t.c.phone.in_(phones))).all())
+        ids = dict(self.conn.execute(select(customers_t.c.phone, customers_t.c.id).where(among(self.conn, customers_t.c.phone, phones))).all())
         for key, (_row, values) in list(parsed.items()):
             phone = values.pop("_phone")
             if phone not in ids:
@@ -434,7 +434,7 @@ class MovementImporter(_Importer):
         refs = {values["_holding"] for _r, values in parsed.values()}
         h = holdings_t.c
         found = {row.ref: row for row in self.conn.execute(
-            select(h.ref, h.id, h.customer_id, h.start_on, h.amount_fen).where(h.ref.in_(refs)))}
+            select(h.ref, h.id, h.customer_id, h.start_on, h.amount_fen).where(among(self.conn, h.ref, refs)))}
         for key, (row, values) in list(parsed.items()):
             ref = values.pop("_holding")
             holding = found.get(ref)
