@@ -30,6 +30,14 @@ class Figure:
     target: str = ""  # the target in words, e.g. "≥ 50% of baseline", "≤ 1 s"
     passed: bool | None = None  # None: no target, information only
     note: str = ""
+    anchor: float | None = None  # the independent anchor's figure for the same work (bench/anchor/), same unit
+
+    @property
+    def anchor_ratio(self) -> float | None:
+        """jinli speed ÷ the anchor's speed (for durations: anchor seconds ÷ jinli seconds)."""
+        if not self.value or not self.anchor:
+            return None
+        return self.anchor / self.value if self.unit == "s" else self.value / self.anchor
 
     @property
     def ratio(self) -> float | None:
@@ -40,7 +48,7 @@ class Figure:
 
     def as_json(self) -> dict:
         return {**asdict(self), "value": _significant(self.value), "baseline": _significant(self.baseline),
-                "ratio": _round(self.ratio)}
+                "ratio": _round(self.ratio), "anchor": _significant(self.anchor), "anchor_ratio": _round(self.anchor_ratio)}
 
 
 @dataclass
@@ -222,13 +230,14 @@ def table(sections: list[Section], overall: list[Figure]) -> str:
     lines = []
     for database in dict.fromkeys(s.database for s in sections):
         lines.append(f"\n== {database} ==")
-        rows = [("section", "figure", "jinli", "baseline", "ratio", "target", "result")]
+        rows = [("section", "figure", "jinli", "baseline", "ratio", "anchor", "÷anchor", "target", "result")]
         for section in (s for s in sections if s.database == database):
             if section.status != "ok":
-                rows.append((section.name, section.status, "", "", "", "", section.error[:60]))
+                rows.append((section.name, section.status, "", "", "", "", "", "", section.error[:60]))
             for f in section.figures:
                 rows.append((section.name, f.name, format_number(f.value, f.unit), format_number(f.baseline, f.unit),
-                             "—" if f.ratio is None else f"{f.ratio:.2f}", f.target, _verdict(f.passed)))
+                             "—" if f.ratio is None else f"{f.ratio:.2f}", format_number(f.anchor, f.unit),
+                             "—" if f.anchor_ratio is None else f"{f.anchor_ratio:.2f}", f.target, _verdict(f.passed)))
         lines += _align(rows)
     if overall:
         lines.append("\n== whole run ==")

@@ -19,20 +19,22 @@ def markdown(results: dict) -> str:
         f"Machine: {machine['cpu']}, {machine['nproc']} CPUs, {machine['ram_gib']} GiB RAM, {machine['os']}, "
         f"Python {machine['python']}; " + ", ".join(f"{k} {v}" for k, v in machine.get("databases", {}).items() if v) + ".",
         "",
-        "| database | section | figure | jinli | bare baseline | ratio | target | result |",
-        "|---|---|---|---:|---:|---:|---|---|",
+        "| database | section | figure | jinli | bare baseline | ratio | anchor | ÷ anchor | target | result |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for section in results["sections"]:
         if section["status"] != "ok":
-            lines.append(f"| {section['database']} | {section['name']} | *{section['status']}* | | | | | "
+            lines.append(f"| {section['database']} | {section['name']} | *{section['status']}* | | | | | | | "
                          f"{section['error'][:80]} |")
         for f in section["figures"]:
             ratio = "" if f["ratio"] is None else f"{f['ratio']:.2f}"
             lines.append(f"| {section['database']} | {section['name']} | {f['name']} | {format_number(f['value'], f['unit'])} "
-                         f"| {format_number(f['baseline'], f['unit']) if f['baseline'] else ''} | {ratio} | {f['target']} "
+                         f"| {format_number(f['baseline'], f['unit']) if f['baseline'] else ''} | {ratio} "
+                         f"| {format_number(f['anchor'], f['unit']) if f.get('anchor') else ''} "
+                         f"| {'' if f.get('anchor_ratio') is None else format(f['anchor_ratio'], '.2f')} | {f['target']} "
                          f"| {_verdict(f['passed'])} |")
     for f in results.get("overall", []):
-        lines.append(f"| all | whole run | {f['name']} | {format_number(f['value'], f['unit'])} | | | {f['target']} "
+        lines.append(f"| all | whole run | {f['name']} | {format_number(f['value'], f['unit'])} | | | | | {f['target']} "
                      f"| {_verdict(f['passed'])} |")
     return "\n".join(lines)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -11,6 +12,41 @@ from errors import InvalidValue
 
 _MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 _E164 = re.compile(r"\+\d{6,15}")
+# Types number_type() tries before mobile: a number matching one of them is not a mobile.
+_OTHER_TYPES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail")
+_SEPARATORS = re.compile(r"[ -]")
+
+
+@lru_cache(maxsize=None)
+def _fast_path(region: str):
+    """(international prefixes, a full-match of a valid mobile national number) from phonenumbers' own
+    metadata, or None for a region without one: plain input skips the general parser (a fifth of an
+    import's time)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if meta is None or meta.mobile is None or not meta.mobile.national_number_pattern:
+        return None
+    others = [d.national_number_pattern for d in (getattr(meta, t) for t in _OTHER_TYPES)
+              if d is not None and d.national_number_pattern]
+    mobile = f"(?=(?:{meta.general_desc.national_number_pattern})\\Z)(?:{meta.mobile.national_number_pattern})\\Z"
+    other = re.compile("(?:" + "|".join(f"(?:{p})" for p in others) + ")\\Z") if others else None
+    code = str(meta.country_code)
+    return (f"+{code}", f"00{code}"), re.compile(mobile), other
+
+
+def _fast_mobile(raw: str, region: str) -> str | None:
+    """The E.164 form of a plain mobile number (digits, spaces, hyphens, an optional +86 / 0086), else None."""
+    fast = _fast_path(region) if region == "CN" else None  # checked against phonenumbers for CN (tests)
+    if fast is None:
+        return None
+    prefixes, mobile, others = fast
+    digits = _SEPARATORS.sub("", raw)
+    for prefix in prefixes:
+        if digits.startswith(prefix):
+            digits = digits[len(prefix):]
+            break
+    if not digits.isascii() or mobile.match(digits) is None or (others is not None and others.match(digits)):
+        return None
+    return prefixes[0] + digits
 
 
 def parse_mobile(text: str, region: str = "CN") -> str:
@@ -18,6 +54,8 @@ def parse_mobile(text: str, region: str = "CN") -> str:
     raw = (text or "").strip()
     if not raw:
         raise InvalidValue("phone is empty")
+    if (fast := _fast_mobile(raw, region)) is not None:
+        return fast
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

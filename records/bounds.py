@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import Table
 
@@ -76,11 +77,17 @@ def refuse_nul(values: dict[str, str]) -> None:
 
 def check_lengths(table: Table, values: dict, labels: dict[str, str]) -> None:
     """Each text value fits its column's length in ``table`` (``labels``: the file's name for a key)."""
+    limits = _lengths(table)
     for key, value in values.items():
-        column = table.c.get(key)
-        limit = getattr(column.type, "length", None) if column is not None else None
+        limit = limits.get(key)
         if limit and isinstance(value, str) and len(value) > limit:
             raise InvalidValue(f"{labels.get(key, key)} is {len(value)} characters long: at most {limit}")
+
+
+@lru_cache(maxsize=None)
+def _lengths(table: Table) -> dict[str, int]:
+    """The table's text columns with a length, looked up once (not per cell of a million-row import)."""
+    return {column.key: column.type.length for column in table.c if getattr(column.type, "length", None)}
 
 
 def column_length(table: Table, key: str) -> int:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import operator
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,12 +28,14 @@ class BulkInserter:
     """
 
     def __init__(self, conn: Connection, table: Table, common: Mapping[str, Any], columns: Sequence[str],
-                 batch: int = BATCH):
+                 batch: int = BATCH, ignore_conflicts: bool = True):
+        """``ignore_conflicts=False``: a conflicting row is an IntegrityError (the caller vouches there is none)."""
         self.conn, self.batch, self.written = conn, batch, 0
         dialect = conn.dialect
         dialect_insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
         keys = [*common, *columns]
-        compiled = dialect_insert(table).on_conflict_do_nothing().compile(dialect=dialect, column_keys=keys, for_executemany=True)
+        statement = dialect_insert(table).on_conflict_do_nothing() if ignore_conflicts else dialect_insert(table)
+        compiled = statement.compile(dialect=dialect, column_keys=keys, for_executemany=True)
         self.sql = compiled.string
         convert = {key: table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys}
         shared = {key: (convert[key](value) if convert[key] else value) for key, value in common.items()}
@@ -76,3 +79,89 @@ class BulkInserter:
     def __exit__(self, exc_type, *_exc) -> None:
         if exc_type is None:
             self.flush()
+
+
+class CopyInserter:
+    """PostgreSQL's bulk path with BulkInserter's interface: rows are COPYed into a temporary staging
+    table, then moved with one ``INSERT … SELECT … [ON CONFLICT DO NOTHING]`` per batch.
+
+    COPY sends rows as one stream instead of a statement per few hundred rows; the staging table has
+    the target's column types but no constraints, indexes or defaults (no sequence values are drawn
+    twice), and is dropped at commit.
+    """
+
+    def __init__(self, conn: Connection, table: Table, common: Mapping[str, Any], columns: Sequence[str],
+                 batch: int = BATCH, ignore_conflicts: bool = True):
+        self.conn, self.batch, self.written, self.columns = conn, batch, 0, tuple(columns)
+        dialect = conn.dialect
+        common = {**common, **_scalar_defaults(table, {*common, *self.columns})}
+        self.staging = f"jinli_staging_{table.name}"
+        names = ", ".join(_quoted(c) for c in self.columns)
+        targets = ", ".join(_quoted(c) for c in (*common, *self.columns))
+        marks = ", ".join(["%s"] * len(common))
+        self.sql = (f"INSERT INTO {_quoted(table.name)} ({targets}) SELECT {marks}{', ' if common else ''}{names} "
+                    f"FROM {self.staging} ORDER BY jinli_row" + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""))
+        self.copy_sql = f"COPY {self.staging} ({names}) FROM STDIN"
+        self.create_sql = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.staging} ON COMMIT DROP AS "
+                           f"SELECT {names} FROM {_quoted(table.name)} WITH NO DATA")
+        processors = {k: table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in (*common, *self.columns)}
+        self.shared = tuple(processors[k](v) if processors[k] else v for k, v in common.items())
+        self._converters = [(i, processors[k]) for i, k in enumerate(self.columns) if processors[k]]
+        self._pending: list = []
+
+    def add(self, row: Sequence[Any]) -> None:
+        if self._converters:
+            row = list(row)
+            for index, convert in self._converters:
+                row[index] = convert(row[index])
+        self._pending.append(row)
+        if len(self._pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        raw = self.conn.connection.driver_connection  # psycopg, inside the caller's transaction
+        with raw.cursor() as cursor:
+            cursor.execute(self.create_sql)
+            cursor.execute(f"ALTER TABLE {self.staging} ADD COLUMN IF NOT EXISTS jinli_row serial")
+            with cursor.copy(self.copy_sql) as copy:
+                for row in self._pending:
+                    copy.write_row(row)
+            cursor.execute(self.sql, self.shared)
+            cursor.execute(f"TRUNCATE {self.staging}")
+        self.written += len(self._pending)
+        self._pending = []
+
+    def __enter__(self) -> "CopyInserter":
+        return self
+
+    def __exit__(self, exc_type, *_exc) -> None:
+        if exc_type is None:
+            self.flush()
+
+
+def among(conn: Connection, column, values) -> Any:
+    """``column IN values`` for a batch's look-up: on PostgreSQL ``= ANY(array)``, one parameter instead of
+    thousands (their binding and parsing were a third of a PostgreSQL import's look-up time)."""
+    values = list(values)
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def bulk_inserter(conn: Connection, table: Table, common: Mapping[str, Any], columns: Sequence[str],
+                  batch: int = BATCH, ignore_conflicts: bool = True) -> "BulkInserter | CopyInserter":
+    """COPY through a staging table on PostgreSQL, the compiled executemany elsewhere."""
+    kind = CopyInserter if conn.dialect.name == "postgresql" else BulkInserter
+    return kind(conn, table, common, columns, batch=batch, ignore_conflicts=ignore_conflicts)
+
+
+def _scalar_defaults(table: Table, given: set[str]) -> dict[str, Any]:
+    """The Python-side scalar defaults of the columns left out (SQLAlchemy would have sent them)."""
+    return {c.key: c.default.arg for c in table.c
+            if c.key not in given and c.default is not None and getattr(c.default, "is_scalar", False)}
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'

@@ -79,8 +79,11 @@ class CsvFile(SheetReader):
                 return
             except csv.Error as exc:
                 raise ImportFileError(_malformed(self.path, first_line, reader.line_num, exc)) from None
-            _refuse_line_breaks(self.path, first_line, raw)
-            yield first_line, [unprefix_cell(cell) for cell in raw]  # the ' jinli put before formula-like text
+            joined = "".join(raw)  # one look at the whole row: most rows have no line break and no '
+            if "\n" in joined or "\r" in joined:
+                _refuse_line_breaks(self.path, first_line, raw)
+            # the ' jinli put before formula-like text
+            yield first_line, [unprefix_cell(cell) for cell in raw] if "'" in joined else raw
 
     def _text(self, cell: Any, column: Column | None) -> str:
         return cell

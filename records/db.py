@@ -48,6 +48,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# SQLite's page cache for bulk work (imports), in KiB: the default 2 MiB makes every insert into a
+# big table's indexes re-read pages through the OS; 128 MiB holds the customers indexes of a million rows.
+BULK_CACHE_KIB = 131_072
+
+
+@contextmanager
+def bulk_cache(conn) -> Iterator[None]:
+    """A larger SQLite page cache on this connection for a bulk write, back to the default after it."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection  # a pragma, not a statement of the caller's transaction
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def _redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
     if "@" in url and "://" in url:

@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 
 from errors import InvalidValue
 from messaging.optouts import apply_pending_opt_outs
 from records import models, referrals, referrer_links
+from records.bulk import among, bulk_inserter
+from records.db import bulk_cache
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
-from records.codes import new_code, normalise_code
+from records.codes import new_codes, normalise_code
 from records.erased_phones import ErasedCheck
 from records.birthday_text import parse_birthday
 from records.rejects import rejects_for
@@ -71,6 +74,11 @@ MOVEMENT_COLUMNS = (
     Column("amount", ("金额",), required=True),
 )
 YEAR_COLUMNS = ("birth_year", "born_on", "animal_sf", "animal_lc", "star_sign")  # known only with the birth year
+BIRTH_COLUMNS = ("birth_calendar", "birth_year", "birth_month", "birth_day", "birth_leap", "born_on", "birthday_key",
+                 "animal_sf", "animal_lc", "star_sign")
+# A new customer's columns, in the order the bulk inserter takes them; a column a row leaves out gets its default.
+NEW_CUSTOMER_DEFAULTS = {"phone": None, "name": None, "store": "", "gender": None, "joined_on": None,
+                         "referral_code": None, **{c: None for c in BIRTH_COLUMNS}, "birth_leap": False}
 COLUMNS = {"customers": CUSTOMER_COLUMNS, "holdings": HOLDING_COLUMNS, "movements": MOVEMENT_COLUMNS}
 
 
@@ -96,7 +104,7 @@ def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
                        mapping=options.mapping)
     summary = ImportSummary(dry_run=options.dry_run)
     rejects = rejects_for(sheet, options)
-    with engine.connect() as conn, rejects:
+    with engine.connect() as conn, rejects, bulk_cache(conn):
         with conn.begin() as transaction:
             job = importer(conn, options, summary, rejects)
             for batch in _batches(sheet.rows()):
@@ -129,6 +137,7 @@ class _Importer:
     columns: tuple[Column, ...] = ()
     table: Table
     key: str = "ref"
+    new_columns: dict[str, object] = {}  # a new row's columns, each with its value when the row leaves it out
     labels: dict[str, str] = {}  # a value's name in the file, where it differs from the column's
 
     def __init__(self, conn: Connection, options: ImportOptions, summary: ImportSummary, rejects):
@@ -136,6 +145,7 @@ class _Importer:
         self.now = options.now or datetime.now(timezone.utc)
         self.today = options.today or self.now.date()
         self.bounds = Bounds(self.today, options.limits)
+        self.inserter = None  # BulkInserter or CopyInserter, made on the first new row
 
     def run_batch(self, batch: list[Row]) -> None:
         """Validate each row, then write the batch; a phone or ref seen twice keeps its last row."""
@@ -197,15 +207,21 @@ class _Importer:
     def _existing(self, keys: list[str]) -> dict[str, dict]:
         if not keys:
             return {}
-        rows = self.conn.execute(select(self.table).where(self.table.c[self.key].in_(keys))).mappings()
+        rows = self.conn.execute(select(self.table).where(among(self.conn, self.table.c[self.key], keys))).mappings()
         return {row[self.key]: dict(row) for row in rows}
 
     def complete_new(self, values: dict) -> dict:
         return {**{c: v for c, v in values.items() if v is not None}, "created_at": self.now, "updated_at": self.now}
 
     def _insert(self, rows: list[dict]) -> None:
-        for chunk in _same_shape(rows):
-            self.conn.execute(insert(self.table), chunk)
+        """New rows through one compiled INSERT with plain tuples (COPY on PostgreSQL), not a dict per row."""
+        if self.inserter is None:
+            common = {c: self.now for c in ("created_at", "updated_at") if c in self.table.c}
+            self.inserter = bulk_inserter(self.conn, self.table, common, tuple(self.new_columns), batch=BATCH,
+                                          ignore_conflicts=False)
+        for row in rows:
+            self.inserter.add([row.get(column, default) for column, default in self.new_columns.items()])
+        self.inserter.flush()  # the next look-ups (links, holdings of movements, erased phones) read them
         self.summary.imported += len(rows)
 
     def _update(self, rows: list[dict]) -> None:
@@ -238,6 +254,7 @@ class CustomerImporter(_Importer):
     columns = CUSTOMER_COLUMNS
     table = customers_t
     key = "phone"
+    new_columns = NEW_CUSTOMER_DEFAULTS
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -293,7 +310,7 @@ class CustomerImporter(_Importer):
         if not wanted:
             return
         owners = self.conn.execute(
-            select(customers_t.c.referral_code, customers_t.c.phone).where(customers_t.c.referral_code.in_(list(wanted)))
+            select(customers_t.c.referral_code, customers_t.c.phone).where(among(self.conn, customers_t.c.referral_code, wanted))
         )
         for code, phone in owners:
             if phone != wanted[code]:
@@ -306,6 +323,7 @@ class CustomerImporter(_Importer):
         return row
 
     def _insert(self, rows: list[dict]) -> None:
+        """Referral codes first: drawn for the rows without one, unique in the table and among ``rows``."""
         given = {row["referral_code"] for row in rows if row.get("referral_code")}
         _assign_codes(self.conn, [row for row in rows if not row.get("referral_code")], given)
         super()._insert(rows)
@@ -319,10 +337,10 @@ def _assign_codes(conn: Connection, rows: list[dict], given: set[str]) -> None:
     """Give each row a fresh referral code: drawn at random, checked against the table in one query
     and against the codes ``given`` in the file's rows inserted alongside."""
     while rows:
-        for row in rows:
-            row["referral_code"] = new_code(REFERRAL_CODE_LENGTH)
+        for row, code in zip(rows, new_codes(len(rows), REFERRAL_CODE_LENGTH)):
+            row["referral_code"] = code
         drawn = [row["referral_code"] for row in rows]
-        taken = set(conn.execute(select(customers_t.c.referral_code).where(customers_t.c.referral_code.in_(drawn))).scalars())
+        taken = set(conn.execute(select(customers_t.c.referral_code).where(among(conn, customers_t.c.referral_code, drawn))).scalars())
         repeated = {code for code, n in Counter(drawn).items() if n > 1}
         rows = [row for row in rows if row["referral_code"] in taken | repeated | given]
 
@@ -334,6 +352,14 @@ def birth_columns(text: str, calendar_text: str, leap_text: str) -> dict:
     birthday key still finds it, zodiac audiences (which select by animal) never do."""
     if not text:
         return {}
+    return dict(_birth_columns(text, calendar_text, leap_text))  # a copy: callers pop from it
+
+
+@lru_cache(maxsize=65_536)
+def _birth_columns(text: str, calendar_text: str, leap_text: str) -> dict:
+    """birth_columns of a non-empty birthday, remembered: a shop's birthdays repeat (about 19,000 days in
+    53 years of births), and parsing plus the calendars were a fifth of a customers import.
+    An invalid birthday raises every time (lru_cache keeps no exceptions)."""
     birth = parse_birthday(text, calendar_text, leap_text)
     born_on = validate_birth(birth)
     return {
@@ -356,6 +382,8 @@ def phone_cell_or_text(text: str) -> str:
 class HoldingImporter(_Importer):
     columns = HOLDING_COLUMNS
     table = holdings_t
+    new_columns = {"ref": None, "customer_id": None, "product": "", "amount_fen": None, "term": None, "term_days": None,
+                   "start_on": None, "maturity_on": None, "monthly_return": False}
     labels = {"ref": "holding_id"}
 
     def parse(self, row: Row) -> dict:
@@ -376,7 +404,7 @@ class HoldingImporter(_Importer):
 
     def resolve(self, parsed: dict) -> None:
         phones = {values["_phone"] for _r, values in parsed.values()}
-        ids = dict(self.conn.execute(select(customers_t.c.phone, customers_t.c.id).where(customers_t.c.phone.in_(phones))).all())
+        ids = dict(self.conn.execute(select(customers_t.c.phone, customers_t.c.id).where(among(self.conn, customers_t.c.phone, phones))).all())
         for key, (_row, values) in list(parsed.items()):
             phone = values.pop("_phone")
             if phone not in ids:
@@ -388,6 +416,7 @@ class HoldingImporter(_Importer):
 class MovementImporter(_Importer):
     columns = MOVEMENT_COLUMNS
     table = movements_t
+    new_columns = {"ref": None, "holding_id": None, "customer_id": None, "kind": None, "on": None, "amount_fen": None}
     labels = {"ref": "movement_id"}
 
     def parse(self, row: Row) -> dict:
@@ -405,7 +434,7 @@ class MovementImporter(_Importer):
         refs = {values["_holding"] for _r, values in parsed.values()}
         h = holdings_t.c
         found = {row.ref: row for row in self.conn.execute(
-            select(h.ref, h.id, h.customer_id, h.start_on, h.amount_fen).where(h.ref.in_(refs)))}
+            select(h.ref, h.id, h.customer_id, h.start_on, h.amount_fen).where(among(self.conn, h.ref, refs)))}
         for key, (row, values) in list(parsed.items()):
             ref = values.pop("_holding")
             holding = found.get(ref)

@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from records import models
+from records.bulk import bulk_inserter
 from records.codes import normalise_code
 from records.sheets import ImportSummary, Row
 from domain.phone import mask, try_parse_mobile
@@ -62,7 +63,7 @@ class _Linker:
     def __init__(self, owner: PendingReferrers):
         self.owner, self.conn = owner, owner.conn
         self.updates: list[dict] = []
-        self.referrals: list[dict] = []
+        self.referrals: list[tuple] = []  # (referrer id, referee id, referred on)
 
     def link(self, items: list[_Pending], rejects, summary: ImportSummary) -> list[_Pending]:
         """Make the links it can; returns the items whose referrer does not exist (yet)."""
@@ -137,15 +138,17 @@ class _Linker:
         referee["referrer_id"] = referrer.id
         self.parents.add(referrer.id)
         self.updates.append({"_id": referee["id"], "_referrer": referrer.id})
-        self.referrals.append({"referrer_id": referrer.id, "referee_id": referee["id"], "source": "import",
-                               "referred_on": referee["joined_on"] or self.owner.today, "created_at": self.owner.now})
+        self.referrals.append((referrer.id, referee["id"], referee["joined_on"] or self.owner.today))
         return None
 
     def _flush(self) -> None:
         if self.updates:
             stmt = update(customers_t).where(customers_t.c.id == bindparam("_id")).values(referrer_id=bindparam("_referrer"))
             self.conn.execute(stmt, self.updates)
-            self.conn.execute(insert(referrals_t), self.referrals)
+            with bulk_inserter(self.conn, referrals_t, {"source": "import", "created_at": self.owner.now},
+                               ("referrer_id", "referee_id", "referred_on"), ignore_conflicts=False) as referrals:
+                for row in self.referrals:
+                    referrals.add(row)
         self.updates, self.referrals = [], []
 
 

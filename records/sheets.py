@@ -91,7 +91,9 @@ class SheetReader:
 def clean(text: str, column: Column) -> str:
     """A cell's text as the parsers read it: full-width forms made ASCII (NFKC) except in free text."""
     text = text.strip()
-    return text if column.free_text else unicodedata.normalize("NFKC", text).strip()
+    if column.free_text or text.isascii():  # NFKC leaves ASCII as it is
+        return text
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def is_excel(path: Path) -> bool:

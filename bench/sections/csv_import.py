@@ -1,21 +1,30 @@
 """CSV import: `import_file` for customers, holdings and movements against the bare executemany loop.
 
 Target: each file at ≥ 50% of the baseline's rows/s, memory flat (RSS at 10% of a file vs at its end).
+On SQLite the customers file is also imported by the independent anchor (bench/anchor/, DuckDB) into
+a fresh database: once its rows equal jinli's, jinli's rows/s must be ≥ 50% of the anchor's and
+jinli's peak RSS while importing ≤ 512 MiB.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
+from bench.anchor import run as anchor_run
+from bench.anchor.compare import compare
 from bench.bare import importing as bare
 from bench.context import Context
 from bench.databases import counting_statements, transaction
-from bench.harness import Section, at_least, at_most, stopwatch
+from bench.harness import Figure, Section, at_least, at_most, stopwatch
 from bench.memory import rss_mib
 from records.importing import ImportOptions, import_file
 
 KINDS = ("customers", "holdings", "movements")
 MIN_RATIO = 0.5
+MIN_ANCHOR = 0.5  # issue 17: jinli's customers import at ≥ 50% of the independent anchor's rows/s
+CUSTOMERS_RSS_MIB = 512
 FLAT_MIB = 64  # "flat": a file ten times longer may not cost more than this much more memory
 COUNTS = {t: f"SELECT COUNT(*) FROM {t}" for t in ("customers", "holdings", "movements", "referrals")}
 COUNTS["converted referrals"] = "SELECT COUNT(converted_on) FROM referrals"
@@ -27,9 +36,11 @@ class _MemoryTrace:
     def __init__(self) -> None:
         self.at_tenth: float | None = None
         self.peak_after = 0.0
+        self.peak = 0.0
 
     def __call__(self, position: int, size: int) -> None:
         rss = rss_mib()
+        self.peak = max(self.peak, rss)
         if self.at_tenth is None and position >= size / 10:
             self.at_tenth = rss
         elif self.at_tenth is not None:
@@ -54,6 +65,8 @@ def run(section: Section, ctx: Context) -> None:
                        f"per 1,000 rows; baseline {bare_s:.1f} s ({result.parse_seconds:.1f} s in the cell parsers), "
                        f"{1000 * result.statements / max(result.rows, 1):.1f} statements per 1,000 rows")
         section.note(f"{kind}: {figure.note}")
+        if kind == "customers" and ctx.target.is_sqlite:
+            _against_anchor(section, ctx, figure, trace)
     section.add("all three files", rows_total / jinli_total, "rows/s", baseline=rows_total / bare_total,
                 note=f"{rows_total:,} rows")
     worst = max(growths, key=growths.get)
@@ -62,6 +75,31 @@ def run(section: Section, ctx: Context) -> None:
                 note=", ".join(f"{k} {v:.1f} MiB" for k, v in growths.items()))
     section.note("RSS growth while importing: " + ", ".join(f"{k} +{v:.1f} MiB" for k, v in growths.items()))
     _compare_counts(section, ctx)
+
+
+def _against_anchor(section: Section, ctx: Context, figure: Figure, trace: _MemoryTrace) -> None:
+    """The independent anchor imports the same file into a fresh database; its rows/s is quoted only
+    when its rows equal jinli's, column by column."""
+    why_not = anchor_run.available()
+    if why_not:
+        section.note(f"anchor: not available ({why_not})")
+        return
+    database = anchor_run.fresh_database(ctx.work / "anchor.sqlite3")
+    report = anchor_run.import_customers(Path(ctx.csv["customers"]), database, ctx.day, ctx.import_now)
+    comparison = compare(make_url(ctx.target.jinli_url).database, str(database))
+    section.note(f"anchor: {comparison.summary()}")
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in report["seconds"].items())
+    section.note(f"anchor: {report['rows']:,} rows in {report['total_seconds']:.1f} s ({stages}), "
+                 f"{report['slow_rows']:,} through the Python fallback, peak RSS {report['peak_rss_mib']:.0f} MiB")
+    if not comparison.same:
+        return
+    figure.anchor = report["rows_per_second"]
+    versus = section.add("customers import vs the independent anchor", figure.value, "rows/s",
+                         anchor=figure.anchor, target=f"≥ {MIN_ANCHOR:.0%} of the anchor, same rows")
+    versus.passed = at_least(versus.anchor_ratio, MIN_ANCHOR)
+    rss = section.add("peak RSS, customers import", round(trace.peak, 1), "MiB", anchor=round(report["peak_rss_mib"], 1),
+                      target=f"≤ {CUSTOMERS_RSS_MIB} MiB")
+    rss.passed = at_most(trace.peak, CUSTOMERS_RSS_MIB)
 
 
 def _jinli(ctx: Context, kind: str):

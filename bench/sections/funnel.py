@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 
 from bench import invitations
+from bench.anchor import run as anchor_run
 from bench.bare.funnel import funnel_totals
 from bench.context import Context
 from bench.harness import Section, at_most, median_of, stopwatch
@@ -45,6 +46,27 @@ def run(section: Section, ctx: Context) -> None:
                         note=f"{report.total.invited:,} invited, {len(report.rows)} rows")
             if by is None and not filt.tier:
                 _agree(section, report.total, totals)
+    _anchor(section, ctx, totals)
+
+
+def _anchor(section: Section, ctx: Context, totals: dict) -> None:
+    """The bare queries in DuckDB over the same rows (bench/anchor/analytics.py); quoted when they agree."""
+    why_not = anchor_run.available()
+    if why_not:
+        section.note(f"anchor: not available ({why_not})")
+        return
+    from bench.anchor import analytics
+
+    con = analytics.load_from(ctx.target, analytics.FUNNEL_TABLES)
+    try:
+        seconds, anchor_totals = analytics.funnel_totals(con, RUNS)
+    finally:
+        con.close()
+    same = anchor_totals == totals
+    section.note(f"anchor (DuckDB): the funnel counts in {seconds:.3f} s (median of {RUNS}); "
+                 + ("they agree" if same else f"THEY DISAGREE: {anchor_totals}"))
+    if same:
+        section.figures[0].anchor = seconds
 
 
 def _build(ctx: Context) -> dict[str, int]:

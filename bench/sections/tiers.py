@@ -5,6 +5,7 @@ Target (SQLite): ≤ 30 s, and set-based: a fixed handful of statements whatever
 
 from __future__ import annotations
 
+from bench.anchor import run as anchor_run
 from bench.bare import tiers as bare
 from bench.context import Context
 from bench.databases import counting_statements, transaction
@@ -19,6 +20,7 @@ PIN_VIPS = "UPDATE customers SET pinned_tier = 'A', pinned_reason = 'VIP' WHERE 
 
 def run(section: Section, ctx: Context) -> None:
     _pin_vips(ctx)
+    anchor = _anchor_tables(section, ctx)  # copied before jinli scores, so the anchor does the same work
     engine, settings = ctx.target.engine(), ctx.settings
     with counting_statements(engine) as count, stopwatch() as elapsed, engine.begin() as conn:
         counts = tiers.recompute(conn, settings.tiers, ctx.day, settings.tz, ctx.import_now)
@@ -36,9 +38,34 @@ def run(section: Section, ctx: Context) -> None:
     section.add("SQL statements (set-based)", count[0], "", target=f"≤ {SET_BASED_MAX_STATEMENTS}, any size",
                 passed=count[0] <= SET_BASED_MAX_STATEMENTS)
     ctx.shared["tiers"] = counts
+    if anchor is not None:
+        _anchor(section, ctx, anchor, counts)
     same = {t: bare_counts.get(t, 0) for t in counts} == counts
     section.note("tiers " + " ".join(f"{t}={n:,}" for t, n in counts.items())
                  + ("; the bare SQL agrees" if same else f"; BARE SQL DISAGREES: {bare_counts}"))
+
+
+def _anchor_tables(section: Section, ctx: Context):
+    why_not = anchor_run.available()
+    if why_not:
+        section.note(f"anchor: not available ({why_not})")
+        return None
+    from bench.anchor import analytics
+
+    return analytics.load_from(ctx.target, analytics.TIER_TABLES)
+
+
+def _anchor(section: Section, ctx: Context, con, counts: dict[str, int]) -> None:
+    """The same scoring in DuckDB (bench/anchor/analytics.py): quoted when its tiers agree with jinli's."""
+    from bench.anchor import analytics
+
+    seconds, anchor_counts = analytics.recompute_tiers(con, ctx.settings.tiers, ctx.day, ctx.settings.tz, ctx.import_now)
+    con.close()
+    same = {t: anchor_counts.get(t, 0) for t in counts} == counts
+    section.note(f"anchor (DuckDB): the same scoring in {seconds:.2f} s; "
+                 + ("its tiers agree" if same else f"ITS TIERS DISAGREE: {anchor_counts}"))
+    if same:
+        section.figures[0].anchor = seconds
 
 
 def _pin_vips(ctx: Context) -> None:

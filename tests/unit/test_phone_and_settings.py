@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from errors import ConfigError, InvalidValue
 from domain.phone import mask, mask_in_text, parse_mobile
@@ -69,3 +70,46 @@ def test_relative_sqlite_paths_are_relative_to_the_config_file(tmp_path, monkeyp
 def test_bad_settings_name_the_key(raw, message):
     with pytest.raises(ConfigError, match=message):
         settings_from_dict(raw, base_dir=Path("."))
+
+
+def _phonenumbers_only(text: str) -> str | None:
+    """What parse_mobile answered before the fast path: phonenumbers' parse, validity and type."""
+    import phonenumbers
+
+    from domain.phone import _MOBILE_TYPES
+
+    try:
+        number = phonenumbers.parse(text.strip(), "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_CN_LIKE = st.builds(
+    lambda prefix, digits, seps, lead: lead + "".join(d + s for d, s in zip(prefix + digits, seps)),
+    st.sampled_from(["1", "10", "11", "12", "13", "14", "145", "146", "15", "16", "165", "17", "170", "174", "179", "18",
+                     "19", "199", "0", "01", "02", "4", "8", "86"]),
+    st.text(alphabet="0123456789", min_size=6, max_size=12),
+    st.lists(st.sampled_from(["", "", "", " ", "-"]), min_size=16, max_size=16),
+    st.sampled_from(["", "+86", "+86 ", "0086", "0086-", "86", "+", "+1"]),
+)
+
+
+@hypothesis_settings(max_examples=3000, deadline=None)
+@given(_CN_LIKE)
+def test_the_fast_path_answers_as_phonenumbers_does_for_chinese_numbers(text):
+    from domain.phone import _fast_mobile, try_parse_mobile
+
+    expected = _phonenumbers_only(text)
+    fast = _fast_mobile(text.strip(), "CN")
+    assert fast is None or fast == expected
+    assert try_parse_mobile(text) == expected
+
+
+def test_the_fast_path_takes_plain_mobiles_and_leaves_the_rest_to_phonenumbers():
+    from domain.phone import _fast_mobile
+
+    assert [_fast_mobile(t, "CN") for t in ("13812348000", "+86 138-1234-8000", "008613812348000")] == ["+8613812348000"] * 3
+    assert [_fast_mobile(t, "CN") for t in ("１３８１２３４８０００", "(138)12348000", "8613812348000", "02112345678")] == [None] * 4
