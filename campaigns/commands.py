@@ -96,9 +96,10 @@ def preview_command(app: App, campaign_id: str, day: date | None, as_json: bool)
     """Every recipient with the text, segments and send time; every excluded customer with the reason."""
     planner = Planner.from_settings(app.settings)
     campaign = _one_campaign(app, campaign_id)
+    now = app.now() if day in (None, app.today()) else None  # a trigger campaign: its next scan, if today
     day = day or app.today()
     with app.engine.connect() as conn:
-        data = preview_json(campaign, day, preview(conn, planner, campaign, day))
+        data = preview_json(campaign, day, preview(conn, planner, campaign, day, now))
     fmt.preview(data, as_json)
 
 
