@@ -65,3 +65,117 @@ def test_a_converted_referral_thanks_the_referrer_once_with_the_friends_name(sit
     scan(app, local(day, 10, 2))
     scan(app, local(day, 11))
     assert texts(app) == [("王芳", "referral_converted", "【金福金行】王芳您好，您推荐的李娜已成为我们的客户，足金小金豆已为您备好。回T退订")]
+
+
+def test_records_from_before_enabling_fire_only_within_backfill_days(site, clock):
+    for name, backfill in (("welcome", None), ("welcome-backfill", 5)):
+        write_trigger(site, name, "first_deposit", "{{ customer.name }}您好，欢迎！{{ trigger.amount }}元已入金。",
+                      **({"backfill_days": backfill} if backfill else {}))
+    app = App(load_settings(site), clock=clock)
+    with app.engine.begin() as conn:
+        old, recent = add_customer(conn, name="旧客"), add_customer(conn, name="近客")
+        add_holding(conn, old, 10000, "2m", date(2025, 5, 20))  # 13 days before enabling
+        add_holding(conn, recent, 20000, "2m", date(2025, 6, 1))  # the day before
+    scan(app, local(date(2025, 6, 2), 9))  # both campaigns first seen enabled
+    with app.engine.begin() as conn:
+        new = add_customer(conn, name="新客")
+        add_holding(conn, new, 30000, "2m", date(2025, 6, 2))
+        add_holding(conn, new, 5000, "2m", date(2025, 6, 2))  # a second holding is no first deposit
+    scan(app, local(date(2025, 6, 2), 10))
+    with app.engine.connect() as conn:
+        rows = conn.execute(select(outbox_t.c.campaign_id, outbox_t.c.body).order_by(outbox_t.c.campaign_id, outbox_t.c.id)).all()
+    assert [(r.campaign_id, r.body) for r in rows] == [
+        ("welcome", "【金福金行】新客您好，欢迎！30,000元已入金。回T退订"),
+        ("welcome-backfill", "【金福金行】近客您好，欢迎！20,000元已入金。回T退订"),
+        ("welcome-backfill", "【金福金行】新客您好，欢迎！30,000元已入金。回T退订"),
+    ]
+    with app.engine.connect() as conn:
+        enabled = dict(conn.execute(select(models.TriggerScan.campaign_id, models.TriggerScan.enabled_at)).all())
+    assert enabled == {"welcome": local(date(2025, 6, 2), 9), "welcome-backfill": local(date(2025, 6, 2), 9)}
+
+
+def test_three_encounters_reinvites_to_the_next_salon_until_the_third_visit_or_a_deposit(site, clock):
+    prepare(site, "salons.toml", "three_encounters.toml")
+    app = App(load_settings(site), clock=clock)
+    mon, tue, wed = date(2025, 6, 2), date(2025, 6, 3), date(2025, 6, 4)
+    scan(app, local(mon, 8))
+    with app.engine.begin() as conn:
+        guest, depositor = add_customer(conn, name="赵敏"), add_customer(conn, name="钱多")
+        salon = add_event(conn, mon, key=f"salons·{mon.isoformat()}")
+        checkin(conn, guest, salon, local(mon, 14))
+        checkin(conn, depositor, salon, local(mon, 14, 5))
+        add_holding(conn, depositor, 50000, "6m", mon)  # deposits within the two hours: no text
+    scan(app, local(mon, 15))  # delay 2h not passed
+    assert texts(app) == []
+    scan(app, local(mon, 16, 10))
+    with app.engine.begin() as conn:
+        code = conn.execute(select(models.Invitation.code).join(models.Event).where(
+            models.Event.key == f"salons·{tue.isoformat()}", models.Invitation.customer_id == guest)).scalar_one()
+        tue_salon = conn.execute(select(models.Event.id).where(models.Event.key == f"salons·{tue.isoformat()}")).scalar_one()
+        checkin(conn, guest, tue_salon, local(tue, 14))
+    scan(app, local(tue, 16, 10))
+    with app.engine.begin() as conn:
+        code2 = conn.execute(select(models.Invitation.code).join(models.Event).where(
+            models.Event.key == f"salons·{wed.isoformat()}", models.Invitation.customer_id == guest)).scalar_one()
+        wed_salon = conn.execute(select(models.Event.id).where(models.Event.key == f"salons·{wed.isoformat()}")).scalar_one()
+        checkin(conn, guest, wed_salon, local(wed, 14))  # the third visit
+    scan(app, local(wed, 16, 10))
+    assert texts(app) == [
+        ("赵敏", "checked_in", f"【金福金行】赵敏您好，感谢您第1次来店！6月3日（周二）14:00「你行我也行」沙龙诚邀您再来，签到码{code}。回T退订"),
+        ("赵敏", "checked_in", f"【金福金行】赵敏您好，感谢您第2次来店！6月4日（周三）14:00「你会我也会」沙龙诚邀您再来，签到码{code2}。回T退订"),
+    ]
+
+
+def test_tier_moves_are_recorded_by_the_recompute_and_tier_up_texts_the_customer(site, clock, cli):
+    write_trigger(site, "tier-up", "tier_up", "{{ customer.name }}您好，恭喜您由{{ trigger.old_tier }}类升为{{ trigger.new_tier }}类客户！")
+    app = App(load_settings(site), clock=clock)
+    day = date(2025, 6, 2)
+    with app.engine.begin() as conn:
+        rising = add_customer(conn, name="升客", tier="P", tier_as_of=date(2025, 6, 1), store="南京路店")
+        falling = add_customer(conn, name="降客", tier="C", tier_as_of=date(2025, 6, 1), store="淮海路店")
+        fresh = add_customer(conn, name="新人")  # never scored: a first scoring is no move
+        add_holding(conn, rising, 20000, "2m", date(2025, 5, 1))
+        add_holding(conn, fresh, 20000, "2m", date(2025, 5, 1))
+    scan(app, local(day, 2))
+    with app.engine.begin() as conn:
+        tiers.recompute(conn, app.settings.tiers, day, app.settings.tz, local(day, 3))
+        tiers.recompute(conn, app.settings.tiers, day, app.settings.tz, local(day, 3, 1))  # again: nothing new
+    scan(app, local(day, 9))
+    assert texts(app) == [("升客", "tier_up", "【金福金行】升客您好，恭喜您由P类升为C类客户！回T退订")]
+    shown = json.loads(cli("report", "tiers", "--changes", "--format", "json").output)["changes"]
+    assert [(c["name"], c["store"], c["old_tier"], c["new_tier"], c["direction"], c["changed_on"]) for c in shown] == [
+        ("降客", "淮海路店", "C", "P", "down", "2025-06-02"), ("升客", "南京路店", "P", "C", "up", "2025-06-02")]
+    table = cli("report", "tiers", "--changes", "--since", "2025-06-02").output
+    assert table.index("降级") < table.index("升级") and "C" in table
+
+
+def test_reward_reached_when_an_earning_lifts_the_balance_to_a_rung(site, clock):
+    write_trigger(site, "reward", "reward_reached", "{{ customer.name }}您好，您的积分已达{{ trigger.balance }}分，"
+                  "可兑换{{ trigger.reward }}。")
+    app = App(load_settings(site), clock=clock)
+    day = date(2025, 6, 2)
+    scan(app, local(day, 8))
+    with app.engine.begin() as conn:
+        two, one = add_customer(conn, name="两单"), add_customer(conn, name="一单")
+        add_holding(conn, two, 10000, "2m", day)
+        add_holding(conn, two, 10000, "2m", day)
+        add_holding(conn, one, 10000, "2m", day)
+        loyalty_jobs.recompute_all(conn, app.settings, local(day, 9))
+    scan(app, local(day, 10))
+    assert texts(app) == [("两单", "reward_reached", "【金福金行】两单您好，您的积分已达20分，可兑换生日蛋糕。回T退订")]
+
+
+def test_holding_matured_not_renewed_fires_after_the_delay_unless_renewed(site, clock):
+    write_trigger(site, "matured", "holding_matured_not_renewed",
+                  "{{ customer.name }}您好，您{{ trigger.maturity_on | md }}到期的{{ trigger.amount }}元尚未续投，欢迎到店咨询。",
+                  delay="1d", backfill_days=7)
+    app = App(load_settings(site), clock=clock)
+    with app.engine.begin() as conn:
+        kept, left = add_customer(conn, name="续客"), add_customer(conn, name="走客")
+        h1 = add_holding(conn, kept, 10000, "2m", date(2025, 4, 1))  # matures 06-01
+        add_holding(conn, left, 20000, "2m", date(2025, 4, 1))
+        add_movement(conn, h1, kept, "renewal", date(2025, 6, 1), 10000)
+        add_holding(conn, left, 30000, "2m", date(2025, 4, 2))  # matures 06-02: due on 06-03
+    scan(app, local(date(2025, 6, 2), 9))
+    scan(app, local(date(2025, 6, 2), 12))
+    assert texts(app) == [("走客", "holding_matured_not_renewed", "【金福金行】走客您好，您6月1日到期的20,000元尚未续投，欢迎到店咨询。回T退订")]
