@@ -11,7 +11,8 @@ with ``low < source_id ≤ high`` are read, through the table's primary key: a s
 - tier_up / tier_down: a ``tier_changes`` row; record: that row;
 - reward_reached: a points earning after which the balance reaches a rung of the rewards ladder it was
   below before (the highest such rung); record: the ledger row;
-- checked_in / walk_in_registered: a check-in (walk-ins only for the latter); record: the check-in;
+- checked_in: a check-in; walk_in_registered: a guest's first check-in, without an invitation (the door
+  registered them); record: the check-in;
 - holding_matured_not_renewed: date-driven, read by maturity day instead of id (``matured``); record: the holding.
 """
 
@@ -131,7 +132,10 @@ def _checkins(scope: Scope, walk_ins_only: bool) -> Select:
     c, e, earlier = checkins_t.c, events_t.c, checkins_t.alias("earlier").c
     visit = select(func.count()).where(earlier.customer_id == c.customer_id, earlier.checked_in_at <= c.checked_in_at)
     since, _ = day_bounds(scope.since_on, scope.tz)
-    conditions = [_new(checkins_t, scope), c.checked_in_at >= since] + ([c.walk_in.is_(True)] if walk_ins_only else [])
+    conditions = [_new(checkins_t, scope), c.checked_in_at >= since]
+    if walk_ins_only:  # registered at the door: arrived uninvited, and never checked in before
+        first = ~exists().where(earlier.customer_id == c.customer_id, earlier.checked_in_at < c.checked_in_at)
+        conditions += [c.walk_in.is_(True), first]
     return (select(c.id.label("source_id"), c.id.label("record_id"), c.customer_id, c.checked_in_at.label("happened_at"),
                    literal(None).label("happened_on"), e.title, e.venue, e.starts_at, c.walk_in,
                    visit.scalar_subquery().label("visit"))
