@@ -93,7 +93,8 @@ def compose_all(conn: Connection, planner: Planner, campaign: Campaign, campaign
                 now: datetime, *, write_invitations: bool) -> list[Planned]:
     """Each record not planned before: its recipient classified by the audience rules, then its text."""
     keyed = {outbox_key(campaign, f): f for f in fired}
-    fresh = [(k, f) for k, f in keyed.items() if k not in _existing(conn, list(keyed))]
+    planned = _existing(conn, list(keyed))
+    fresh = [(k, f) for k, f in keyed.items() if k not in planned]
     out = []
     for start in range(0, len(fresh), CHUNK):
         chunk = fresh[start:start + CHUNK]
@@ -115,6 +116,7 @@ def _compose_chunk(conn, planner, campaign, campaigns, occurrence, chunk, now, w
                                                                 planner.calendar.zodiac_boundary)}
     compose, cap = Composer(planner, campaign, occurrence), daily_cap(conn, planner, occurrence)
     event = _next_event(conn, planner, campaign, campaigns, occurrence, now, write_invitations)
+    links = planner.link_variables(occurrence)  # parsed once: the template is the same for every record
     out = []
     for key, fired in chunk:
         candidate = candidates.get(fired.customer_id)
@@ -123,14 +125,13 @@ def _compose_chunk(conn, planner, campaign, campaigns, occurrence, chunk, now, w
         candidate.extra.pop(CAP_RECENT, None)
         item = Planned(fired, candidate, key, reason=candidate.reason)
         if item.reason is None:
-            _compose_one(conn, planner, compose, cap, occurrence, item, event, now, write_invitations)
+            _compose_one(conn, planner, compose, cap, occurrence, item, event, links, now, write_invitations)
         out.append(item)
     return out
 
 
-def _compose_one(conn, planner, compose, cap, occurrence, item: Planned, event, now, write_invitations) -> None:
+def _compose_one(conn, planner, compose, cap, occurrence, item: Planned, event, links, now, write_invitations) -> None:
     context = {**compose.make_context(item.candidate), "trigger": trigger_context(item.fired, planner)}
-    links = planner.link_variables(occurrence)
     if event is not None:
         spec, event_id = event
         if spec is None:
