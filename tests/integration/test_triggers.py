@@ -179,3 +179,29 @@ def test_holding_matured_not_renewed_fires_after_the_delay_unless_renewed(site, 
     scan(app, local(date(2025, 6, 2), 9))
     scan(app, local(date(2025, 6, 2), 12))
     assert texts(app) == [("走客", "holding_matured_not_renewed", "【金福金行】走客您好，您6月1日到期的20,000元尚未续投，欢迎到店咨询。回T退订")]
+
+
+def test_the_daemon_recomputes_after_an_import_and_daily_once_across_daemons(site, clock, cli, make_csv, monkeypatch):
+    from messaging.gateways.base import RecordingGateway
+    from schedules.daemon import Daemon, DaemonOptions
+
+    monkeypatch.setenv("JINLI_NOW", "2025-06-02T09:00+08:00")
+    cli("import", "customers", str(make_csv("c.csv", "phone,name\n13800000001,王芳\n")))
+    imported = cli("import", "holdings", str(make_csv("h.csv", "holding_id,phone,amount,term,start_on\n"
+                                                                "H1,13800000001,50000,6m,2025-06-01\n")))
+    assert "积分与分级将由后台服务在 5 分钟内重算" in imported.output
+    app = App(load_settings(site), clock=clock)
+    ledger = select(models.PointsEntry.points)
+    with app.engine.connect() as conn:
+        assert conn.execute(ledger).all() == []  # the import itself awarded nothing
+    one, two = (Daemon(App(load_settings(site), clock=clock), RecordingGateway(), DaemonOptions(name)) for name in ("d1", "d2"))
+    now = local(date(2025, 6, 2), 9, 5)
+    assert one.recompute_after_import(now)["tiers"] == {"A": 0, "B": 0, "C": 1, "P": 0}
+    assert two.recompute_after_import(now) is None and one.recompute_after_import(now + timedelta(minutes=5)) is None
+    with app.engine.connect() as conn:
+        assert conn.execute(ledger).scalars().all() == [10]
+    tomorrow = local(date(2025, 6, 3), 3)
+    assert two.recompute_daily(tomorrow) is not None and one.recompute_daily(tomorrow) is None
+    recompute = next(job for job in one.jobs() if job.id == "recompute")
+    assert recompute.trigger.get_next_fire_time(None, tomorrow + timedelta(seconds=1)) == local(date(2025, 6, 4), 3)
+    assert {"recompute", "recompute-after-import", "triggers"} <= {job.id for job in one.jobs()}
