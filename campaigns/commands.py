@@ -76,7 +76,8 @@ def list_campaigns(app: App, days: int, as_json: bool) -> None:
                 steps.append(o.step)
         rows.append({"id": campaign.id, "name": campaign.name, "kind": campaign.kind, "enabled": campaign.enabled,
                      "tiers": "".join(sorted(campaign.audience.tiers)),
-                     "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]],
+                     "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]]
+                     or ([campaign.spec.describe()] if campaign.kind == "trigger" else []),
                      "last_planning_error": _failure(failures.get(campaign.id)), "priority": campaign.priority,
                      "paused": _pause(paused.get(campaign.id))})
     fmt.campaign_list(rows, problems, as_json)

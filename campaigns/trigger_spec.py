@@ -34,6 +34,10 @@ class TriggerSpec:
     without_deposit: bool = False
     invite_to: str = ""  # a weekday_salons or event campaign id: invite to its next event
 
+    def describe(self) -> str:
+        """What `campaigns list` shows instead of dates: "on checked_in, 120 min after the record"."""
+        return f"on {self.on}, {int(self.delay.total_seconds() // 60)} min after the record"
+
 
 def parse_delay(r: Reader, key: str) -> timedelta:
     """``"0m"``, ``"30m"``, ``"2h"``, ``"1d"``: minutes, hours or days, at most 90 days."""

@@ -160,24 +160,28 @@ def _next_event(conn, planner: Planner, campaign: Campaign, campaigns: list[Camp
     if not name:
         return None
     target = next((c for c in campaigns if c.id == name), None)
-    spec = _upcoming(planner, target, occurrence.on) if target else None
+    spec = _upcoming(conn, planner, target, occurrence.on) if target else None
     if spec is None or not write:
         return spec, None
     return spec, ensure_event(conn, target.id, spec, now, event_store(target))
 
 
-def _upcoming(planner: Planner, target: Campaign, today) -> EventSpec | None:
+def _upcoming(conn: Connection, planner: Planner, target: Campaign, today) -> EventSpec | None:
+    """The first event of ``target`` after ``today`` (within 14 days) that staff have not cancelled."""
     from campaigns.kind_occurrences import staff_event
 
+    build = salon_event if target.kind == "weekday_salons" else staff_event
     for days in range(1, NEXT_EVENT_DAYS + 1):
         day = today + timedelta(days=days)
-        if not target.runs_on(day):
-            continue
-        build = salon_event if target.kind == "weekday_salons" else staff_event
-        found = build(target, target.spec, day, planner.calendar)
-        if found is not None:
+        found = build(target, target.spec, day, planner.calendar) if target.runs_on(day) else None
+        if found is not None and not _cancelled(conn, found.key):
             return found
     return None
+
+
+def _cancelled(conn: Connection, key: str) -> bool:
+    e = events_t.c
+    return conn.execute(select(e.id).where(e.key == key, e.state == "cancelled")).first() is not None
 
 
 def trigger_context(fired: Fired, planner: Planner) -> dict:

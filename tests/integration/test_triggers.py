@@ -205,3 +205,25 @@ def test_the_daemon_recomputes_after_an_import_and_daily_once_across_daemons(sit
     recompute = next(job for job in one.jobs() if job.id == "recompute")
     assert recompute.trigger.get_next_fire_time(None, tomorrow + timedelta(seconds=1)) == local(date(2025, 6, 4), 3)
     assert {"recompute", "recompute-after-import", "triggers"} <= {job.id for job in one.jobs()}
+
+
+def test_preview_shows_the_next_scans_texts_and_skips_a_cancelled_salon(site, clock, cli, monkeypatch):
+    from sqlalchemy import update
+
+    prepare(site, "salons.toml", "three_encounters.toml")
+    app = App(load_settings(site), clock=clock)
+    mon, tue = date(2025, 6, 2), date(2025, 6, 3)
+    with app.engine.begin() as conn:
+        guest = add_customer(conn, name="赵敏")
+        checkin(conn, guest, add_event(conn, mon, key=f"salons·{mon.isoformat()}"), local(mon, 14))
+        add_event(conn, tue, key=f"salons·{tue.isoformat()}")
+        conn.execute(update(models.Event.__table__).where(models.Event.key == f"salons·{tue.isoformat()}")
+                     .values(state="cancelled"))
+    monkeypatch.setenv("JINLI_NOW", local(mon, 16, 30).isoformat())
+    data = json.loads(cli("campaigns", "preview", "three-encounters", "--json").output)
+    [occurrence] = data["occurrences"]
+    assert [(r["name"], r["trigger_record"], r["text"]) for r in occurrence["recipients"]] == [
+        ("赵敏", 1, "【金福金行】赵敏您好，感谢您第1次来店！6月4日（周三）14:00「你会我也会」沙龙诚邀您再来，签到码XXXXXX。回T退订")]
+    with app.engine.connect() as conn:  # a preview writes nothing
+        assert conn.execute(select(models.TriggerScan.campaign_id)).all() == []
+        assert conn.execute(select(models.Invitation.id)).all() == []
