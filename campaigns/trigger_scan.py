@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from campaigns.definitions import Campaign
-from records import models, trigger_sources
+from records import models
 from records.trigger_sources import DATE_DRIVEN, SOURCE_TABLES, SOURCES, Scope, guarded, happened
 
 scans_t = models.TriggerScan.__table__
@@ -127,6 +127,3 @@ def advance(conn: Connection, campaign: Campaign, state: ScanState, now: datetim
     conn.execute(update(scans_t).where(s.campaign_id == campaign.id, s.kind == campaign.spec.on).values(
         last_id=state.last_id, seen_id=state.seen_id, last_on=state.last_on, scanned_at=now))
 
-
-__all__ = ["Fired", "Scan", "ScanState", "advance", "forget_disabled", "preview_state", "scan", "since_on", "state_of",
-           "trigger_sources"]

@@ -13,7 +13,6 @@ other (``campaigns.audience``); the template reads ``trigger`` (the record) and,
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,7 +23,7 @@ from campaigns.compose import Composed, Composer
 from campaigns.definitions import Campaign
 from campaigns.occurrences import EventSpec, Listed, Occurrence, event_context, salon_event
 from campaigns.planning import PlanSummary, Planner, SUPPRESSING, daily_cap, ensure_event, ensure_invitation, event_store
-from campaigns.trigger_scan import Fired, ScanState, advance, scan, state_of
+from campaigns.trigger_scan import Fired, advance, scan, state_of
 from campaigns.trigger_spec import NEXT_EVENT_DAYS
 from records import models
 from records.bulk import BulkInserter
@@ -232,9 +231,3 @@ def _row(item: Planned, now: datetime, summary: PlanSummary) -> tuple | None:
     return (item.key, customer["id"], item.event_id, customer["phone"], customer["tier"], found.body, found.segments,
             "planned", None, None, item.due_at, found.template_code, params)
 
-
-def planned_counts(items: list[Planned]) -> Counter:
-    return Counter("planned" if i.reason is None else i.reason for i in items)
-
-
-__all__ = ["Planned", "ScanState", "TriggerRun", "compose_all", "outbox_key", "scan_and_plan", "trigger_context", "write"]

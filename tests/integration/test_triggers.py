@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -132,7 +132,7 @@ def test_tier_moves_are_recorded_by_the_recompute_and_tier_up_texts_the_customer
     day = date(2025, 6, 2)
     with app.engine.begin() as conn:
         rising = add_customer(conn, name="升客", tier="P", tier_as_of=date(2025, 6, 1), store="南京路店")
-        falling = add_customer(conn, name="降客", tier="C", tier_as_of=date(2025, 6, 1), store="淮海路店")
+        add_customer(conn, name="降客", tier="C", tier_as_of=date(2025, 6, 1), store="淮海路店")
         fresh = add_customer(conn, name="新人")  # never scored: a first scoring is no move
         add_holding(conn, rising, 20000, "2m", date(2025, 5, 1))
         add_holding(conn, fresh, 20000, "2m", date(2025, 5, 1))
