@@ -47,7 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "referrals": ("records.commands:referrals_group",
         "Referrals (转介绍): add one by hand, list them."),
     "report": ("reports.commands:report_group",
-        "Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list, points, rewards."),
+        "Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list, points, rewards, tiers."),
     "rewards": ("records.loyalty_commands:rewards_group",
         "Referral rewards (转介绍礼): mark one given."),
     "run": ("campaigns.commands:run_command",

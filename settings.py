@@ -168,6 +168,19 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class DaemonSettings:
+    """The daemon's loyalty and trigger jobs (`jinli daemon`)."""
+
+    recompute_at: str = "03:00"  # shop-local time of the daily recompute of points, rewards and tiers
+    import_check_minutes: int = 5  # how often the daemon looks for a finished import to recompute after
+    trigger_scan_minutes: int = 2  # how often trigger campaigns scan for new triggering records
+
+    @property
+    def recompute_time(self) -> time:
+        return time.fromisoformat(self.recompute_at)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything config.toml says, with paths resolved against the file's folder."""
 
@@ -185,6 +198,7 @@ class Settings:
     imports: ImportSettings = field(default_factory=ImportSettings)  # the [import] table
     loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
     web: WebSettings = field(default_factory=WebSettings)
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
     source: str = "<defaults>"
 
     @property
@@ -246,6 +260,7 @@ _SECTIONS = {
     "import": ImportSettings,
     "loyalty": LoyaltySettings,
     "web": WebSettings,
+    "daemon": DaemonSettings,
 }
 _FIELDS = {"import": "imports"}  # a section whose name is a Python keyword
 
@@ -404,6 +419,7 @@ def _check_semantics(settings: Settings) -> None:
         settings.quiet_hours
     except ValueError:
         raise ConfigError(f"{where}: [sms] quiet_hours: expected two HH:MM times, got {settings.sms.quiet_hours!r}") from None
+    _check_daemon(settings.daemon, where)
     if settings.sms.gateway not in GATEWAYS:
         raise ConfigError(f"{where}: [sms] gateway: expected {_GATEWAY_LIST}, got {settings.sms.gateway!r}")
     _check_routes(settings.sms.routes, where)
@@ -442,3 +458,14 @@ def _check_import(imports: ImportSettings, where: str) -> None:
     for key, lowest in (("max_amount", 1), ("max_name_length", 1), ("start_ahead_days", 0)):
         if getattr(imports, key) < lowest:
             raise ConfigError(f"{where}: [import] {key}: expected at least {lowest}, got {getattr(imports, key)!r}")
+
+
+def _check_daemon(daemon: DaemonSettings, where: str) -> None:
+    """recompute_at a HH:MM time; the two intervals 1 to 1440 minutes."""
+    try:
+        daemon.recompute_time
+    except ValueError:
+        raise ConfigError(f"{where}: [daemon] recompute_at: expected a HH:MM time, got {daemon.recompute_at!r}") from None
+    for key in ("import_check_minutes", "trigger_scan_minutes"):
+        if not 1 <= getattr(daemon, key) <= 1440:
+            raise ConfigError(f"{where}: [daemon] {key}: expected 1 to 1440 minutes, got {getattr(daemon, key)!r}")

@@ -36,6 +36,7 @@ SECTIONS = (
     ("csv_import", "csv_import", ()),
     ("tier_recompute", "tiers", ()),
     ("points_recompute", "points", ("records.loyalty:recompute",)),
+    ("triggers", "triggers", ("campaigns.triggers:scan_and_plan",)),
     ("planning", "planning", ()),
     ("dispatch", "dispatch", ("messaging.dispatch:send_due_messages", "messaging.gateways.twilio")),
     ("funnel_report", "funnel", ("reports.funnel:funnel", "reports.filters")),

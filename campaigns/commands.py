@@ -76,7 +76,8 @@ def list_campaigns(app: App, days: int, fmt: str, output: str | None) -> None:
                 steps.append(o.step)
         rows.append({"id": campaign.id, "name": campaign.name, "kind": campaign.kind, "enabled": campaign.enabled,
                      "tiers": "".join(sorted(campaign.audience.tiers)),
-                     "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]],
+                     "next": [f"{d.isoformat()} {' '.join(steps)}" for d, steps in list(by_day.items())[:3]]
+                     or ([campaign.spec.describe()] if campaign.kind == "trigger" else []),
                      "last_planning_error": _failure(failures.get(campaign.id)), "priority": campaign.priority,
                      "paused": _pause(paused.get(campaign.id))})
     views.campaign_list(rows, problems, fmt, output)
@@ -96,9 +97,10 @@ def preview_command(app: App, campaign_id: str, day: date | None, fmt: str, outp
     """Every recipient with the text, segments and send time; every excluded customer with the reason."""
     planner = Planner.from_settings(app.settings)
     campaign = _one_campaign(app, campaign_id)
+    now = app.now() if day in (None, app.today()) else None  # a trigger campaign: its next scan, if today
     day = day or app.today()
     with app.engine.connect() as conn:
-        data = preview_json(campaign, day, preview(conn, planner, campaign, day))
+        data = preview_json(campaign, day, preview(conn, planner, campaign, day, now))
     views.preview(data, fmt)
 
 

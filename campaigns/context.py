@@ -137,6 +137,15 @@ SAMPLE_CUSTOMER = {
 SAMPLE_EXTRA = {"maturity_on": date(2025, 4, 15), "amount_fen": 10_000_000, "term": "98d", "checkin_code": "7KQ3MX"}
 
 
+SAMPLE_TRIGGER = {
+    "amount": "100,000", "term": "98d", "term_label": "98天", "product": "黄金理财", "start_on": date(2025, 4, 15),
+    "maturity_on": date(2025, 7, 22), "friend": "李娜", "gift": "足金小金豆", "old_tier": "B", "new_tier": "A",
+    "changed_on": date(2025, 4, 15), "reward": "生日蛋糕", "reward_points": 20, "balance": 25, "title": "「你有我也有」沙龙",
+    "venue": "南京路店二楼贵宾厅", "visit": 2, "event_date": date(2025, 4, 15),
+}
+_EVENT_KEYS = ("weekday_label", "slogan", "term", "term_label", "venue", "start_time", "title", "checkin_code")
+
+
 def sample_context(campaign: Campaign, occurrence: Occurrence, brand: str) -> dict[str, Any]:
     """A context for validating templates: a sample customer with every optional value filled (and, for a
     festival campaign, a sample festival: the one the step names, else 中秋节)."""
@@ -152,6 +161,9 @@ def sample_context(campaign: Campaign, occurrence: Occurrence, brand: str) -> di
         occurrence = replace(occurrence, festival=_sample_festival(campaign, occurrence))
     context = render_context(campaign, occurrence, candidate, brand)
     context["occurrence"] = {**sample_occurrence, **context["occurrence"]}
+    if campaign.kind == "trigger":  # every value any trigger kind gives, so a template may read any of them
+        context["trigger"] = dict(SAMPLE_TRIGGER, happened_on=occurrence.on)
+        context["next_event"] = {**{k: sample_occurrence[k] for k in _EVENT_KEYS}, "event_date": occurrence.on}
     return {**context, **preview_urls(frozenset(LINK_VARIABLES), "")}  # the RSVP and opt-out links, as stand-ins
 
 

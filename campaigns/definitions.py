@@ -13,18 +13,19 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
-from campaigns import kind_specs
+from campaigns import kind_specs, trigger_spec
 from campaigns.audience_spec import Audience, parse_audience, parse_tiers
 from campaigns.kind_specs import BroadcastSpec, FestivalSpec, StaffEventSpec
 from campaigns.limits import (MAX_CAPACITY, MAX_DAYS, MAX_FOLLOWUP_AFTER_HOURS, MAX_HOURS, MAX_OVERBOOKING,
                               MAX_WINDOW_DAYS, product_term)
 from campaigns.schema import Reader
+from campaigns.trigger_spec import TriggerSpec
 from errors import CampaignError, InvalidValue
 from records.terms import Term
 from domain.festival_text import parse_anchor
 
 KINDS = ("zodiac_lucky_day", "birthday_maturity", "weekday_salons", "holding_notice", "post_event_followup",
-         "festival", "broadcast", "event")
+         "festival", "broadcast", "event", "trigger")
 STEPS = {
     "zodiac_lucky_day": ("lucky_day",),
     "birthday_maturity": ("greeting", "planner", "maturity", "banquet"),
@@ -34,13 +35,15 @@ STEPS = {
     "festival": ("greeting",),  # and one key per anchor id: a template for that festival alone
     "broadcast": ("announcement",),
     "event": ("invitation", "reminder"),
+    "trigger": ("message",),
 }
 REQUIRED_STEPS = {"zodiac_lucky_day": ("lucky_day",), "weekday_salons": ("invitation",), "post_event_followup": ("followup",),
-                  "festival": (), "broadcast": ("announcement",), "event": ("invitation",)}
+                  "festival": (), "broadcast": ("announcement",), "event": ("invitation",),
+                  "trigger": ("message",)}
 EVENT_KINDS = ("weekday_salons", "event")  # the kinds whose events a post_event_followup may follow up
 # Priority under the weekly cap when the file sets none: a higher one displaces a customer's
 # lowest-priority unsent message (campaigns.preemption). Personal and event texts before the weekly lucky day.
-DEFAULT_PRIORITY = {"birthday_maturity": 30, "weekday_salons": 20, "event": 20, "post_event_followup": 20,
+DEFAULT_PRIORITY = {"birthday_maturity": 30, "trigger": 25, "weekday_salons": 20, "event": 20, "post_event_followup": 20,
                     "zodiac_lucky_day": 10}
 MAX_PRIORITY = 1000
 
@@ -100,7 +103,8 @@ class FollowupSpec:
     window_hours: int = 72
 
 
-Spec = ZodiacSpec | BirthdaySpec | SalonSpec | NoticeSpec | FollowupSpec | FestivalSpec | BroadcastSpec | StaffEventSpec
+Spec = (ZodiacSpec | BirthdaySpec | SalonSpec | NoticeSpec | FollowupSpec | FestivalSpec | BroadcastSpec | StaffEventSpec
+        | TriggerSpec)
 
 
 @dataclass(frozen=True)
@@ -274,6 +278,7 @@ _SPECS = {
     "zodiac_lucky_day": _zodiac, "birthday_maturity": _birthday, "weekday_salons": _salons,
     "holding_notice": _notice, "post_event_followup": _followup,
     "festival": kind_specs.festival, "broadcast": kind_specs.broadcast, "event": kind_specs.event,
+    "trigger": trigger_spec.trigger,
 }
 
 
@@ -332,6 +337,10 @@ def load_campaigns(folder: Path) -> tuple[list[Campaign], list[str]]:
     unknown = [c for c in campaigns if _follows_unknown(c, campaigns)]
     errors += [f"{c.source}: post_event_followup.events_of: {c.spec.events_of!r} is not the id of any weekday_salons "
                f"or event campaign in {folder}" for c in unknown]
+    lost = [c for c in campaigns if _invites_unknown(c, campaigns)]
+    errors += [f"{c.source}: trigger.invite_to: {c.spec.invite_to!r} is not the id of any weekday_salons or event "
+               f"campaign in {folder}" for c in lost]
+    unknown += lost
     return [c for c in campaigns if c not in unknown], errors
 
 
@@ -339,3 +348,9 @@ def _follows_unknown(campaign: Campaign, campaigns: list[Campaign]) -> bool:
     """A follow-up campaign whose ``events_of`` names no loaded salon campaign (it would never send)."""
     salons = {c.id for c in campaigns if c.kind in EVENT_KINDS}
     return campaign.kind == "post_event_followup" and campaign.spec.events_of not in salons
+
+
+def _invites_unknown(campaign: Campaign, campaigns: list[Campaign]) -> bool:
+    """A trigger campaign whose ``invite_to`` names no loaded salon or event campaign."""
+    events = {c.id for c in campaigns if c.kind in EVENT_KINDS}
+    return campaign.kind == "trigger" and bool(campaign.spec.invite_to) and campaign.spec.invite_to not in events

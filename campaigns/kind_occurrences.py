@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from campaigns.definitions import Campaign
 from campaigns.kind_specs import BroadcastSpec, FestivalSpec, StaffEventSpec
+from campaigns.trigger_spec import TriggerSpec
 from campaigns.occurrences import (CalendarOptions, EventPlan, EventSpec, Everyone, FestivalDay, Listed, Occurrence,
                                    _occurrence, invite_and_remind)
 from domain.festivals import Anchor, occurrences as festival_days
@@ -74,4 +75,8 @@ def _event(campaign: Campaign, spec: StaffEventSpec, day: date, options: Calenda
     return invite_and_remind(campaign, plan, day, options)
 
 
-BUILDERS = {FestivalSpec: _festival, BroadcastSpec: _broadcast, StaffEventSpec: _event}
+def _trigger(campaign: Campaign, spec: TriggerSpec, day: date, options: CalendarOptions) -> list[Occurrence]:
+    return []  # a trigger campaign has no dated occurrences: its texts follow records (campaigns.triggers)
+
+
+BUILDERS = {FestivalSpec: _festival, BroadcastSpec: _broadcast, StaffEventSpec: _event, TriggerSpec: _trigger}

@@ -88,8 +88,14 @@ class PreviewOccurrence:
     excluded: list[dict] = field(default_factory=list)
 
 
-def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date) -> list[PreviewOccurrence]:
-    """Who would receive what on ``day``, and who is excluded and why; writes nothing."""
+def preview(conn: Connection, planner: Planner, campaign: Campaign, day: date,
+            now: datetime | None = None) -> list[PreviewOccurrence]:
+    """Who would receive what on ``day``, and who is excluded and why; writes nothing. A trigger campaign:
+    what a scan at ``now`` (default: noon of ``day``) would plan."""
+    if campaign.kind == "trigger":
+        from campaigns.trigger_preview import preview_triggers
+
+        return preview_triggers(conn, planner, campaign, now or planner.calendar_send_at_time(day))
     items = []
     for occurrence in day_occurrences(conn, planner, campaign, day):
         item = PreviewOccurrence(occurrence, planner.due_at(occurrence))

@@ -13,7 +13,7 @@ from cli_output import format_options
 from cli_params import day_option, pass_app
 from cli_text import text
 from errors import ImportFileError, InvalidValue
-from records import audit, db, importing, loyalty, record_views, referrals, tiers
+from records import audit, db, importing, record_views, referrals, tiers
 from records.headers import parse_mapping
 from records.lookup import find_customer
 
@@ -74,15 +74,25 @@ def _import_command(kind: str):
             with app.engine.begin() as conn:
                 if kind == "customers":  # referrals named in the file go to the referrer's latest event
                     referrals.attribute_unattributed(conn, app.settings.events.attribution_days, app.settings.tz)
-                _record_import(conn, app, kind, file, summary)
-            with app.engine.begin() as conn:  # points and referral rewards follow the records (idempotent)
-                run = loyalty.recompute(conn, app.settings.loyalty, app.today(), app.settings.tz, app.now())
+                _record_import(conn, app, kind, file, summary)  # the daemon's after-import recompute looks for it
         output.import_summary(summary, file, as_json)
         if not as_json and not dry_run:
-            click.echo(run.summary())
+            click.echo(recompute_note(app.settings.site.language, app.settings.daemon.import_check_minutes))
 
     command.help = f"Import {kind} from an Excel or CSV file (columns in the README)."
     return command
+
+
+RECOMPUTE_NOTES = {
+    "zh": "积分与分级将由后台服务在 {m} 分钟内重算；也可运行 jinli tiers recompute 与 jinli points recompute",
+    "en": "points and tiers will be recomputed by the daemon within {m} minutes; or run jinli tiers recompute "
+          "and jinli points recompute",
+}
+
+
+def recompute_note(language: str, minutes: int) -> str:
+    """What an import says instead of recomputing: when the daemon will (in the site's language)."""
+    return RECOMPUTE_NOTES.get(language, RECOMPUTE_NOTES["zh"]).format(m=minutes)
 
 
 def _record_import(conn, app: App, kind: str, file: str, summary) -> None:

@@ -470,3 +470,56 @@ class UnlinkedReferral(SQLModel, table=True):
     referrer_given: str = Field(max_length=64)  # what the door typed
     noted_by: str = Field(max_length=80)  # the audit actor
     noted_at: Optional[datetime] = _at(nullable=False)
+
+
+class TierMove(SQLModel, table=True):
+    """A customer's tier moving up or down (0012): written set-based by `tiers recompute` and by pins.
+
+    What `jinli report tiers --changes` lists and the tier_up / tier_down triggers fire on. A first
+    scoring (a customer never scored before) is no move. The unique key makes a concurrent second
+    recompute of the same day write nothing twice.
+    """
+
+    __tablename__ = "tier_changes"
+    __table_args__ = (UniqueConstraint("customer_id", "changed_on", "old_tier", "new_tier", name="uq_tier_changes_move"),
+                      Index("ix_tier_changes_changed_on", "changed_on"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    old_tier: str = Field(max_length=1)
+    new_tier: str = Field(max_length=1)
+    direction: str = Field(max_length=4)  # up | down
+    changed_on: date  # the recompute's as-of day
+    reason: str = Field(default="recompute", max_length=20)  # recompute | pin | unpin
+    recorded_at: Optional[datetime] = _at(nullable=False)
+
+
+class TriggerScan(SQLModel, table=True):
+    """A trigger campaign's memory (0012): when it was first seen enabled, and how far its records are scanned.
+
+    ``last_id``: every source row with an id up to it is handled; ``seen_id``: the highest id the last
+    scan could see (the next scan trusts it: a row committed late under a lower id is still read once
+    more). ``last_on``: the date-driven kind (holding_matured_not_renewed) handled maturities up to it.
+    """
+
+    __tablename__ = "trigger_scans"
+
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=40)
+    enabled_at: Optional[datetime] = _at(nullable=False)
+    last_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    seen_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    last_on: Optional[date] = None
+    scanned_at: Optional[datetime] = _at()
+
+
+class LoyaltyRun(SQLModel, table=True):
+    """A recompute of tiers and points the daemon claimed (0012): one per day ("daily·2025-06-02") and one per
+    import ("import·<audit entry id>"); the unique key lets one daemon of several run it."""
+
+    __tablename__ = "loyalty_runs"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=80)
+    started_at: Optional[datetime] = _at(nullable=False)
+    worker: str = Field(default="", max_length=64)

@@ -68,4 +68,5 @@ NO_PERSONAL_DATA = frozenset({
     "holdings", "movements", "events", "invitations", "checkins", "referrals", "planning_runs", "erased_phones",
     "link_tokens",  # an unguessable token, its kind and ids
     "staff", "signin_failures",  # staff accounts and sign-in attempts: no customer's data
+    "tier_changes", "trigger_scans", "loyalty_runs",  # tier letters and dates; watermarks; the daemon's claims
 })

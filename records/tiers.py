@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (BigInteger, Column, Connection, Date, Integer, MetaData, Select, String, Table, and_, case,
                         cast, exists, func, insert, literal, select, update)
 
-from records import models
+from records import models, tier_moves
 from records.core_tables import tier_history_of
 from records.tier_names import TIERS
 from records.points import counts_on
@@ -175,6 +175,7 @@ def recompute(conn: Connection, settings: TierSettings, as_of: date, tz: ZoneInf
     scored = score_select(settings, as_of, tz).subquery("scored")
     conn.execute(insert(scratch).from_select([c.name for c in scratch.c], select(*[scored.c[c.name] for c in scratch.c])))
     _record_changes(conn, scratch, as_of, now)
+    tier_moves.record_moves(conn, scratch, as_of, now)  # before the UPDATE: it compares with the old tiers
     _store(conn, scratch, as_of)
     scratch.drop(conn)
     return tier_counts(conn)
@@ -247,10 +248,13 @@ def set_pin(conn: Connection, settings: TierSettings, customer_id: int, tier: st
             as_of: date, tz: ZoneInfo, now: datetime) -> Breakdown:
     """Pin a tier by hand (``tier``) or remove the pin (None); either way record it in the history."""
     c = customers_t.c
+    before = conn.execute(select(c.tier, c.tier_as_of).where(c.id == customer_id)).one()
     conn.execute(update(customers_t).where(c.id == customer_id).values(
         pinned_tier=tier, pinned_reason=reason if tier else None, pinned_at=now if tier else None))
     result = explain(conn, settings, customer_id, as_of, tz)
     conn.execute(update(customers_t).where(c.id == customer_id).values(tier=result.tier, tier_score=result.score, tier_as_of=as_of))
+    if before.tier_as_of is not None:
+        tier_moves.record_move(conn, customer_id, before.tier, result.tier, as_of, "pin" if tier else "unpin", now)
     conn.execute(insert(history_t).values(
         customer_id=customer_id, as_of=as_of, tier=result.tier, score=result.score,
         reason="pin" if tier else "unpin", note=reason or "", recorded_at=now,

@@ -57,7 +57,7 @@ def _meta(L: dict, filt: ReportFilter | None = None, **more) -> list[str]:
 
 @click.group("report")
 def report_group() -> None:
-    """Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list, points, rewards."""
+    """Reports: the event funnel, referrals, visits before conversion, the 72-hour follow-up list, points, rewards, tiers."""
 
 
 @report_group.command("funnel")
@@ -238,3 +238,37 @@ def _reward_row(row: dict, app: App, L: dict | None) -> dict:
             "referee": row["referee_name"], "referee_phone": mask(row["referee_phone"]), "event": row["event_id"],
             "campaign": row["campaign_id"], "given_by": row["given_by"], "given_at": given_at,
             "cancelled_on": row["cancelled_on"].isoformat() if row["cancelled_on"] else None}
+
+
+@report_group.command("tiers")
+@click.option("--changes", is_flag=True, help="list the tier changes (downs first): customer, store, old → new, when")
+@day_option("--since", dest="since", help="only changes from this day on (with --changes)")
+@output_options(("table", "csv", "json"))
+@pass_app
+def report_tiers(app: App, changes, since, fmt, output, language) -> None:
+    """Customers per tier; with --changes, who moved up or down a tier (tier_down goes to staff, not to the customer)."""
+    from records import tier_moves, tiers
+
+    L = labels(language or app.settings.site.language)
+    with app.engine.connect() as conn:
+        rows = tier_moves.changes(conn, since) if changes else None
+        counts = None if changes else tiers.tier_counts(conn)
+    if counts is not None:
+        data = [{"tier": tier, "customers": n} for tier, n in counts.items()]
+        table = Table(L["tiers_report"], [("tier", L["tier"]), ("customers", L["customers"])], data, {"customers": "int"})
+        emit(to_json({"tiers": counts}) if fmt == "json" else to_text([table]) if fmt == "table" else to_csv(table), output, fmt)
+        return
+    shown = [_change_row(row, app, L if fmt != "json" else None) for row in rows]
+    if fmt == "json":
+        emit(to_json({"since": since.isoformat() if since else None, "changes": shown}), output, fmt)
+        return
+    names = ("direction", "name", "phone", "store", "old_tier", "new_tier", "changed_on", "change_reason")
+    table = Table(L["tier_changes"], [(name, L[name]) for name in names], shown)
+    emit(to_text([table]) if fmt == "table" else to_csv(table), output, fmt)
+
+
+def _change_row(row: dict, app: App, L: dict | None) -> dict:
+    """A tier change as shown: phone masked, the direction labelled (raw for JSON)."""
+    return {"customer_id": row["customer_id"], "direction": L[row["direction"]] if L else row["direction"],
+            "name": row["name"], "phone": mask(row["phone"]), "store": row["store"], "old_tier": row["old_tier"],
+            "new_tier": row["new_tier"], "changed_on": row["changed_on"].isoformat(), "change_reason": row["reason"]}

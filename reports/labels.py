@@ -33,6 +33,8 @@ LABELS = {
         "referee_phone": "被推荐人手机", "given_by": "发放人", "given_at": "发放时间", "cancelled_on": "取消日期",
         "rewards_owed": "应发奖励", "rewards_given": "已发奖励", "owed": "待发放", "given": "已发放", "cancelled": "已取消",
         "as_of": "截至",
+        "tiers_report": "客户分级", "tier_changes": "客户分级变动", "old_tier": "原分级", "new_tier": "新分级",
+        "direction": "方向", "up": "升级", "down": "降级", "changed_on": "变动日期", "change_reason": "原因",
     },
     "en": {
         "funnel": "Event funnel", "referrals_report": "Referrals", "visits_report": "Visits before conversion",
@@ -65,6 +67,8 @@ LABELS = {
         "referee_phone": "referee phone", "given_by": "given by", "given_at": "given at", "cancelled_on": "cancelled on",
         "rewards_owed": "rewards owed", "rewards_given": "rewards given", "owed": "owed", "given": "given",
         "cancelled": "cancelled", "as_of": "as of",
+        "tiers_report": "Tiers", "tier_changes": "Tier changes", "old_tier": "old tier", "new_tier": "new tier",
+        "direction": "direction", "up": "up", "down": "down", "changed_on": "changed on", "change_reason": "reason",
     },
 }
 

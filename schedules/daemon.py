@@ -23,7 +23,7 @@ from app import App
 from campaigns.definitions import Campaign
 from campaigns.planning import Planner
 from schedules.campaign_store import CampaignStore
-from schedules import planning_runs
+from schedules import loyalty_jobs, planning_runs
 from domain.holiday_file import work_calendar
 from domain.workdays import campaign_calendar_warnings
 
@@ -61,9 +61,9 @@ class Daemon:
         """A planning job per campaign at its send time, then the dispatcher, the two reconcilers and file sync."""
         tz = self.app.settings.tz
         found = [Job(f"plan:{c.id}", CronTrigger(hour=c.send_time.hour, minute=c.send_time.minute, timezone=tz),
-                     partial(self.plan_campaign, c.id)) for c in self.store.campaigns() if c.enabled]
+                     partial(self.plan_campaign, c.id)) for c in self.store.campaigns() if c.enabled and c.kind != "trigger"]
         o, since = self.options, self.started_at  # interval jobs count from the start, not from the wall clock
-        return found + [
+        return found + self.loyalty_jobs() + [
             Job("settle", IntervalTrigger(seconds=o.settle_every.total_seconds(), start_date=since, timezone=tz),
                 self.settle_stuck),
             Job("dispatch", IntervalTrigger(seconds=o.dispatch_every.total_seconds(), start_date=since, timezone=tz),
@@ -72,6 +72,31 @@ class Daemon:
                 self.reconcile),
         ]
 
+    def loyalty_jobs(self) -> list[Job]:
+        """The daily recompute at [daemon] recompute_at, the after-import check and the trigger scan."""
+        tz, d, since = self.app.settings.tz, self.app.settings.daemon, self.started_at
+        at = d.recompute_time
+        return [
+            Job("recompute", CronTrigger(hour=at.hour, minute=at.minute, timezone=tz), self.recompute_daily),
+            Job("recompute-after-import", IntervalTrigger(minutes=d.import_check_minutes, start_date=since, timezone=tz),
+                self.recompute_after_import),
+            Job("triggers", IntervalTrigger(minutes=d.trigger_scan_minutes, start_date=since, timezone=tz),
+                self.scan_triggers),
+        ]
+
+    def recompute_daily(self, now: datetime):
+        """Points, referral rewards and tiers as of today (one daemon of several runs it)."""
+        return loyalty_jobs.recompute_daily(self.app.engine, self.app.settings, now, self.options.worker)
+
+    def recompute_after_import(self, now: datetime):
+        """The same recompute once after each import (imports no longer recompute themselves)."""
+        return loyalty_jobs.recompute_after_import(self.app.engine, self.app.settings, now, self.options.worker)
+
+    def scan_triggers(self, now: datetime):
+        """Plan the texts of trigger campaigns for the records added since their last scan."""
+        planner = Planner.from_settings(self.app.settings)
+        return loyalty_jobs.scan_triggers(self.app.engine, planner, self.store.campaigns(), now, self.options.worker)
+
     def plan_campaign(self, campaign_id: str, now: datetime) -> list[planning_runs.DayOutcome]:
         """Plan the campaign's due days (today's, and missed ones within the catch-up window)."""
         campaigns = [c for c in self.store.campaigns() if c.id == campaign_id]
@@ -79,6 +104,7 @@ class Daemon:
 
     def plan_due(self, now: datetime, campaigns: list[Campaign] | None = None) -> list[planning_runs.DayOutcome]:
         campaigns = self.store.campaigns() if campaigns is None else campaigns
+        campaigns = [c for c in campaigns if c.kind != "trigger"]  # scanned by their own job, not planned by day
         planner = Planner.from_settings(self.app.settings)  # fresh templates: staff edits take effect
         outcomes = []
         for campaign in campaigns:

@@ -21,7 +21,7 @@ def playbook(site: Path) -> Path:
 def test_the_shipped_playbook_validates(cli, playbook):
     result = cli("campaigns", "validate")
     assert result.exit_code == 0, result.output
-    assert "5 个活动检查通过" in result.output
+    assert "6 个活动检查通过" in result.output
 
 
 def test_validate_reports_every_problem_on_its_own_line(cli, playbook, monkeypatch):

@@ -37,7 +37,7 @@ def problems(result) -> list[str]:
 def test_the_shipped_campaigns_validate_cleanly_through_aliyun_under_the_default_policy(cli, shop):
     result = cli("campaigns", "validate")
     assert result.exit_code == 0, result.output
-    assert problems(result) == ["5 个活动检查通过：birthday, holding-notices, lucky-day, salon-followups, salons"]
+    assert problems(result) == ["6 个活动检查通过：birthday, holding-notices, lucky-day, salon-followups, salons, three-encounters"]
 
 
 def test_a_template_edited_away_from_its_approved_text_fails_naming_file_and_place(cli, shop):

@@ -20,7 +20,7 @@ from tests.events_seed import seed_shop
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = "2025-05-28T12:00+08:00"
-CAMPAIGN_IDS = ("birthday", "holding-notices", "lucky-day", "salon-followups", "salons")
+CAMPAIGN_IDS = ("birthday", "holding-notices", "lucky-day", "salon-followups", "salons", "three-encounters")
 
 
 def build_shop(site: Path, cli, monkeypatch, language: str = "zh"):

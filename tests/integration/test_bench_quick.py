@@ -16,7 +16,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = {"csv_import", "tier_recompute", "points_recompute", "planning", "dispatch", "funnel_report"}
+SECTIONS = {"csv_import", "tier_recompute", "points_recompute", "planning", "dispatch", "funnel_report", "triggers"}
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ def test_the_seed_playbook_loads():
     campaigns, problems = load_campaigns(REPO / "campaigns")
     assert problems == []
     by_id = {c.id: c for c in campaigns}
-    assert set(by_id) == {"lucky-day", "birthday", "salons", "holding-notices", "salon-followups"}
+    assert set(by_id) == {"lucky-day", "birthday", "salons", "holding-notices", "salon-followups", "three-encounters"}
     assert by_id["salon-followups"].spec.events_of == "salons" and by_id["salon-followups"].spec.window_hours == 72
     salons = by_id["salons"].spec
     assert [s.slogan for s in salons.salons] == SLOGANS
@@ -29,12 +29,16 @@ def test_the_seed_playbook_loads():
     assert lucky.spec.weekdays == (2,) and lucky.spec.relations == ("liuhe",) and lucky.spec.star_sign == "sun"
     assert by_id["holding-notices"].message_class == "notice"
     assert by_id["birthday"].send_time == time(9, 30)
+    encounters = by_id["three-encounters"].spec
+    assert (encounters.on, encounters.delay, encounters.visits_at_most, encounters.without_deposit, encounters.invite_to) \
+        == ("checked_in", timedelta(hours=2), 2, True, "salons")
 
 
 SALONS = REPO / "campaigns" / "salons.toml"
 BIRTHDAY = (REPO / "campaigns" / "birthday.toml").read_text(encoding="utf-8")
 NOTICES = (REPO / "campaigns" / "holding_notices.toml").read_text(encoding="utf-8")
 FOLLOWUPS = (REPO / "campaigns" / "salon_followups.toml").read_text(encoding="utf-8")
+ENCOUNTERS = (REPO / "campaigns" / "three_encounters.toml").read_text(encoding="utf-8")
 
 
 def write(tmp_path: Path, text: str, name: str = "c.toml") -> Path:
@@ -125,6 +129,12 @@ def test_a_minimal_file_of_each_kind_loads(tmp_path, kind):
     (FOLLOWUPS.replace('after_hours = 20', 'after_hours = 1000'), ("post_event_followup.after_hours", "at most 216")),
     (FOLLOWUPS.replace('window_hours = 72', 'window_hours = 99999999999'), ("post_event_followup.window_hours", "at most 720")),
     ("a = " + "[" * 3000 + "]" * 3000 + "\n", ("invalid TOML", "nested too deeply")),
+    (ENCOUNTERS.replace('on = "checked_in"', 'on = "checked_out"'), ("trigger.on", "'checked_out'", "referral_converted")),
+    (ENCOUNTERS.replace('delay = "2h"', 'delay = "2 weeks"'), ("trigger.delay", "'2 weeks'", '"30m"')),
+    (ENCOUNTERS.replace('delay = "2h"', 'delay = "91d"'), ("trigger.delay", "'91d'", "at most 90 days")),
+    (ENCOUNTERS.replace('visits_at_most = 2', 'visits_at_most = -1'), ("trigger.visits_at_most", "at least 0")),
+    (ENCOUNTERS.replace('[trigger]', '[trigger]\nbackfill = 3'), ("trigger.backfill", "unknown key")),
+    (ENCOUNTERS.replace('message = "three_encounters"', 'greeting = "three_encounters"'), ("templates.", "message")),
 ], ids=lambda v: v[0] if isinstance(v, tuple) else None)
 def test_every_mistake_is_one_line_naming_file_key_and_value(tmp_path, text, fragments):
     path = write(tmp_path, text)
@@ -151,6 +161,14 @@ def test_a_followup_of_an_unknown_salon_campaign_is_refused_by_name(tmp_path):
     assert sorted(c.id for c in campaigns) == ["salon-followups", "salons"]
     assert problems == [f"{tmp_path / 'bad.toml'}: post_event_followup.events_of: 'salonz' is not the id of any "
                         f"weekday_salons or event campaign in {tmp_path}"]
+
+
+def test_a_trigger_inviting_to_an_unknown_campaign_is_refused_by_name(tmp_path):
+    write(tmp_path, ENCOUNTERS.replace('"salons"', '"salonz"'), "bad.toml")
+    campaigns, problems = load_campaigns(tmp_path)
+    assert campaigns == []
+    assert problems == [f"{tmp_path / 'bad.toml'}: trigger.invite_to: 'salonz' is not the id of any weekday_salons or "
+                        f"event campaign in {tmp_path}"]
 
 
 def test_a_birthday_file_without_terms_gets_the_default_terms_parsed(tmp_path):

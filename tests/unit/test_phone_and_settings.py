@@ -41,6 +41,8 @@ def test_the_packaged_config_loads_with_playbook_defaults():
     assert settings.tiers.a_min_score == 15 and settings.tiers.b_min_score == 9
     assert settings.sms.signature.startswith("【")
     assert settings.sms.reconcile_after_minutes == 10
+    assert (settings.daemon.recompute_at, settings.daemon.import_check_minutes, settings.daemon.trigger_scan_minutes) \
+        == ("03:00", 5, 2)
     assert settings.sms.claim_size == 200 and settings_from_dict({"sms": {"claim_size": 20}}, base_dir=Path(".")).sms.claim_size == 20
 
 
@@ -66,6 +68,10 @@ def test_relative_sqlite_paths_are_relative_to_the_config_file(tmp_path, monkeyp
     ({"sms": {"claim_sise": 50}}, "unknown key 'claim_sise'"),
     ({"sms": {"reconcile_after_minutes": 0}}, r"\[sms\] reconcile_after_minutes: expected a positive number of minutes"),
     ({"sms": {"reconcile_after_minutes": 2.5}}, "reconcile_after_minutes: expected int"),
+    ({"daemon": {"recompute_at": "3 am"}}, r"\[daemon\] recompute_at: expected a HH:MM time, got '3 am'"),
+    ({"daemon": {"trigger_scan_minutes": 0}}, r"\[daemon\] trigger_scan_minutes: expected 1 to 1440 minutes, got 0"),
+    ({"daemon": {"import_check_minutes": 5000}}, r"\[daemon\] import_check_minutes: expected 1 to 1440 minutes"),
+    ({"daemon": {"scan_every": 2}}, r"\[daemon\]: unknown key 'scan_every'"),
 ])
 def test_bad_settings_name_the_key(raw, message):
     with pytest.raises(ConfigError, match=message):
