@@ -3,7 +3,8 @@
 The daemon ticks at 03:00 (the daily recompute, [daemon] recompute_at), 09:30, 14:30 and 16:30
 Shanghai time; each tick runs every job due (after-import recompute, trigger scan, dispatch). Texts go
 out through the file gateway (sent.jsonl). The salons campaign holds the salons but invites nobody
-(its audience names another store), so every text sent is a triggered one. Campaigns:
+(its audience is tier A, which nobody reaches this month; a store filter would not do: a walk-in
+belongs to the store of the event they walked into), so every text sent is a triggered one. Campaigns:
 three-encounters (shipped: checked_in, 2h, at most 2 visits, no deposit, the next salon), walk-in
 (walk_in_registered, tier P only), thanks (referral_converted, to the referrer), welcome (first_deposit,
 1d), tier-up (tier_up, tiers A and B only; no tier_down campaign: downs are a staff list), reward
@@ -123,7 +124,7 @@ def shop(site: Path) -> Path:
     """The site with salons (inviting nobody), the shipped three-encounters campaign and the six trigger campaigns."""
     folder = prepare(site, "salons.toml", "three_encounters.toml")
     salons = folder / "salons.toml"
-    salons.write_text(salons.read_text(encoding="utf-8").replace('tiers = ["A", "B", "C", "P"]', 'stores = ["无此店"]'),
+    salons.write_text(salons.read_text(encoding="utf-8").replace('tiers = ["A", "B", "C", "P"]', 'tiers = ["A"]'),
                       encoding="utf-8")
     for name, (on, text, options) in TEMPLATES.items():
         write_trigger(site, name, on, text, **options)
