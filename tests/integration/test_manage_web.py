@@ -81,7 +81,8 @@ def test_the_managers_store_filtered_funnel_matches_the_hand_count(shop):
     page = client.get("/manage/funnel?store=南京路店")
     assert page.status_code == 200
     assert steps_on_page(page.text) == {LABEL[k]: str(v) for k, v in NANJING.items()} | {"转介绍入金(元)": "–"}
-    assert "¥80,000" in page.text and "门店=南京路店" in page.text and "时间均为 Asia/Shanghai" in page.text
+    assert "¥80,000" in page.text and "门店=南京路店" in page.text
+    assert '<p class="muted" id="times-in">时间均为北京时间（UTC+08:00）</p>' in page.text and 'lang="zh-CN"' in page.text
     groups = page.text.split('id="groups"')[1]
     assert "到场/确认参加" in page.text and "80.0%" in groups  # attended of confirmed, 4/5
     chart = chart_on_page(page.text)  # the browser's chart: attended of invited, 4/9, as the table's 占邀请 column
@@ -188,6 +189,50 @@ def test_campaigns_show_their_status_last_run_and_the_send_schedule(app, site):
     assert shown["lucky-day"][0] == "已暂停"
     assert "2025-06-01: audience: bad rule" in client.get("/manage/campaigns").text
     assert "2025-06-01 10:00" in client.get("/manage/campaigns").text  # the run's time in Shanghai
+
+
+def schedule_on_page(html: str) -> list[tuple[str, int, int, float]]:
+    """The send schedule table as the page shows it: (MM-DD, recipients, texts, cost) per day and campaign."""
+    body = html.split('id="schedule"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>(\d\d-\d\d) [^<]*</td><td>[^<]*</td><td class=\"num\">(\d+)</td>"
+                      r"<td class=\"num\">(\d+)</td><td class=\"num\">¥([\d.]+)</td></tr>", body)
+    return [(day, int(recipients), int(texts), float(cost)) for day, recipients, texts, cost in rows]
+
+
+def test_the_send_schedule_downloads_as_a_workbook_and_csv_with_the_pages_numbers(app, site):
+    """The campaigns page's schedule (the repository's campaigns, one A-tier customer, 2025-06-02 — 2025-06-15):
+    the workbook states the period and the clock on top and holds the page's rows, number for number."""
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    shutil.copytree(repo / "campaigns", site.parent / "campaigns", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(repo / "templates", site.parent / "templates")
+    with app.engine.begin() as conn:
+        staff.add_staff(conn, "店长老陈", "manager", ("南京路店",), PASSWORD, app.now())
+        for n in range(3):
+            add_customer(conn, name=f"客{n}", tier="A")
+    client = flask_app(app).test_client()
+    sign_in(client, "店长老陈", PASSWORD)
+    page = client.get("/manage/campaigns").text
+    shown = schedule_on_page(page)
+    assert shown and "时间段: 2025-06-02 — 2025-06-15" in page.split('id="stated"')[1]
+    assert 'href="/manage/schedule.xlsx"' in page and 'href="/manage/schedule.csv"' in page
+    workbook = client.get("/manage/schedule.xlsx")
+    assert workbook.headers["Content-Disposition"] == 'attachment; filename="schedule_2025-06-02_2025-06-15.xlsx"'
+    (rows,) = sheets(workbook.data).values()
+    assert rows[1][0] == "时间段: 2025-06-02 — 2025-06-15" and rows[2][0] == "时间均为北京时间（UTC+08:00）"
+    header = rows.index(next(row for row in rows if row[:2] == ["日期", "星期"]))
+    cells = [dict(zip(rows[header], row)) for row in rows[header + 1:] if row[0]]
+    sent = [(row["日期"][5:], int(row["收件人"]), int(row["短信"]), float(row["费用"])) for row in cells if row["收件人"] != ""]
+    assert sent == shown
+    totals = re.search(r"合计: (\d+) 条短信, ¥([\d.]+)", page.split('id="schedule-totals"')[1])
+    assert sum(texts for _, _, texts, _ in sent) == int(totals[1])
+    text = client.get("/manage/schedule.csv").data.decode("utf-8")
+    assert text.startswith("\ufeff日期,星期,")
+    listed = [(row["日期"][5:], int(row["收件人"]), int(row["短信"]), float(row["费用"]))
+              for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))) if row["收件人"]]
+    assert listed == shown
 
 
 def test_the_funnel_chart_is_fed_the_steps_tables_own_numbers(shop):
