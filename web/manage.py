@@ -19,6 +19,7 @@ from records.event_config import event_settings
 from reports.funnel import GROUPINGS
 from web import manage_customers, manage_data as data, manage_links
 from web.auth import auth, current_staff, require
+from reports.labels import REASONS
 from reports.schedule_page import schedule_rows
 from web.manage_view import download as download_file, env, filtered, page, report_file, times_in
 
@@ -123,7 +124,8 @@ def campaigns_page():
         rows = data.campaign_rows(conn, app.settings.campaigns_path, app.settings.tz)
     schedule = data.send_schedule(app)
     return render_template("manage/campaigns.html", rows=rows, L=L, tz=app.settings.site.timezone, picked=None,
-                           stated=[_schedule_period(schedule, t)], options=None, schedule=schedule)
+                           stated=[_schedule_period(schedule, t)], options=None, schedule=schedule,
+                           reasons=REASONS[app.settings.site.language])
 
 
 def _schedule_period(schedule: dict, t: dict) -> str:

@@ -20,7 +20,9 @@ from tests.services import unavailable, why_missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+# --lang: the browser's own language, which (not <html lang>) sets how <input type=date> spells a day: 年/月/日 in
+# Chinese, mm/dd/yyyy in en-US (Debian's chromium needs chromium-l10n for it, else it falls back to en-US).
+ARGS = ["--lang=zh-CN", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 VIEWPORTS = {"phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
