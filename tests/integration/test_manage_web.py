@@ -285,3 +285,26 @@ def test_grouped_by_salon_an_event_without_a_slogan_shows_its_kind_in_words(shop
     groups = client.get("/manage/funnel?by=salon").text.split('id="groups"')[1].split("</table>")[0]
     keys = re.findall(r'data-col="key">([^<]+)<', groups)
     assert "幸运庆生宴" in keys and not any(re.fullmatch(r"[a-z]+", key) for key in keys), keys
+
+
+@pytest.mark.parametrize(("language", "zone", "said", "lang"), [
+    ("en", "Asia/Shanghai", "Times are in Asia/Shanghai (UTC+08:00)", "en"),
+    ("zh", "Asia/Singapore", "时间均为新加坡时间（UTC+08:00）", "zh-CN"),
+    ("zh", "Asia/Kolkata", "时间均为当地时间（UTC+05:30）", "zh-CN"),
+])
+def test_every_page_says_the_shops_clock_in_the_sites_language(site, clock, language, zone, said, lang):
+    from app import App
+    from settings import load_settings
+
+    config = site.read_text(encoding="utf-8").replace("[site]\n", f'[site]\nlanguage = "{language}"\ntimezone = "{zone}"\n', 1)
+    site.write_text(config, encoding="utf-8")
+    app = App(load_settings(site), clock=clock)
+    with app.engine.begin() as conn:
+        staff.add_staff(conn, "老板", "admin", (), PASSWORD, app.now())
+    client = flask_app(app).test_client()
+    sign_in(client, "老板", PASSWORD)
+    for path in ("/manage/funnel", "/manage/followups", "/manage/customers", "/manage/unlinked", "/manage/staff"):
+        page = client.get(path).text
+        assert f'<p class="muted" id="times-in">{said}</p>' in page and f'<html lang="{lang}">' in page, path
+    (visits,) = sheets(client.get("/manage/visits.xlsx").data).values()
+    assert visits[3][0] == said  # the workbook's title, period, filters, then the clock
