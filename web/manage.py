@@ -19,7 +19,9 @@ from records.event_config import event_settings
 from reports.funnel import GROUPINGS
 from web import manage_customers, manage_data as data, manage_links
 from web.auth import auth, current_staff, require
-from web.manage_view import env, filtered, page, report_file
+from reports.labels import REASONS
+from reports.schedule_page import schedule_rows
+from web.manage_view import download as download_file, env, filtered, page, report_file, times_in
 
 MANAGERS = lambda staff: staff.can_manage  # noqa: E731
 ADMINS = lambda staff: staff.is_admin  # noqa: E731
@@ -37,10 +39,13 @@ def manage_blueprint(app, token: str | None = None) -> Blueprint:
     for report in REPORTS:
         for fmt in ("csv", "xlsx"):
             bp.add_url_rule(f"/{report}.{fmt}", f"{report}_{fmt}", require(MANAGERS)(_file(report, fmt)), methods=["GET"])
+    for fmt in ("csv", "xlsx"):
+        bp.add_url_rule(f"/schedule.{fmt}", f"schedule_{fmt}", require(MANAGERS)(_schedule_file(fmt)), methods=["GET"])
     bp.add_url_rule("/optout", "optout", require(MANAGERS)(optout), methods=["POST"])
     for path, (name, view) in manage_links.POSTS.items():
         bp.add_url_rule(path, name, require(MANAGERS)(view), methods=["POST"])
     bp.add_url_rule("/staff", "staff", require(ADMINS)(manage_customers.staff_page), methods=["GET"])
+    bp.context_processor(lambda: {"times_in": times_in(env()[1])})
     return bp
 
 
@@ -117,8 +122,26 @@ def campaigns_page():
     app, t, L = env()
     with app.engine.connect() as conn:
         rows = data.campaign_rows(conn, app.settings.campaigns_path, app.settings.tz)
+    schedule = data.send_schedule(app)
     return render_template("manage/campaigns.html", rows=rows, L=L, tz=app.settings.site.timezone, picked=None,
-                           stated=[], options=None, schedule=data.send_schedule(app))
+                           stated=[_schedule_period(schedule, t)], options=None, schedule=schedule,
+                           reasons=REASONS[app.settings.site.language])
+
+
+def _schedule_period(schedule: dict, t: dict) -> str:
+    return f"{t['period']}: {schedule['from']} — {schedule['to']}"
+
+
+def _schedule_file(fmt: str):
+    """The send schedule as `jinli schedule --format xlsx|csv` writes it, its period and clock on top of the workbook."""
+    def download():
+        app, t, _ = env()
+        schedule = data.send_schedule(app)
+        table, notes = schedule_rows(schedule, app.settings.site.language)
+        lines = [_schedule_period(schedule, t), times_in(t), *notes]
+        return download_file([table], "schedule", f"{schedule['from']}_{schedule['to']}", fmt, lines)
+    download.__name__ = f"schedule_{fmt}"
+    return download
 
 
 def optout():

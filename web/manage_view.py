@@ -9,7 +9,7 @@ from reports.labels import labels as report_labels
 from reports.render import BOM, Table, to_csv
 from reports.xlsx import to_xlsx
 from web.auth import auth, current_staff
-from web.i18n import labels
+from web.i18n import labels, zone_words
 from web.manage_filters import Chosen, FilterRefused, choices, chosen, stated
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,7 +46,13 @@ def page(template: str, conn, picked: Chosen, t, L, **context):
 
 def heading(picked: Chosen, t: dict, L: dict) -> list[str]:
     """The lines on top of a downloaded file: period, filters, time zone."""
-    return stated(picked, current_staff(), t, L) + [t["times_in"].format(tz=auth().app.settings.site.timezone)]
+    return stated(picked, current_staff(), t, L) + [times_in(t)]
+
+
+def times_in(t: dict) -> str:
+    """The line saying in which clock the times are: 时间均为北京时间（UTC+08:00）."""
+    app = auth().app
+    return t["times_in"].format(tz=zone_words(app.settings.site.timezone, app.settings.site.language, app.now()))
 
 
 def download(tables: list[Table], name: str, period: str, fmt: str, lines: list[str]) -> Response:

@@ -28,6 +28,13 @@ VIEWPORTS = {"phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": T
              "desktop": {"viewport": {"width": 1280, "height": 900}}}
 
 
+# The browser's own language (on Linux, its LANG; neither <html lang> nor the context's locale) sets how
+# <input type=date> spells a day: 年/月/日 for a Chinese staff member's browser, mm/dd/yyyy for en-US. Debian's
+# chromium needs chromium-l10n for it; without it the fields fall back to mm/dd/yyyy (the tests pass either way).
+CHINESE = {**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN"}
+CHINESE.pop("LC_ALL", None)
+
+
 @pytest.fixture(scope="module")
 def browser():
     try:
@@ -37,7 +44,7 @@ def browser():
     if not os.path.exists(CHROMIUM):
         unavailable(why_missing("chromium", f"{CHROMIUM} not found (apt-get install chromium)"))
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, env=CHINESE)
         yield chromium
         chromium.close()
 

@@ -79,6 +79,26 @@ def test_a_manager_filters_the_funnel_by_store_sees_the_chart_and_downloads_the_
     assert (by_store["门店"], by_store["邀请"], by_store["到场"]) == ("南京路店", 9, 4)
 
 
+def test_a_manager_reads_the_send_schedule_in_the_shops_clock_and_downloads_it(app, site, screen, tmp_path):
+    """The campaigns page states its period and 北京时间; its workbook holds the page's day rows, number for number."""
+    page, shot = screen
+    two_store_shop(app, site)
+    with serving(flask_app(app)) as base:
+        sign_in(page, base, "店长老陈", "/manage/campaigns")
+        stated = page.locator("#stated").inner_text()
+        assert "时间段: 2025-06-02 — 2025-06-15" in stated and "时间均为北京时间（UTC+08:00）" in stated
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        texts = [int(x) for x in page.locator("#schedule tbody tr td:nth-child(4)").all_inner_texts()]
+        shot("manage-6-campaigns-schedule")
+        with page.expect_download() as info:
+            page.click("#download-xlsx")
+        saved = tmp_path / "schedule.xlsx"
+        info.value.save_as(saved)
+    (rows,) = sheets(saved.read_bytes()).values()
+    header = next(n for n, row in enumerate(rows) if row[:2] == ["日期", "星期"])
+    assert [int(row[4]) for row in rows[header + 1:] if row[0] and row[4] != ""] == texts and texts
+
+
 def shop_with_manager(app):
     seed = busy_day(app)
     with app.engine.begin() as conn:

@@ -81,7 +81,8 @@ def test_the_managers_store_filtered_funnel_matches_the_hand_count(shop):
     page = client.get("/manage/funnel?store=南京路店")
     assert page.status_code == 200
     assert steps_on_page(page.text) == {LABEL[k]: str(v) for k, v in NANJING.items()} | {"转介绍入金(元)": "–"}
-    assert "¥80,000" in page.text and "门店=南京路店" in page.text and "时间均为 Asia/Shanghai" in page.text
+    assert "¥80,000" in page.text and "门店=南京路店" in page.text
+    assert '<p class="muted" id="times-in">时间均为北京时间（UTC+08:00）</p>' in page.text and 'lang="zh-CN"' in page.text
     groups = page.text.split('id="groups"')[1]
     assert "到场/确认参加" in page.text and "80.0%" in groups  # attended of confirmed, 4/5
     chart = chart_on_page(page.text)  # the browser's chart: attended of invited, 4/9, as the table's 占邀请 column
@@ -180,14 +181,59 @@ def test_campaigns_show_their_status_last_run_and_the_send_schedule(app, site):
     sign_in(client, "老板", PASSWORD)
     schedule = client.get("/manage/campaigns").text.split('id="schedule-totals"')[1]
     assert "2025-06-02 — 2025-06-15" in schedule and "六天沙龙" in schedule.split('id="schedule"')[1]
-    rows = re.findall(r"<tr><td><b>[^<]*</b><br><span class=\"muted\">([\w-]+)</span></td>\s*<td>([^<]*)</td>\s*<td>([^<]*)",
+    rows = re.findall(r"<tr><td><b>[^<]*</b><br><span class=\"muted\">([\w-]+)</span></td>\s*<td[^>]*>([^<]*)</td>\s*<td>([^<]*)",
                       client.get("/manage/campaigns").text)
     shown = {campaign: (status.strip(), run.strip()) for campaign, status, run in rows}
-    assert shown["salons"] == ("进行中", "2025-06-01 · planned")
+    assert shown["salons"] == ("进行中", "2025-06-01 · 已规划")  # the run's outcome in words, not planned
     assert shown["birthday"] == ("发送暂停（配置错误）: 模板未审核", "—")
     assert shown["lucky-day"][0] == "已暂停"
     assert "2025-06-01: audience: bad rule" in client.get("/manage/campaigns").text
     assert "2025-06-01 10:00" in client.get("/manage/campaigns").text  # the run's time in Shanghai
+
+
+def schedule_on_page(html: str) -> list[tuple[str, int, int, float]]:
+    """The send schedule table as the page shows it: (MM-DD, recipients, texts, cost) per day and campaign."""
+    body = html.split('id="schedule"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td class=\"nowrap\">(\d\d-\d\d) [^<]*</td><td>[^<]*</td><td class=\"num\">(\d+)</td>"
+                      r"<td class=\"num\">(\d+)</td><td class=\"num\">¥([\d.]+)</td><td", body)
+    return [(day, int(recipients), int(texts), float(cost)) for day, recipients, texts, cost in rows]
+
+
+def test_the_send_schedule_downloads_as_a_workbook_and_csv_with_the_pages_numbers(app, site):
+    """The campaigns page's schedule (the repository's campaigns, one A-tier customer, 2025-06-02 — 2025-06-15):
+    the workbook states the period and the clock on top and holds the page's rows, number for number."""
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    shutil.copytree(repo / "campaigns", site.parent / "campaigns", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(repo / "templates", site.parent / "templates")
+    with app.engine.begin() as conn:
+        staff.add_staff(conn, "店长老陈", "manager", ("南京路店",), PASSWORD, app.now())
+        for n in range(3):
+            add_customer(conn, name=f"客{n}", tier="A")
+    client = flask_app(app).test_client()
+    sign_in(client, "店长老陈", PASSWORD)
+    page = client.get("/manage/campaigns").text
+    shown = schedule_on_page(page)
+    assert shown and "时间段: 2025-06-02 — 2025-06-15" in page.split('id="stated"')[1]
+    assert 'href="/manage/schedule.xlsx"' in page and 'href="/manage/schedule.csv"' in page
+    workbook = client.get("/manage/schedule.xlsx")
+    assert workbook.headers["Content-Disposition"] == 'attachment; filename="schedule_2025-06-02_2025-06-15.xlsx"'
+    (rows,) = sheets(workbook.data).values()
+    assert rows[1][0] == "时间段: 2025-06-02 — 2025-06-15" and rows[2][0] == "时间均为北京时间（UTC+08:00）"
+    header = rows.index(next(row for row in rows if row[:2] == ["日期", "星期"]))
+    cells = [dict(zip(rows[header], row)) for row in rows[header + 1:] if row[0]]
+    sent = [(row["日期"][5:], int(row["收件人"]), int(row["短信"]), float(row["费用"])) for row in cells if row["收件人"] != ""]
+    assert sent == shown
+    assert "本周已达上限" in page.split('id="schedule"')[1]  # a day's texts left out, in the CLI's words for why
+    totals = re.search(r"合计: (\d+) 条短信, ¥([\d.]+)", page.split('id="schedule-totals"')[1])
+    assert sum(texts for _, _, texts, _ in sent) == int(totals[1])
+    text = client.get("/manage/schedule.csv").data.decode("utf-8")
+    assert text.startswith("\ufeff日期,星期,")
+    listed = [(row["日期"][5:], int(row["收件人"]), int(row["短信"]), float(row["费用"]))
+              for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))) if row["收件人"]]
+    assert listed == shown
 
 
 def test_the_funnel_chart_is_fed_the_steps_tables_own_numbers(shop):
@@ -239,3 +285,26 @@ def test_grouped_by_salon_an_event_without_a_slogan_shows_its_kind_in_words(shop
     groups = client.get("/manage/funnel?by=salon").text.split('id="groups"')[1].split("</table>")[0]
     keys = re.findall(r'data-col="key">([^<]+)<', groups)
     assert "幸运庆生宴" in keys and not any(re.fullmatch(r"[a-z]+", key) for key in keys), keys
+
+
+@pytest.mark.parametrize(("language", "zone", "said", "lang"), [
+    ("en", "Asia/Shanghai", "Times are in Asia/Shanghai (UTC+08:00)", "en"),
+    ("zh", "Asia/Singapore", "时间均为新加坡时间（UTC+08:00）", "zh-CN"),
+    ("zh", "Asia/Kolkata", "时间均为当地时间（UTC+05:30）", "zh-CN"),
+])
+def test_every_page_says_the_shops_clock_in_the_sites_language(site, clock, language, zone, said, lang):
+    from app import App
+    from settings import load_settings
+
+    config = site.read_text(encoding="utf-8").replace("[site]\n", f'[site]\nlanguage = "{language}"\ntimezone = "{zone}"\n', 1)
+    site.write_text(config, encoding="utf-8")
+    app = App(load_settings(site), clock=clock)
+    with app.engine.begin() as conn:
+        staff.add_staff(conn, "老板", "admin", (), PASSWORD, app.now())
+    client = flask_app(app).test_client()
+    sign_in(client, "老板", PASSWORD)
+    for path in ("/manage/funnel", "/manage/followups", "/manage/customers", "/manage/unlinked", "/manage/staff"):
+        page = client.get(path).text
+        assert f'<p class="muted" id="times-in">{said}</p>' in page and f'<html lang="{lang}">' in page, path
+    (visits,) = sheets(client.get("/manage/visits.xlsx").data).values()
+    assert visits[3][0] == said  # the workbook's title, period, filters, then the clock
