@@ -34,6 +34,8 @@ def said(message, language_: str | None = None) -> str:
         return str(message)
     values = {name: said(value, language_) if getattr(value, "key", None) else value
               for name, value in message.values.items()}
+    if "what" in values:  # a column or field named in words (入会日期 rather than joined_on)
+        values["what"] = words(language_).get(f"field_{values['what']}", values["what"])
     return text(key, language_, **values)
 
 

@@ -47,7 +47,7 @@ def validated(campaigns: list, problems: list[str], warnings: list[str], fmt: st
                             "warnings": warnings}))
         return
     for warning in warnings:
-        click.echo(text("import_warning", message=warning), err=True)
+        click.echo(f"warning: {warning}", err=True)
     for problem in problems:
         click.echo(said(problem), err=True)
     if not problems:
