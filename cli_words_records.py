@@ -11,7 +11,7 @@ ZH = {
     "import_warnings_part": "，警告 {warnings}", "import_merged_part": "，合并 {merged}（手机号或编号重复：以最后一行为准）",
     "import_ignored": "未使用的列：{columns}", "import_rejects_written": "被拒绝的行与警告已写入 {path}",
     "import_more": "  …… 另有 {count} 条",
-    "import_recompute_note": "积分与分级将由后台服务在 {m} 分钟内重算；也可运行 jinli tiers recompute 与 jinli points recompute",
+    "import_recompute_note": "积分与分级将由后台服务在 {m} 分钟内重算；也可运行 `jinli tiers recompute` 与 `jinli points recompute`",
     "import_row": "第 {row} 行：{reason}", "import_warning": "警告：{message}",
     # reject reasons and warnings
     "field_date": "日期", "field_joined_on": "入会日期", "field_birthday": "生日", "field_start_on": "起始日",
@@ -87,7 +87,7 @@ EN = {
     "import_ignored": "ignored columns: {columns}", "import_rejects_written": "rejected rows and warnings written to {path}",
     "import_more": "  … and {count} more",
     "import_recompute_note": "points and tiers will be recomputed by the daemon within {m} minutes; or run "
-                             "jinli tiers recompute and jinli points recompute",
+                             "`jinli tiers recompute` and `jinli points recompute`",
     "import_row": "row {row}: {reason}", "import_warning": "warning: {message}",
     "field_date": "date", "field_joined_on": "joined_on", "field_birthday": "birthday", "field_start_on": "start_on",
     "field_amount": "amount", "field_principal": "principal", "field_maturity_on": "maturity_on",
