@@ -62,7 +62,7 @@ ZH = {
     "campaign_not_held": "活动 {campaign!r} 未被挂起（见 `jinli outbox holds`）",
     "resolve_ids_or_filter": "请给出短信编号，或 --campaign / --before / --all-stuck，二者只能选一",
     # campaign files (campaigns validate, list)
-    "campaign_problem": "{file}：{at}：{message}", "campaign_top_level": "（顶层）", "campaign_required": "缺少此项（必填）",
+    "campaign_problem": "{file}：{at}：{problem}", "campaign_top_level": "（顶层）", "campaign_required": "缺少此项（必填）",
     "campaign_expected": "应为{label}，实际为 {value!r}", "campaign_at_least": "不能小于 {minimum}，实际为 {value!r}",
     "campaign_at_most": "不能大于 {maximum}，实际为 {value!r}",
     "campaign_expected_date": "应为日期（如 2025-01-01），实际为 {value!r}",
@@ -139,7 +139,7 @@ EN = {
     "campaign_not_paused": "campaign {campaign!r} is not paused (see `jinli campaigns list`)",
     "campaign_not_held": "campaign {campaign!r} is not held (see `jinli outbox holds`)",
     "resolve_ids_or_filter": "give message IDs, or --campaign / --before / --all-stuck, not both",
-    "campaign_problem": "{file}: {at}: {message}", "campaign_top_level": "(top level)", "campaign_required": "is required",
+    "campaign_problem": "{file}: {at}: {problem}", "campaign_top_level": "(top level)", "campaign_required": "is required",
     "campaign_expected": "expected {label}, got {value!r}", "campaign_at_least": "must be at least {minimum}, got {value!r}",
     "campaign_at_most": "must be at most {maximum}, got {value!r}",
     "campaign_expected_date": "expected a date like 2025-01-01, got {value!r}",

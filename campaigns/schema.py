@@ -22,7 +22,7 @@ LABELS = {"a string": "campaign_label_string", "true or false": "campaign_label_
 
 def problem(source: str, at: str, message: str) -> CampaignError:
     """A campaign file's problem as one line "file: key: message" (English), keyed so the CLI can say it in Chinese."""
-    return CampaignError(f"{source}: {at}: {message}", key="campaign_problem", file=source, at=at, message=message)
+    return CampaignError(f"{source}: {at}: {message}", key="campaign_problem", file=source, at=at, problem=message)
 
 
 class Reader:
