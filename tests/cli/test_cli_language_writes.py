@@ -31,7 +31,7 @@ def _customers_file(site):
 
 
 def _foreign(output: str, language: str) -> list[str]:
-    return foreign_words(output, language, ZH_VALUES if language == "zh" else EN_VALUES | DATA)
+    return foreign_words(output, language, (ZH_VALUES | {"xiaoli"}) if language == "zh" else EN_VALUES | DATA)
 
 
 def _ok(cli, *args) -> str:
@@ -73,6 +73,8 @@ def test_the_rejects_file_gives_its_reasons_in_the_site_language(shop):
     (("customers", "edit", "13800000001", "--name", "王芳芳"), "：姓名：王芳 → 王芳芳"),
     (("points", "adjust", "13800000001", "+8", "--reason", "补录"), "：积分 +8（补录）；余额"),
     (("campaigns", "pause", "birthday", "--reason", "暂停一下"), "活动 birthday：已暂停；"),
+    (("staff", "disable", "xiaoli"), "员工 xiaoli：已停用"),
+    (("tiers", "pin", "13800000001", "B", "--reason", "盘点"), "：手动指定为 B"),
 ])
 def test_a_writing_command_speaks_the_site_language(shop, args, zh):
     cli, language, _site = shop
