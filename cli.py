@@ -117,12 +117,12 @@ def _is_database_error(exc: Exception) -> bool:
 def _fail_with(exc: JinliError):
     """A jinli error as one line: in the site's language when the catalogue knows it (``exc.key``), else as raised."""
     if exc.key:
-        from cli_text import language, text
+        from cli_text import language, said, text
 
         if language() != "en":
             from redaction import redact
 
-            click.echo(text("error_prefix") + redact(text(exc.key, **exc.values)), err=True)
+            click.echo(text("error_prefix") + redact(said(exc)), err=True)
             sys.exit(exc.exit_code)
     _fail(str(exc), exc.exit_code)
 

@@ -92,20 +92,20 @@ def import_summary(summary, file: str, as_json: bool) -> None:
         print_json(summary.as_json())
         return
     if summary.dry_run:
-        click.echo("dry run: nothing was written; an import would give:")
-    click.echo(f"{file}: imported {summary.imported}, updated {summary.updated}, "
-               f"unchanged {summary.unchanged}, rejected {summary.rejected}"
-               + (f", warnings {summary.warnings}" if summary.warnings else "")
-               + (f", merged {summary.merged} (a phone or id repeated: the last row counts)" if summary.merged else ""))
+        click.echo(text("import_dry_run"))
+    click.echo(text("import_counts", file=file, imported=summary.imported, updated=summary.updated,
+                    unchanged=summary.unchanged, rejected=summary.rejected)
+               + (text("import_warnings_part", warnings=summary.warnings) if summary.warnings else "")
+               + (text("import_merged_part", merged=summary.merged) if summary.merged else ""))
     if summary.ignored_columns:
-        click.echo(f"ignored columns: {', '.join(summary.ignored_columns)}")
+        click.echo(text("import_ignored", columns=text("list_sep").join(summary.ignored_columns)))
     if summary.rejects_path:
-        click.echo(f"rejected rows and warnings written to {summary.rejects_path}")
+        click.echo(text("import_rejects_written", path=summary.rejects_path))
     for line in summary.preview:
         click.echo(f"  {line}")
     shown = len(summary.preview)
     if summary.dry_run and summary.rejected + summary.warnings > shown:
-        click.echo(f"  … and {summary.rejected + summary.warnings - shown} more")
+        click.echo(text("import_more", count=summary.rejected + summary.warnings - shown))
 
 
 def tier_counts(counts: dict[str, int], as_of: date, as_json: bool) -> None:

@@ -27,6 +27,18 @@ def text(key: str, language_: str | None = None, /, **values) -> str:
     return words.format(**values) if values else words
 
 
+def said(message, language_: str | None = None) -> str:
+    """A message in the site's language when it carries a catalogue key (errors.Said, a JinliError), else as it is."""
+    key = getattr(message, "key", None)
+    if not key or key not in WORDS[language_ or language()]:
+        return str(message)
+    values = {name: said(value, language_) if getattr(value, "key", None) else value
+              for name, value in message.values.items()}
+    if "what" in values:  # a column or field named in words (入会日期 rather than joined_on)
+        values["what"] = words(language_).get(f"field_{values['what']}", values["what"])
+    return text(key, language_, **values)
+
+
 def words(language_: str | None = None) -> dict[str, str]:
     """The whole catalogue of a language (the running command's by default)."""
     return WORDS[language_ or language()]

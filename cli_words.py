@@ -6,6 +6,8 @@ are lines and messages (``{name}`` placeholders filled by str.format).
 
 from __future__ import annotations
 
+import cli_words_records
+
 ZH = {
     "error_prefix": "jinli: 错误：",
     "customer_unreadable": "客户 {customer!r}：不是手机号、编号或推荐码",
@@ -253,4 +255,4 @@ EN = {
     "col_event": "event", "col_converted": "converted", "source_walk_in": "walk-in",
 }
 
-WORDS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+WORDS: dict[str, dict[str, str]] = {"zh": {**ZH, **cli_words_records.ZH}, "en": {**EN, **cli_words_records.EN}}

@@ -57,3 +57,13 @@ class GatewayError(JinliError):
         super().__init__(message)
         self.code = code
         self.retryable = retryable
+
+
+class Said(str):
+    """A message that is English as a string (logs, JSON) and also carries a catalogue key and values, so that the
+    CLI can say it in the site's language (cli_text.said); values may be Said themselves."""
+
+    def __new__(cls, english: str, key: str | None = None, **values) -> "Said":
+        said = super().__new__(cls, english)
+        said.key, said.values = key, values
+        return said

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from cli_output import columns, show
-from cli_text import reason, text, word
+from cli_text import reason, said, text, word
 from reports.render import Table, to_json
 
 
@@ -23,7 +23,7 @@ def campaign_list(rows: list[dict], problems: list[str], fmt: str, output: str |
     show(fmt, output, data={"campaigns": rows, "invalid": problems}, tables=[table], title=table.title,
          notes=notes, empty=text("no_campaigns"))
     for problem in problems:
-        click.echo(text("invalid_line", problem=problem), err=True)
+        click.echo(text("invalid_line", problem=said(problem)), err=True)
 
 
 def _next(upcoming: list[str], fmt: str) -> str:
@@ -49,7 +49,7 @@ def validated(campaigns: list, problems: list[str], warnings: list[str], fmt: st
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     for problem in problems:
-        click.echo(problem, err=True)
+        click.echo(said(problem), err=True)
     if not problems:
         click.echo(text("campaigns_ok", count=len(campaigns), ids=", ".join(c.id for c in campaigns)))
 

@@ -20,7 +20,7 @@ from campaigns.limits import (MAX_CAPACITY, MAX_DAYS, MAX_FOLLOWUP_AFTER_HOURS, 
                               MAX_WINDOW_DAYS, product_term)
 from campaigns.schema import Reader
 from campaigns.trigger_spec import TriggerSpec
-from errors import CampaignError, InvalidValue
+from errors import CampaignError, InvalidValue, Said
 from records.terms import Term
 from domain.festival_text import parse_anchor
 
@@ -328,7 +328,7 @@ def load_campaigns(folder: Path) -> tuple[list[Campaign], list[str]]:
         try:
             campaigns.append(load_campaign(path))
         except CampaignError as exc:
-            errors.append(str(exc))
+            errors.append(Said(str(exc), exc.key, **exc.values))  # English as a string; the CLI says it in Chinese
     seen: dict[str, str] = {}
     for campaign in campaigns:
         if campaign.id in seen:

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, func, select
 
 from app import App
 from cli_params import pass_app
+from cli_text import text
 from campaigns.definitions import load_campaigns
 from errors import NotFound
 from messaging import pauses
@@ -29,8 +30,7 @@ def pause_command(app: App, campaign_id: str, reason: str) -> None:
         waiting = _planned(conn, campaign_id)
         audit.record(conn, actor=audit.os_actor(), action="campaigns.pause", subject="campaign", subject_id=campaign_id,
                      reason=reason, detail={"planned_waiting": waiting}, now=now)
-    click.echo(f"campaign {campaign_id}: paused; {waiting} planned message(s) wait and nothing new is planned "
-               f"until `jinli campaigns resume {campaign_id}`")
+    click.echo(text("campaign_paused", campaign=campaign_id, waiting=waiting))
 
 
 @click.command("resume")
@@ -45,8 +45,7 @@ def resume_command(app: App, campaign_id: str, reason: str) -> None:
         waiting = _planned(conn, campaign_id)
         audit.record(conn, actor=audit.os_actor(), action="campaigns.resume", subject="campaign", subject_id=campaign_id,
                      reason=reason, detail={"paused_since": was["since"], "planned_released": waiting}, now=now)
-    click.echo(f"campaign {campaign_id}: resumed; its {waiting} planned message(s) go out when due "
-               f"(`jinli outbox cancel --campaign {campaign_id}` first drops those no longer wanted)")
+    click.echo(text("campaign_resumed", campaign=campaign_id, waiting=waiting))
 
 
 def _planned(conn: Connection, campaign_id: str) -> int:

@@ -53,17 +53,17 @@ def parse_mobile(text: str, region: str = "CN") -> str:
     """The E.164 form of a mobile number; a landline, an invalid or unparsable number is InvalidValue."""
     raw = (text or "").strip()
     if not raw:
-        raise InvalidValue("phone is empty")
+        raise InvalidValue("phone is empty", key="reject_phone_empty")
     if (fast := _fast_mobile(raw, region)) is not None:
         return fast
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise InvalidValue(f"phone {raw!r} is not a phone number") from None
+        raise InvalidValue(f"phone {raw!r} is not a phone number", key="reject_phone_not_number", raw=raw) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidValue(f"phone {raw!r} is not a valid number")
+        raise InvalidValue(f"phone {raw!r} is not a valid number", key="reject_phone_invalid", raw=raw)
     if phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        raise InvalidValue(f"phone {raw!r} is not a mobile number (landline?)")
+        raise InvalidValue(f"phone {raw!r} is not a mobile number (landline?)", key="reject_phone_landline", raw=raw)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -13,7 +13,7 @@ from app import App
 from cli_output import format_options
 from messaging import outbox_views as views
 from cli_params import day_option, pass_app
-from cli_text import text
+from cli_text import UsageError, text
 from messaging.dispatch import preview, send_due_messages
 from messaging.gateways import make_gateway
 from messaging.holds import list_holds, release
@@ -112,7 +112,7 @@ def outbox_resolve(app: App, message_ids: tuple[int, ...], decision: str, campai
     """Say what became of stuck messages (IDs, or those a filter selects): 'sent', or 'retry' them now; all or none."""
     filtered = bool(campaign or before or all_stuck)
     if bool(message_ids) == filtered:
-        raise click.UsageError("give message IDs, or --campaign / --before / --all-stuck, not both")
+        raise UsageError(text("resolve_ids_or_filter"))
     now = app.now()
     with write_transaction(app.engine) as conn:
         ids = list(message_ids) or matching_stuck(conn, now, campaign=campaign, before=_instant(before, app.settings.tz))

@@ -46,4 +46,5 @@ def list_holds(conn: Connection) -> list[dict]:
 def release(conn: Connection, campaign_id: str) -> None:
     """Let ``campaign_id``'s messages go out again; NotFound when it is not held."""
     if not conn.execute(delete(holds_t).where(holds_t.c.campaign_id == campaign_id)).rowcount:
-        raise NotFound(f"campaign {campaign_id!r} is not held (see `jinli outbox holds`)")
+        raise NotFound(f"campaign {campaign_id!r} is not held (see `jinli outbox holds`)", key="campaign_not_held",
+                       campaign=campaign_id)

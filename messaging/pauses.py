@@ -40,13 +40,15 @@ def pause(conn: Connection, campaign_id: str, actor: str, reason: str, now: date
     added = conn.execute(insert(pauses_t).values(campaign_id=campaign_id, reason=reason, actor=actor, since=now)
                          .on_conflict_do_nothing()).rowcount
     if not added:
-        raise InvalidValue(f"campaign {campaign_id!r} is paused already (`jinli campaigns resume {campaign_id}`)")
+        raise InvalidValue(f"campaign {campaign_id!r} is paused already (`jinli campaigns resume {campaign_id}`)",
+                           key="campaign_paused_already", campaign=campaign_id)
 
 
 def resume(conn: Connection, campaign_id: str) -> dict:
     """Lift the pause of ``campaign_id`` and return it; NotFound when it is not paused."""
     found = pauses(conn).get(campaign_id)
     if found is None:
-        raise NotFound(f"campaign {campaign_id!r} is not paused (see `jinli campaigns list`)")
+        raise NotFound(f"campaign {campaign_id!r} is not paused (see `jinli campaigns list`)", key="campaign_not_paused",
+                       campaign=campaign_id)
     conn.execute(delete(pauses_t).where(pauses_t.c.campaign_id == campaign_id))
     return found

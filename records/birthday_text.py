@@ -70,4 +70,5 @@ def _year_month_day(raw: str, body: str, calendar: str) -> tuple[int | None, int
     try:
         return parse_ymd(body, "birthday")
     except InvalidValue:
-        raise InvalidValue(f"birthday {raw!r} is not a date (e.g. 1985/3/5, 1962年8月15日, 农历1962年八月十五)") from None
+        raise InvalidValue(f"birthday {raw!r} is not a date (e.g. 1985/3/5, 1962年8月15日, 农历1962年八月十五)",
+                           key="reject_birthday_not_date", raw=raw) from None

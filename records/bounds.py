@@ -43,7 +43,8 @@ class Bounds:
         """A date not before 1900-01-31 and not after the import day."""
         value = self.date(text, what)
         if value > self.today:
-            raise InvalidValue(f"{what} {value.isoformat()} is in the future (the import day is {self.today.isoformat()})")
+            raise InvalidValue(f"{what} {value.isoformat()} is in the future (the import day is {self.today.isoformat()})",
+                               key="reject_future_date", what=what, value=value.isoformat(), today=self.today.isoformat())
         return value
 
     def start(self, text: str, what: str = "start_on") -> date:
@@ -61,7 +62,7 @@ class Bounds:
 
     def name(self, text: str) -> str:
         if not text:
-            raise InvalidValue("name is empty")
+            raise InvalidValue("name is empty", key="reject_name_empty")
         if len(text) > self.limits.max_name_length:
             raise InvalidValue(f"name is {len(text)} characters long: at most {self.limits.max_name_length} "
                                "([import] max_name_length)")

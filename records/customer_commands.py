@@ -86,8 +86,9 @@ def customers_edit(app: App, customer: str, by: str | None, **asked) -> None:
                                 attribution_days=app.settings.events.attribution_days, tz=app.settings.tz)
     shown = {k: v for k, v in changes.items() if k in {"name", "store", "joined_on", "born_on", "birth_calendar",
                                                        "birth_leap", "referrer_id"}}
-    summary = "; ".join(f"{k}: {before} -> {after}" for k, (before, after) in shown.items())
-    click.echo(f"customer {person['id']}: {summary or 'nothing changed'}")
+    summary = words("change_sep").join(words("change_line", field=words(f"field_{k}"), before=before, after=after)
+                                       for k, (before, after) in shown.items())
+    click.echo(words("customer_changed", id=person["id"], summary=summary or words("nothing_changed")))
 
 
 @customers_group.command("erase")
@@ -103,7 +104,7 @@ def customers_erase(app: App, customer: str, reason: str, by: str | None) -> Non
     from records.traces import Traces
 
     if not reason.strip():
-        raise InvalidValue("--reason must not be empty")
+        raise InvalidValue("--reason must not be empty", key="reason_empty")
     key = erasure_key("jinli customers erase")
     with app.engine.begin() as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region, by_name=True)
@@ -112,9 +113,8 @@ def customers_erase(app: App, customer: str, reason: str, by: str | None) -> Non
         lines = erasure_files.clean_gateway_file(app.settings.path(app.settings.sms.file_path), phone)
         cleaned = _clean_rejects(erasure_files, erasure_files.rejects_files(conn), person["name"], phone)
     tables = sum(1 for n in done.rows.values() if n)
-    click.echo(f"customer {done.customer_id} erased: {sum(done.rows.values())} rows in {tables} tables, "
-               f"{lines} line(s) of the file gateway's output, {cleaned} row(s) of rejects files"
-               + ("; the phone is kept only as a keyed hash (opted out)" if person["opted_out"] else ""))
+    click.echo(words("customer_erased", id=done.customer_id, rows=sum(done.rows.values()), tables=tables, lines=lines,
+                     cleaned=cleaned) + (words("erased_opted_out") if person["opted_out"] else ""))
 
 
 def _clean_rejects(files, paths: list[Path], name: str, phone) -> int:
@@ -122,6 +122,6 @@ def _clean_rejects(files, paths: list[Path], name: str, phone) -> int:
     for path in paths:
         count = files.clean_rejects_file(path, files.row_matcher(name, phone))
         if count is None:
-            click.echo(f"not cleaned (not a CSV file): {path}: remove the customer's rows by hand", err=True)
+            click.echo(words("rejects_not_cleaned", path=path), err=True)
         removed += count or 0
     return removed

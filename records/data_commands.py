@@ -29,7 +29,8 @@ def db_group() -> None:
 def db_upgrade(app: App) -> None:
     """Bring the database schema up to date (never drops data)."""
     before, after = db.upgrade(app.raw_engine)
-    click.echo(f"schema: {before or 'empty'} -> {after}" if before != after else f"schema already at {after}")
+    click.echo(text("schema_upgraded", before=before or text("schema_empty"), after=after) if before != after
+               else text("schema_current", after=after))
 
 
 @db_group.command("current")
@@ -37,7 +38,7 @@ def db_upgrade(app: App) -> None:
 def db_current(app: App) -> None:
     """Show the database's schema revision and the one this jinli expects."""
     current = db._checked(lambda: db.current_revision(app.raw_engine), app.raw_engine)
-    click.echo(f"database: {current or 'empty'}; this jinli: {db.head_revision()}")
+    click.echo(text("schema_status", current=current or text("schema_empty"), head=db.head_revision()))
 
 
 # ---------------------------------------------------------------- import
@@ -66,7 +67,7 @@ def _import_command(kind: str):
             region=app.settings.site.phone_region, encoding=encoding, sheet=sheet, dry_run=dry_run,
             mapping=_mapping(kind, app.settings.imports.columns, maps),
             rejects_path=Path(rejects) if rejects else None, today=app.today(), now=app.now(),
-            limits=app.settings.imports,
+            limits=app.settings.imports, language=app.settings.site.language,
         )
         with output.progress(text(f"importing_{kind}"), quiet=as_json) as advance:
             summary = importing.import_file(app.engine, kind, Path(file), options, advance)
@@ -77,22 +78,10 @@ def _import_command(kind: str):
                 _record_import(conn, app, kind, file, summary)  # the daemon's after-import recompute looks for it
         output.import_summary(summary, file, as_json)
         if not as_json and not dry_run:
-            click.echo(recompute_note(app.settings.site.language, app.settings.daemon.import_check_minutes))
+            click.echo(text("import_recompute_note", m=app.settings.daemon.import_check_minutes))
 
     command.help = f"Import {kind} from an Excel or CSV file (columns in the README)."
     return command
-
-
-RECOMPUTE_NOTES = {
-    "zh": "积分与分级将由后台服务在 {m} 分钟内重算；也可运行 jinli tiers recompute 与 jinli points recompute",
-    "en": "points and tiers will be recomputed by the daemon within {m} minutes; or run jinli tiers recompute "
-          "and jinli points recompute",
-}
-
-
-def recompute_note(language: str, minutes: int) -> str:
-    """What an import says instead of recomputing: when the daemon will (in the site's language)."""
-    return RECOMPUTE_NOTES.get(language, RECOMPUTE_NOTES["zh"]).format(m=minutes)
 
 
 def _record_import(conn, app: App, kind: str, file: str, summary) -> None:
@@ -172,15 +161,15 @@ def tiers_unpin(app: App, customer: str, reason: str) -> None:
 
 def _set_pin(app: App, customer: str, tier: str | None, reason: str) -> None:
     if tier and not reason.strip():
-        raise InvalidValue("--reason must not be empty")
+        raise InvalidValue("--reason must not be empty", key="reason_empty")
     with app.engine.begin() as conn:
         person = find_customer(conn, customer, app.settings.site.phone_region)
         result = tiers.set_pin(conn, app.settings.tiers, person["id"], tier, reason, app.today(), app.settings.tz, app.now())
         audit.record(conn, actor=audit.os_actor(), action="tiers.pin" if tier else "tiers.unpin", subject="customer",
                      subject_id=person["id"], customer_id=person["id"], reason=reason, now=app.now(),
                      detail={"tier": tier} if tier else None)
-    verb = f"pinned to {tier}" if tier else f"unpinned; tier by score: {result.tier}"
-    click.echo(f"{person['name']} ({output.mask(person['phone'])}): {verb}")
+    click.echo(text("tier_pinned" if tier else "tier_unpinned", name=person["name"], phone=output.mask(person["phone"]),
+                    tier=tier or result.tier))
 
 
 # ---------------------------------------------------------------- audit

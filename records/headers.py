@@ -112,8 +112,16 @@ def find_header(path: Path, cells: Iterator[tuple[int, list[Any]]], columns: tup
             break
     if first is None:
         raise ImportFileError(f"{path}: the file is empty (no header row)")
-    raise ImportFileError(f"{path}: missing column {_missing(first[0], columns)}"
-                          + (f" (no header row among the first {seen} rows)" if seen > 1 else ""))
+    missing = _missing(first[0], columns)
+    raise ImportFileError(f"{path}: missing column {missing}" + (f" (no header row among the first {seen} rows)" if seen > 1 else ""),
+                          key="import_missing_column", path=path, columns=missing + (_no_header(seen) if seen > 1 else ""))
+
+
+def _no_header(rows: int) -> str:
+    """Why a header was not found, in the running command's language."""
+    from cli_text import text
+
+    return text("import_no_header", rows=rows)
 
 
 def _refuse_repeats(path: Path, found: HeaderMap) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 
 from errors import InvalidValue
 from messaging.optouts import apply_pending_opt_outs
-from records import models, referrals, referrer_links
+from records import models, reasons, referrals, referrer_links
 from records.bulk import among, bulk_inserter
 from records.db import bulk_cache
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
@@ -93,6 +93,7 @@ class ImportOptions:
     today: date | None = None  # the import day (the app clock's day in the shop's time zone)
     now: datetime | None = None
     limits: ImportSettings = ImportSettings()
+    language: str = "zh"  # of the reject reasons and warnings ([site] language)
 
 
 def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
@@ -154,7 +155,7 @@ class _Importer:
             try:
                 values = self.validate(row)
             except InvalidValue as exc:
-                self.rejects.add(row.number, str(exc), row.raw)
+                self.rejects.add(row.number, reasons.of_error(self.options.language, exc), row.raw)
                 continue
             if note := values.pop("_warning", None):
                 self.warn(row, note)
@@ -173,7 +174,7 @@ class _Importer:
 
     def warn(self, row: Row, message: str) -> None:
         """The row is imported; the rejects file says what looks wrong with it."""
-        self.rejects.add(row.number, f"warning: {message}", row.raw)
+        self.rejects.add(row.number, reasons.warning(self.options.language, message), row.raw)
         self.summary.warnings += 1
 
     def resolve(self, parsed: dict[str, tuple[Row, dict]]) -> None:
@@ -258,7 +259,8 @@ class CustomerImporter(_Importer):
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now)
+        self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now,
+                                                     self.options.language)
         self.erased = ErasedCheck.load(self.conn)  # an erased, opted-out number imported again stays opted out
 
     def parse(self, row: Row) -> dict:
@@ -275,8 +277,9 @@ class CustomerImporter(_Importer):
         self.bounds.born_on(values.get("born_on"))
         values["_referrer"] = phone_cell_or_text(v.get("referrer", "")) or None
         if values.get("birthday_key") is not None and values.get("birth_year") is None:
-            values["_warning"] = (f"birthday {v['birthday']!r} has no year: it is celebrated every year; without a "
-                                  "year on file, zodiac and age campaigns skip this customer")
+            values["_warning"] = reasons.say(
+                self.options.language, "warn_birthday_no_year", f"birthday {v['birthday']!r} has no year: it is "
+                "celebrated every year; without a year on file, zodiac and age campaigns skip this customer", raw=v["birthday"])
         return values
 
     def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:

@@ -10,6 +10,7 @@ import cli_format as output
 from app import App
 from cli_output import format_options
 from cli_params import day_option, pass_app
+from cli_text import text, word
 from records import audit, loyalty, points, record_views, rewards
 from records.lookup import find_customer
 from records.transactions import write_transaction
@@ -30,7 +31,14 @@ def points_recompute(app: App, as_of: date | None, as_json: bool) -> None:
     """Award points and referral rewards from the records (idempotent); print what was new."""
     with app.engine.begin() as conn:
         run = loyalty.recompute(conn, app.settings.loyalty, as_of or app.today(), app.settings.tz, app.now())
-    output.print_json(run.as_dict()) if as_json else click.echo(run.summary())
+    output.print_json(run.as_dict()) if as_json else click.echo(_recomputed(run))
+
+
+def _recomputed(run) -> str:
+    """What a points recompute awarded, in the site's language."""
+    rules = text("list_sep").join(f"{word('points_reason', rule)} {n}" for rule, n in run.earned.items())
+    return text("points_recomputed", day=run.as_of.isoformat(), count=sum(run.earned.values()), rules=rules,
+                owed=run.rewards["owed"], cancelled=run.rewards["cancelled"])
 
 
 @points_group.command("show")
@@ -59,7 +67,8 @@ def points_adjust(app: App, customer: str, delta: int, reason: str) -> None:
         person = find_customer(conn, customer, app.settings.site.phone_region)
         points.adjust(conn, person["id"], delta, reason, app.settings.loyalty, app.today(), app.now(), audit.os_actor())
         left = points.balance(conn, person["id"], app.today())
-    click.echo(f"{person['name']} ({output.mask(person['phone'])}): {delta:+d} points ({reason}); balance {left}")
+    click.echo(text("points_adjusted", name=person["name"], phone=output.mask(person["phone"]), delta=delta, reason=reason,
+                    balance=left))
 
 
 @points_group.command("redeem")
@@ -71,8 +80,8 @@ def points_redeem(app: App, customer: str, reward: str) -> None:
     with write_transaction(app.engine) as conn:  # the lots read are the lots spent: no second spender between
         person = find_customer(conn, customer, app.settings.site.phone_region)
         done = points.redeem(conn, person["id"], reward, app.settings.loyalty, app.today(), app.now(), audit.os_actor())
-    click.echo(f"{person['name']} ({output.mask(person['phone'])}): redeemed {done.reward.name} "
-               f"for {done.reward.points} points; balance {done.balance}")
+    click.echo(text("points_redeemed", name=person["name"], phone=output.mask(person["phone"]), reward=done.reward.name,
+                    points=done.reward.points, balance=done.balance))
 
 
 # ---------------------------------------------------------------- rewards
@@ -90,4 +99,4 @@ def rewards_give(app: App, reward_id: int, by: str | None) -> None:
     actor = audit.os_actor()
     with write_transaction(app.engine) as conn:
         reward = rewards.give(conn, reward_id, f"staff:{by.strip()}" if by and by.strip() else actor, app.now(), actor)
-    click.echo(f"reward {reward_id} ({reward['gift']}) given by {reward['given_by']}")
+    click.echo(text("reward_given", id=reward_id, gift=reward["gift"], by=reward["given_by"]))

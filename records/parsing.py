@@ -35,7 +35,8 @@ def parse_ymd(text: str, what: str = "date") -> tuple[int, int, int]:
         return day.year, day.month, day.day
     match = _YMD.match(raw) or _COMPACT.match(raw)
     if not match:
-        raise InvalidValue(f"{what} {text.strip()!r} is not a date (expected YYYY-MM-DD)")
+        raise InvalidValue(f"{what} {text.strip()!r} is not a date (expected YYYY-MM-DD)", key="reject_not_date",
+                           what=what, value=text.strip())
     return int(match.group(1)), int(match.group(2)), int(match.group(3))
 
 
@@ -49,7 +50,8 @@ def phone_cell(text: str) -> str:
     raw = (text or "").strip()
     if _SCIENTIFIC.match(raw):
         raise InvalidValue(f"phone {raw!r} is in scientific notation and its last digits are lost: "
-                           "format the column as text in Excel and type the numbers again")
+                           "format the column as text in Excel and type the numbers again",
+                           key="reject_phone_scientific", raw=raw)
     whole = _WHOLE_FLOAT.match(raw)
     return whole.group(1) if whole else raw
 
@@ -60,7 +62,8 @@ def parse_date(text: str, what: str = "date") -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise InvalidValue(f"{what} {text.strip()!r} does not exist") from None
+        raise InvalidValue(f"{what} {text.strip()!r} does not exist", key="reject_no_such_date", what=what,
+                           value=text.strip()) from None
 
 
 GENDERS = {"男": "M", "m": "M", "male": "M", "男性": "M", "女": "F", "f": "F", "female": "F", "女性": "F"}
@@ -96,13 +99,15 @@ def parse_money_fen(text: str, what: str = "amount", max_yuan: int = MAX_AMOUNT)
     try:
         value = Decimal(raw) * factor
     except InvalidOperation:
-        raise InvalidValue(f"{what} {text!r} is not an amount") from None
+        raise InvalidValue(f"{what} {text!r} is not an amount", key="reject_not_amount", what=what, value=text) from None
     if not value.is_finite():  # NaN, Infinity
-        raise InvalidValue(f"{what} {text!r} is not an amount")
+        raise InvalidValue(f"{what} {text!r} is not an amount", key="reject_not_amount", what=what, value=text)
     if value > max_yuan:
-        raise InvalidValue(f"{what} {text!r} is over the maximum of {max_yuan:,} yuan ([import] max_amount)")
+        raise InvalidValue(f"{what} {text!r} is over the maximum of {max_yuan:,} yuan ([import] max_amount)",
+                           key="reject_amount_over", what=what, value=text, max=f"{max_yuan:,}")
     if value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise InvalidValue(f"{what} {text!r} must be a positive amount in yuan with at most 2 decimals")
+        raise InvalidValue(f"{what} {text!r} must be a positive amount in yuan with at most 2 decimals",
+                           key="reject_amount_positive", what=what, value=text)
     return int(value * 100)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from records import models
 from records.bulk import bulk_inserter
 from records.codes import normalise_code
+from records.reasons import say, warning
 from records.sheets import ImportSummary, Row
 from domain.phone import mask, try_parse_mobile
 
@@ -36,8 +37,9 @@ class _Pending:
 
 
 class PendingReferrers:
-    def __init__(self, conn: Connection, region: str, today: date, now: datetime):
+    def __init__(self, conn: Connection, region: str, today: date, now: datetime, language: str = "zh"):
         self.conn, self.region, self.today, self.now = conn, region, today, now
+        self.language = language  # of the warnings written to the rejects file
         self.batch: list[_Pending] = []
         self.waiting: list[_Pending] = []
 
@@ -52,7 +54,9 @@ class PendingReferrers:
 
     def resolve_remaining(self, rejects, summary: ImportSummary) -> None:
         for item in _Linker(self).link(self.waiting, rejects, summary):
-            rejects.add(item.row.number, f"warning: referrer {item.referrer!r} not found; customer imported without referrer", item.row.raw)
+            english = f"referrer {item.referrer!r} not found; customer imported without referrer"
+            found = say(self.language, "warn_referrer_not_found", english, referrer=item.referrer)
+            rejects.add(item.row.number, warning(self.language, found), item.row.raw)
             summary.warnings += 1
         self.waiting = []
 
@@ -80,7 +84,8 @@ class _Linker:
                 continue
             problem = referrer if isinstance(referrer, str) else self._decide(referees[item.phone], referrer)
             if problem:
-                rejects.add(item.row.number, f"warning: {problem}; customer imported without this referrer", item.row.raw)
+                said = self._say("warn_without_referrer", f"{problem}; customer imported without this referrer", problem=problem)
+                rejects.add(item.row.number, warning(self.owner.language, said), item.row.raw)
                 summary.warnings += 1
         self._flush()
         return unknown
@@ -103,9 +108,13 @@ class _Linker:
         holders: dict[str, list] = {}
         for row in rows:
             holders.setdefault(row.name, []).append(row)
-        return {name: found[0] if len(found) == 1 else
-                f"referrer {name!r} is the name of {len(found)} customers: give the referrer's phone or referral code"
+        return {name: found[0] if len(found) == 1 else self._say(
+                    "warn_referrer_ambiguous", f"referrer {name!r} is the name of {len(found)} customers: give the "
+                    "referrer's phone or referral code", referrer=name, count=len(found))
                 for name, found in holders.items()}
+
+    def _say(self, key: str, english: str, **values) -> str:
+        return say(self.owner.language, key, english, **values)
 
     def _rows(self, column, values: set[str]):
         if not values:
@@ -126,15 +135,17 @@ class _Linker:
     def _decide(self, referee: dict, referrer) -> str | None:
         """Queue the link, or say in words why it cannot be made."""
         if referee["id"] == referrer.id:
-            return "a customer cannot refer themself"
+            return self._say("warn_referrer_self", "a customer cannot refer themself")
         if referee["referrer_id"] == referrer.id:
             return None
         if referee["referrer_id"] is not None:
-            return f"already referred by customer {referee['referrer_id']}, kept"
+            return self._say("warn_referrer_kept", f"already referred by customer {referee['referrer_id']}, kept",
+                             id=referee["referrer_id"])
         if referee["id"] in self.parents:
             self._flush()  # the walk reads the database: links queued so far must be in it
             if creates_cycle(self.conn, referrer.id, referee["id"]):
-                return f"referrer {mask(referrer.phone)} was themself referred (directly or not) by this customer"
+                return self._say("warn_referrer_cycle", f"referrer {mask(referrer.phone)} was themself referred "
+                                 "(directly or not) by this customer", phone=mask(referrer.phone))
         referee["referrer_id"] = referrer.id
         self.parents.add(referrer.id)
         self.updates.append({"_id": referee["id"], "_referrer": referrer.id})

@@ -9,6 +9,7 @@ import click
 from app import App
 from cli_output import format_options
 from cli_params import pass_app
+from cli_text import text
 from errors import InvalidValue
 from records import audit, staff
 
@@ -47,7 +48,8 @@ def staff_add(app: App, name: str, role: str, stores: tuple[str, ...], password_
         staff.add_staff(conn, name, role, stores, password, app.now())
         audit.record(conn, actor=audit.os_actor(), action="staff.add", subject="staff", subject_id=name, now=app.now(),
                      detail={"role": role, "stores": list(stores)})
-    click.echo(f"staff {name}: {role}" + (f", stores {', '.join(stores)}" if stores else ", every store"))
+    where = text("staff_stores", stores=text("list_sep").join(stores)) if stores else text("every_store")
+    click.echo(text("staff_added", name=name, role=text(f"role_{role}"), stores=where))
 
 
 @staff_group.command("passwd")
@@ -60,7 +62,7 @@ def staff_passwd(app: App, name: str, password_stdin: bool) -> None:
     with app.engine.begin() as conn:
         staff.set_password(conn, name, password, app.now())
         audit.record(conn, actor=audit.os_actor(), action="staff.passwd", subject="staff", subject_id=name, now=app.now())
-    click.echo(f"staff {name}: password changed")
+    click.echo(text("staff_passwd", name=name))
 
 
 @staff_group.command("disable")
@@ -84,7 +86,7 @@ def _switch(app: App, name: str, disabled: bool) -> None:
         staff.set_disabled(conn, name, disabled, app.now())
         audit.record(conn, actor=audit.os_actor(), action="staff.disable" if disabled else "staff.enable",
                      subject="staff", subject_id=name, now=app.now())
-    click.echo(f"staff {name}: {'disabled' if disabled else 'enabled'}")
+    click.echo(text("staff_disabled" if disabled else "staff_enabled", name=name))
 
 
 @staff_group.command("list")

@@ -107,7 +107,7 @@ def test_edit_is_recorded_with_who_and_before_after(desk):
 
 def test_an_edit_changing_nothing_records_nothing(desk):
     result = desk("customers", "edit", "LINA2", "--store", "南京路店")
-    assert result.output.strip() == "customer 2: nothing changed"
+    assert result.output.strip() == "客户 2：没有改动"
     assert json.loads(desk("audit", "--customer", "LINA2", "--json").output) == []
 
 
@@ -130,9 +130,9 @@ def test_an_empty_import_cell_still_never_erases_an_edit(app, desk, make_csv):
     (("nobody", "--name", "x"), "jinli: 错误：找不到客户 'nobody'（不是手机号、编号、推荐码或客户姓名）"),
     (("王芳", "--name", "x"), "jinli: 错误：客户姓名 '王芳' 对应 2 位客户"),
     (("LINA2", "--birthday", "1990-02-30"), "solar birth date 1990-02-30 does not exist"),
-    (("LINA2", "--birthday", "19九〇"), "birthday '19九〇' is not a date (e.g. 1985/3/5"),
-    (("LINA2", "--joined-on", "2099-01-01"), "joined_on 2099-01-01 is in the future"),
-    (("LINA2", "--name", ""), "name is empty"),
+    (("LINA2", "--birthday", "19九〇"), "生日 '19九〇' 不是日期（如 1985/3/5"),
+    (("LINA2", "--joined-on", "2099-01-01"), "入会日期 2099-01-01 晚于导入日"),
+    (("LINA2", "--name", ""), "姓名为空"),
     (("LINA2", "--name", "长" * 51), "name is 51 characters long: at most 50 ([import] max_name_length)"),
     (("LINA2", "--store", "店" * 101), "store is 101 characters long: at most 100"),
     (("LINA2", "--calendar", "火星历"), "birthday calendar '火星历': expected solar or lunar (公历/农历)"),

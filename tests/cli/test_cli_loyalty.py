@@ -29,7 +29,7 @@ def shop(cli, make_csv, monkeypatch):
 def _import_then_recompute(cli, kind: str, path) -> str:
     """What the import says, then what a manual `points recompute` says (the daemon's job, by hand)."""
     imported = cli("import", kind, str(path)).output
-    assert "积分与分级将由后台服务在 5 分钟内重算" in imported and "new awards" not in imported
+    assert "积分与分级将由后台服务在 5 分钟内重算" in imported and "转介绍奖励" not in imported
     return cli("points", "recompute").output
 
 
@@ -41,16 +41,16 @@ def shown(cli, who: str) -> dict:
 
 def test_each_import_leaves_points_to_the_daemon_and_a_recompute_awards_what_its_records_earn(shop):
     _cli, _files, outputs = shop
-    assert "new awards 0 " in outputs[0]
-    assert "new awards 3 (product 2, renewal 0, referral 1, checkin 0); referral rewards: 1 newly owed" in outputs[1]
-    assert "new awards 1 (product 0, renewal 1, referral 0, checkin 0)" in outputs[2]
+    assert "新增 0 笔" in outputs[0]
+    assert "新增 3 笔（购买产品 2，续金无出金 0，转介绍 1，签到 0）；转介绍奖励：新增待发 1" in outputs[1]
+    assert "新增 1 笔（购买产品 0，续金无出金 1，转介绍 0，签到 0）" in outputs[2]
 
 
 def test_importing_the_same_files_twice_awards_nothing_new(shop):
     cli, files, _outputs = shop
     before = shown(cli, "13800000001")
     again = [_import_then_recompute(cli, kind, path) for kind, path in files]
-    assert all("new awards 0 " in out and "0 newly owed, 0 cancelled" in out for out in again)
+    assert all("新增 0 笔" in out and "新增待发 0，取消 0" in out for out in again)
     assert shown(cli, "13800000001") == before
     assert before["balance"] == 17 and [e["points"] for e in before["entries"]] == [10, 5, 2]
 
@@ -66,10 +66,10 @@ def test_show_lists_earnings_balance_rewards_within_reach_and_rewards_owed(shop)
 
 def test_adjust_both_ways_and_redeem_spend_and_are_audited(shop):
     cli, _files, _outputs = shop
-    assert cli("points", "adjust", "13800000001", "+8", "--reason", "补录").output.strip().endswith("balance 25")
-    assert cli("points", "adjust", "13800000001", "-3", "--reason", "录错").output.strip().endswith("balance 22")
+    assert cli("points", "adjust", "13800000001", "+8", "--reason", "补录").output.strip().endswith("余额 25")
+    assert cli("points", "adjust", "13800000001", "-3", "--reason", "录错").output.strip().endswith("余额 22")
     result = cli("points", "redeem", "13800000001", "生日蛋糕")
-    assert result.exit_code == 0 and result.output.strip() == "王芳 (138****0001): redeemed 生日蛋糕 for 20 points; balance 2"
+    assert result.exit_code == 0 and result.output.strip() == "王芳（138****0001）：兑换 生日蛋糕，用去 20 积分；余额 2"
     audit = json.loads(cli("audit", "--json").stdout)
     points = [(a["action"], a["reason"]) for a in audit if a["action"].startswith("points.")]
     assert points == [("points.redeem", "生日蛋糕"), ("points.adjust", "录错"), ("points.adjust", "补录")]
@@ -92,7 +92,7 @@ def test_an_unknown_reward_names_the_ladder(shop):
 
 def test_give_a_reward_records_who_and_the_report_shows_it_masked(shop):
     cli, _files, _outputs = shop
-    assert cli("rewards", "give", "1", "--by", "王店长").output.strip() == "reward 1 (足金小金豆) given by staff:王店长"
+    assert cli("rewards", "give", "1", "--by", "王店长").output.strip() == "奖励 1（足金小金豆）已由 staff:王店长 发放"
     again = cli("rewards", "give", "1")
     assert again.exit_code == 1 and again.stderr == "jinli: error: reward 1 (足金小金豆) is given, not owed\n"
     csv = cli("report", "rewards", "--format", "csv").stdout.splitlines()

@@ -50,13 +50,13 @@ def test_explain_table_shows_indicators_in_chinese(seeded):
 
 def test_pin_and_unpin(seeded):
     result = seeded("tiers", "pin", "13800000002", "a", "--reason", "行长的朋友")
-    assert result.exit_code == 0 and "pinned to A" in result.output
+    assert result.exit_code == 0 and "：手动指定为 A" in result.output
     explained = json.loads(seeded("tiers", "explain", "13800000002", "--json").output)
     assert (explained["pinned_tier"], explained["tier"]) == ("A", "A")
     shown = json.loads(seeded("customers", "show", "13800000002", "--json").output)
     assert [h["reason"] for h in shown["tier_history"]] == ["pin"] and shown["tier_history"][0]["note"] == "行长的朋友"
     result = seeded("tiers", "unpin", "13800000002")
-    assert result.exit_code == 0 and "unpinned" in result.output
+    assert result.exit_code == 0 and "已取消手动指定；按得分等级" in result.output
     assert json.loads(seeded("tiers", "explain", "13800000002", "--json").output)["pinned_tier"] is None
 
 
@@ -71,7 +71,7 @@ def one_line_error(result, *fragments: str, code: int = 1) -> None:
 @pytest.mark.parametrize("args, fragments", [
     (("tiers", "explain", "13999999999"), ("jinli: 错误：找不到客户 '139****9999'",)),  # errors mask phones too
     (("tiers", "explain", "hello world"), ("不是手机号、编号或推荐码",)),
-    (("tiers", "pin", "13800000001", "B", "--reason", "  "), ("--reason must not be empty",)),
+    (("tiers", "pin", "13800000001", "B", "--reason", "  "), ("--reason 不能为空",)),
     (("customers", "show", "id:99"), ("找不到客户 'id:99'",)),
 ], ids=["unknown-phone", "unparsable", "empty-reason", "unknown-id"])
 def test_error_paths_are_one_line(seeded, args, fragments):
@@ -116,8 +116,8 @@ def test_config_from_the_environment(tmp_path, make_csv):
 def test_db_upgrade_and_an_outdated_schema(cli, site):
     from records.db import head_revision
 
-    assert f"schema: empty -> {head_revision()}" in cli("db", "upgrade").output
-    assert f"already at {head_revision()}" in cli("db", "upgrade").output
+    assert f"数据库结构：空 → {head_revision()}" in cli("db", "upgrade").output
+    assert f"数据库结构已是最新：{head_revision()}" in cli("db", "upgrade").output
     from sqlalchemy import create_engine, text
 
     from settings import load_settings
@@ -141,7 +141,7 @@ def test_a_database_at_0001_keeps_its_rows_and_gains_the_monthly_return_index(cl
         conn.execute(text("INSERT INTO customers (name, phone, phone_status, store, birth_leap, referral_code, opted_out, "
                           "tier, tier_score) VALUES ('王芳', '+8613800000001', 'ok', '', false, 'ABC2345', false, 'P', 0)"))
     one_line_error(cli("tiers", "recompute"), "run `jinli db upgrade`")
-    assert f"schema: 0001 -> {db.head_revision()}" in cli("db", "upgrade").output
+    assert f"数据库结构：0001 → {db.head_revision()}" in cli("db", "upgrade").output
     catalog = ("SELECT name FROM sqlite_master WHERE type = 'index'" if engine.dialect.name == "sqlite"
                else "SELECT indexname FROM pg_indexes")
     with engine.connect() as conn:

@@ -145,7 +145,8 @@ def test_one_changed_key_is_refused_cleanly_or_plans(seeded_site, tmp_path, name
     if validated.exit_code == 1:
         # Warnings (e.g. a coming year with no official holiday schedule yet) are not refusals.
         lines = [line for line in validated.stderr.strip().splitlines() if not line.startswith("warning: ")]
-        assert lines and all(line.startswith(f"{file}: ") for line in lines), lines
+        # the common problems in Chinese ("FILE：KEY：…"), the rarer ones still English ("FILE: KEY: …")
+        assert lines and all(line.startswith((f"{file}：", f"{file}: ")) for line in lines), lines
         assert "规划失败" in ran.stderr or f"skipped: {file}: " in ran.stderr, ran.output
         assert business_rows(site / "jinli.sqlite3") == before  # nothing planned, nothing sent
     else:

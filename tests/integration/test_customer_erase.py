@@ -179,7 +179,7 @@ def test_erase_refuses_while_a_message_is_in_flight(app, cli, shop):
     (("13899999999", "--reason", "x"), KEY, "jinli: 错误：找不到客户 '138****9999'"),
     (("路人甲", "--reason", "x"), KEY, "jinli: 错误：找不到客户 '路人甲'（不是手机号、编号、推荐码或客户姓名）"),
     ((PHONE, "--reason", "x"), None, "jinli: error: JINLI_ERASURE_KEY is not set: jinli customers erase needs it"),
-    ((PHONE, "--reason", " "), KEY, "jinli: error: --reason must not be empty"),
+    ((PHONE, "--reason", " "), KEY, "jinli: 错误：--reason 不能为空"),
 ], ids=["unknown-phone", "unknown-name", "no-key", "empty-reason"])
 def test_erase_bad_input_is_one_line_and_changes_nothing(app, cli, shop, monkeypatch, args, env_key, message):
     if env_key is None:

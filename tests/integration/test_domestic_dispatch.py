@@ -94,7 +94,7 @@ def test_a_rejected_template_holds_only_its_campaign(app, aliyun):
 
 def test_a_release_of_a_campaign_that_is_not_held_names_it(cli):
     result = cli("outbox", "release", "nosuch")
-    assert result.exit_code != 0 and "campaign 'nosuch' is not held" in result.output
+    assert result.exit_code != 0 and "活动 'nosuch' 未被挂起" in result.output
 
 
 def test_routing_sends_china_through_aliyun_and_the_rest_through_the_file_gateway(app, aliyun, monkeypatch, tmp_path):

@@ -109,15 +109,15 @@ def test_bad_rows_are_rejected_with_row_number_and_reason_and_the_rest_imported(
     path = make_csv("bad.csv", BAD_ROWS)
     result = cli("import", "customers", str(path))
     assert result.exit_code == 0
-    assert "imported 2" in result.output and "rejected 7" in result.output
+    assert "新增 2" in result.output and "拒绝 7" in result.output
     assert set(customers(site)) == {"+8613800000001", "+8613800000009"}
     with open(tmp_path / "bad.rejects.csv", encoding="utf-8-sig", newline="") as f:
         rejects = list(csv.DictReader(f))
     reasons = {int(r["row"]): r["reason"] for r in rejects}
     assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9]
-    assert "not a mobile" in reasons[3] or "not a valid" in reasons[3]
+    assert "不是手机号码" in reasons[3] or "不是有效号码" in reasons[3]
     assert "12345" in reasons[4]
-    assert "name is empty" in reasons[5]
+    assert "姓名为空" in reasons[5]
     assert "2023-02-29" in reasons[6]
     assert "leap" in reasons[7].lower() or "闰" in reasons[7]
     assert "30" in reasons[8]
@@ -143,14 +143,14 @@ def test_referrer_problems_keep_the_customer_and_warn(cli, site, make_csv, tmp_p
         13800000004,丁,13999999999
     """)
     result = cli("import", "customers", str(path))
-    assert result.exit_code == 0 and "imported 4" in result.output and "warnings 3" in result.output
+    assert result.exit_code == 0 and "新增 4" in result.output and "警告 3" in result.output
     stored = customers(site)
     assert stored["+8613800000001"]["referrer_id"] == stored["+8613800000002"]["id"]  # first link in file order
     assert stored["+8613800000002"]["referrer_id"] is None  # would close a cycle
     assert stored["+8613800000003"]["referrer_id"] is None  # self-referral
     rejects = (tmp_path / "refs.rejects.csv").read_text(encoding="utf-8-sig")
-    assert "cycle" in rejects or "referred (directly or not)" in rejects
-    assert "themself" in rejects and "not found" in rejects
+    assert "本身（直接或间接）由该客户推荐" in rejects and "客户不能推荐自己" in rejects
+    assert "找不到推荐人" in rejects
 
 
 def test_a_file_that_fails_midway_writes_nothing(cli, site, tmp_path):
@@ -172,7 +172,7 @@ def test_gb18030_files_import_without_flags_and_the_encoding_option_still_wins(c
 
 
 @pytest.mark.parametrize("content, message", [
-    ("name\n王芳\n", "missing column phone"),
+    ("name\n王芳\n", "缺少列 phone"),
     ("", "empty"),
     ("phone,name,手机号\n1,2,3\n", "appears twice"),
 ], ids=["no-phone-column", "empty-file", "duplicate-column"])

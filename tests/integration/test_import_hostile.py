@@ -161,7 +161,7 @@ def test_absurd_holdings_are_rejected_with_the_bound_they_break(cli, site, make_
     assert run_json(cli, "import", "holdings", str(path)) == {"imported": 2, "updated": 0, "rejected": 6}
     reasons = {n: r["reason"] for n, r in rejects(tmp_path / "h.rejects.csv").items()}
     assert "100,000,000" in reasons[4] and "100,000,000" in reasons[5]
-    assert "positive" in reasons[6]
+    assert "须为正数金额" in reasons[6]
     assert "1900-01-31" in reasons[7] and "1900-01-31" in reasons[8]
     assert "2026-06-02" in reasons[9]  # the latest start allowed: a year after the import day
 
@@ -178,12 +178,12 @@ def test_movements_in_the_future_are_rejected_and_a_withdrawal_over_the_principa
         M5,H1,top_up,9999-12-31,500
     """)
     result = cli("import", "movements", str(path))
-    assert result.exit_code == 0 and "imported 3" in result.output and "rejected 2" in result.output
-    assert "warnings 1" in result.output
+    assert result.exit_code == 0 and "新增 3" in result.output and "拒绝 2" in result.output
+    assert "警告 1" in result.output
     reasons = {n: r["reason"] for n, r in rejects(tmp_path / "m.rejects.csv").items()}
     assert sorted(reasons) == [4, 5, 6]
-    assert reasons[4].startswith("warning:") and "10,000" in reasons[4]
-    assert TODAY in reasons[5] and "future" in reasons[5] and "future" in reasons[6]
+    assert reasons[4].startswith("警告：") and "10,000" in reasons[4]
+    assert TODAY in reasons[5] and "晚于导入日" in reasons[5] and "晚于导入日" in reasons[6]
     with db(site).connect() as conn:
         assert sorted(conn.execute(select(models.Movement.ref)).scalars()) == ["M1", "M2", "M3"]
 
@@ -204,7 +204,7 @@ def test_absurd_customers_are_rejected_with_the_bound_they_break(cli, site, make
     reasons = {n: r["reason"] for n, r in rejects(tmp_path / "c.rejects.csv").items()}
     assert "50" in reasons[3] and "51" in reasons[3] and "100000" in reasons[4]
     assert "birthday" in reasons[5] and TODAY in reasons[5]
-    assert "joined_on" in reasons[6] and "future" in reasons[6] and "future" in reasons[7]
+    assert "入会日期" in reasons[6] and "晚于导入日" in reasons[6] and "晚于导入日" in reasons[7]
     assert "1900-01-31" in reasons[8] and "1900-01-31" in reasons[9]
 
 

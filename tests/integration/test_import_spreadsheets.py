@@ -71,7 +71,7 @@ def test_the_realistic_gb18030_file_imports_all_but_the_landline_and_the_scienti
     path = shutil.copy(DATA / "customers_excel_gb18030.csv", tmp_path / "客户名单.csv")
     result = cli("import", "customers", str(path))
     assert result.exit_code == 0, result.output
-    assert "imported 11, updated 0, unchanged 0, rejected 2, warnings 1, merged 1" in result.output
+    assert "新增 11，更新 0，未变 0，拒绝 2，警告 1，合并 1" in result.output
     stored = customers(site)
     assert len(stored) == 11
     assert "+862162345678" not in stored and not any(p.startswith("+86135123") and len(p) < 14 for p in stored)
@@ -94,11 +94,10 @@ def test_the_realistic_gb18030_file_imports_all_but_the_landline_and_the_scienti
     assert rejects.startswith(codecs.BOM_UTF8)
     lines = list(csv.reader(io.StringIO(rejects.decode("utf-8-sig"))))
     assert lines[0] == ["row", "reason", "序号", "客户姓名", "手机号（必填）", "性别", "出生日期", "历法", "所属门店", "推荐人", "备注"]
-    assert lines[1][:2] == ["5", "phone '1.35123E+10' is in scientific notation and its last digits are lost: "
-                                 "format the column as text in Excel and type the numbers again"]
+    assert lines[1][:2] == ["5", "手机号 '1.35123E+10' 是科学计数法，末几位已丢失：请在 Excel 中把该列设为文本格式，再重新输入号码"]
     assert lines[1][2:] == ["2", "李娜", "1.35123E+10", "女", "1990/4/15", "", "南京路店", "", ""]  # the cells as they were
-    assert lines[2][:2] == ["8", "phone '021-62345678' is not a mobile number (landline?)"]
-    assert lines[3][0] == "11" and lines[3][1].startswith("warning: birthday '农历八月十五' has no year")
+    assert lines[2][:2] == ["8", "手机号 '021-62345678' 不是手机号码（座机？）"]
+    assert lines[3][0] == "11" and lines[3][1].startswith("警告：生日 '农历八月十五' 没有年份")
     assert len(lines) == 4
 
 
@@ -147,9 +146,9 @@ def test_an_xlsx_with_a_title_row_date_cells_serials_floats_and_lunar_strings(cl
     rejects = read_xlsx(tmp_path / "客户.rejects.xlsx")
     assert rejects[0] == ["row", "reason", "序号", "*客户姓名", "联系电话", "出生日期", "历法", "所属门店", "入会日期"]
     assert [row[0] for row in rejects[1:]] == [10.0, 11.0]  # the Excel row numbers staff see (data from row 5)
-    assert "scientific notation" in rejects[2][1] and rejects[2][4] == "1.35123E+10"
+    assert "科学计数法" in rejects[2][1] and rejects[2][4] == "1.35123E+10"
     assert rejects[2][5] == date(1990, 4, 15)  # the original date cell, still a date
-    assert rejects[1][1].startswith("warning: birthday '农历八月十五' has no year") and rejects[1][2] == 6.0
+    assert rejects[1][1].startswith("警告：生日 '农历八月十五' 没有年份") and rejects[1][2] == 6.0
 
 
 def test_another_sheet_is_read_with_the_sheet_option(cli, site, tmp_path):
@@ -161,7 +160,7 @@ def test_another_sheet_is_read_with_the_sheet_option(cli, site, tmp_path):
     data.write_row(1, 0, ["13800000001", "王芳"])
     book.close()
     first = cli("import", "customers", str(path))
-    assert first.exit_code == 1 and "missing column phone" in first.output
+    assert first.exit_code == 1 and "缺少列 phone" in first.output
     assert run_json(cli, "import", "customers", str(path), "--sheet", "客户")["imported"] == 1
     missing = cli("import", "customers", str(path), "--sheet", "名单")
     assert missing.exit_code == 1 and "no sheet '名单'; the sheets are 说明, 客户" in missing.output
@@ -192,7 +191,7 @@ def test_holdings_and_movements_from_xlsx_with_chinese_terms_and_amounts_as_numb
 def test_map_option_and_config_columns_map_any_header(cli, site, make_csv):
     path = make_csv("m.csv", "客户号码,称呼,客户来源\n13800000001,王芳,\n13800000002,李娜,王芳\n")
     refused = cli("import", "customers", str(path))
-    assert refused.exit_code == 1 and "missing column phone" in refused.output
+    assert refused.exit_code == 1 and "缺少列 phone" in refused.output
     assert run_json(cli, "import", "customers", str(path), "--map", "客户号码=phone", "--map", "称呼=name",
                     "--map", "客户来源=referrer")["imported"] == 2
     stored = customers(site)
@@ -211,9 +210,9 @@ def test_dry_run_reports_what_would_happen_and_writes_nothing(cli, site, make_cs
     stale.write_text("old", encoding="utf-8")
     result = cli("import", "customers", str(path), "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "dry run: nothing was written" in result.output
-    assert "imported 2, updated 0, unchanged 0, rejected 1" in result.output
-    assert "row 4: phone '021-62345678' is not a mobile number (landline?)" in result.output
+    assert "演练：未写入任何数据" in result.output
+    assert "新增 2，更新 0，未变 0，拒绝 1" in result.output
+    assert "第 4 行：手机号 '021-62345678' 不是手机号码（座机？）" in result.output
     assert count(site, "customers") == 0 and count(site, "referrals") == 0
     assert stale.read_text(encoding="utf-8") == "old" and sorted(p.name for p in tmp_path.iterdir() if "rejects" in p.name) == ["d.rejects.csv"]
     assert run_json(cli, "import", "customers", str(path), "--dry-run") == {
@@ -228,8 +227,8 @@ def test_referrer_by_name_links_a_unique_name_and_warns_about_a_shared_one(cli, 
     assert stored["+8613800000004"]["referrer_id"] == stored["+8613800000001"]["id"]
     assert stored["+8613800000005"]["referrer_id"] is None and stored["+8613800000006"]["referrer_id"] is None
     rejects = (tmp_path / "b.rejects.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert rejects[1].startswith("3,warning: referrer '李娜' is the name of 2 customers: give the referrer's phone or referral code")
-    assert rejects[2].startswith("4,warning: referrer '赵敏' not found")
+    assert rejects[1].startswith("3,警告：推荐人 '李娜' 是 2 位客户的姓名：请填写推荐人的手机号或推荐码；客户已导入，未关联该推荐人")
+    assert rejects[2].startswith("4,警告：找不到推荐人 '赵敏'")
 
 
 def test_a_title_row_above_decorated_headers_is_skipped(cli, site, make_csv):
@@ -256,15 +255,14 @@ def test_a_legacy_xls_workbook_imports_like_an_xlsx(cli, site, tmp_path):
     assert run_json(cli, "import", "customers", str(tmp_path / "old.xls")) == {"imported": 1, "updated": 0, "rejected": 1}
     assert customers(site)["+8613800000001"]["born_on"] == date(1985, 3, 5)
     rejects = read_xlsx(tmp_path / "old.rejects.xlsx")  # an .xls input gets its rejects as .xlsx
-    assert rejects[1][:2] == [5.0, "phone '1.38E+10' is in scientific notation and its last digits are lost: "
-                                    "format the column as text in Excel and type the numbers again"]
+    assert rejects[1][:2] == [5.0, "手机号 '1.38E+10' 是科学计数法，末几位已丢失：请在 Excel 中把该列设为文本格式，再重新输入号码"]
 
 
 def test_a_header_without_a_required_column_is_named_below_a_title_row(cli, site, make_csv):
     path = make_csv("h.csv", "客户名单\n序号,客户姓名,门店\n1,王芳,南京路店\n")
     result = cli("import", "customers", str(path))
     assert result.exit_code == 1 and len(result.output.splitlines()) == 1
-    assert "missing column phone (" in result.output and "name (" not in result.output
+    assert "缺少列 phone (" in result.output and "name (" not in result.output
 
 
 def test_a_yearless_lunar_birthday_keeps_a_known_year_of_the_same_day_and_clears_one_of_another(cli, site, make_csv):

@@ -164,7 +164,7 @@ class Month:
             path.write_text(rows, encoding="utf-8")
             self.monkeypatch.setenv("JINLI_NOW", local(day, time(9)).isoformat())
             result = self.cli("import", kind, str(path))
-            assert result.exit_code == 0 and "rejected 0" in result.output, result.output
+            assert result.exit_code == 0 and "拒绝 0" in result.output, result.output
 
     def checkins(self, day: date) -> None:
         if day not in CHECKINS:
