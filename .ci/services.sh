@@ -124,6 +124,8 @@ start_twilio_mock() {
 start_chromium() {
     command -v chromium >/dev/null 2>&1 || apt_install chromium \
         || { unavailable chromium "no chromium and apt-get install chromium failed"; return 1; }
+    # Chinese date fields (年/月/日) in the screenshots; the tests pass without it.
+    dpkg -s chromium-l10n >/dev/null 2>&1 || apt_install chromium-l10n || say "chromium-l10n not installed: date fields read mm/dd/yyyy"
 }
 
 # ------------------------------------------------------------------------------ all of them
