@@ -1,5 +1,5 @@
-"""Time records.tiers.recompute on a PostgreSQL database filled by bench/pg_tier_fill.sql, with the
-UPDATE's share, HOT counts and the load average: python -m bench.pg_tier_time URL AS_OF [--explain]."""
+"""Time records.tiers.recompute on a database filled by bench/pg_tier_fill.sql (or sqlite_tier_fill.sql),
+step by step, with PostgreSQL's HOT counts and the load average: python -m bench.pg_tier_time URL AS_OF [--explain]."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from settings import load_settings
 
 
 def _stats(conn) -> tuple[int, int]:
+    if conn.dialect.name != "postgresql":
+        return 0, 0
     conn.execute(text("SELECT pg_stat_force_next_flush()"))
     conn.execute(text("SELECT pg_stat_clear_snapshot()"))
     return tuple(conn.execute(text("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'customers'")).one())
@@ -41,10 +43,26 @@ def _timed_store(explain: bool):
     tiers._store = store
 
 
+def _timed(module, name: str) -> None:
+    """``module.name`` wrapped to print its time."""
+    original = getattr(module, name)
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        result = original(*args, **kwargs)
+        print(f"  {name}: {time.perf_counter() - started:.2f} s")
+        return result
+
+    setattr(module, name, timed)
+
+
 def main(url: str, as_of: str, explain: bool) -> None:
     settings = load_settings("config.toml")
     engine = db.make_engine(url)
     _timed_store(explain)
+    _timed(tiers, "_record_changes")
+    _timed(tiers.tier_moves, "record_moves")
+    _timed(tiers, "tier_counts")
     with engine.connect() as conn:
         before = _stats(conn)
     print(f"recompute as of {as_of}; load {os.getloadavg()[0]:.2f}")

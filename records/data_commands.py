@@ -30,6 +30,8 @@ def db_upgrade(app: App) -> None:
     """Bring the database schema up to date (never drops data)."""
     before, after = db.upgrade(app.raw_engine)
     click.echo(f"schema: {before or 'empty'} -> {after}" if before != after else f"schema already at {after}")
+    for hint in db.upgrade_hints(app.raw_engine, before, after):
+        click.echo(hint)
 
 
 @db_group.command("current")

@@ -116,6 +116,20 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, current_revision(engine)
 
 
+# Migration 0013 sets the customers table's fillfactor, which PostgreSQL applies only to pages written
+# from then on: an existing table keeps its full pages (and its tier updates stay non-HOT) until rewritten.
+FILLFACTOR_REVISION = "0013"
+FILLFACTOR_HINT = ("customers: the new fillfactor applies to pages written from now on; run `VACUUM FULL customers` "
+                   "in a quiet hour (it locks the table for a minute per million customers) so the daily tier "
+                   "recompute rewrites rows in place")
+
+
+def upgrade_hints(engine: Engine, before: str | None, after: str | None) -> list[str]:
+    """What an upgrade from ``before`` to ``after`` leaves to the operator (PostgreSQL's table rewrite)."""
+    crossed = before is not None and before < FILLFACTOR_REVISION <= (after or "")
+    return [FILLFACTOR_HINT] if crossed and engine.dialect.name == "postgresql" else []
+
+
 def ensure_schema(engine: Engine) -> None:
     """Create the schema on a brand-new database; refuse to run on an outdated one."""
     current = _checked(lambda: current_revision(engine), engine)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from records import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from records import db, models  # models registers the tables on SQLModel.metadata
 
 pytestmark = pytest.mark.integration
 
@@ -18,3 +19,19 @@ def test_migrated_database_matches_the_models(app):
     with app.engine.connect() as conn:  # a brand-new database: every migration runs
         differences = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert differences == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_migrated_customers_table_has_the_models_fillfactor(app):
+    with app.engine.connect() as conn:
+        options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'customers'")).scalar()
+    assert options == [f"fillfactor={models.Customer.__table__.dialect_options['postgresql']['with']['fillfactor']}"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_upgrading_an_existing_postgresql_database_past_0013_says_to_rewrite_customers(app):
+    assert db.upgrade_hints(app.engine, "0012", db.HEAD_REVISION) == [db.FILLFACTOR_HINT]
+    assert db.upgrade_hints(app.engine, None, db.HEAD_REVISION) == []  # a new database: CREATE TABLE had it
+    assert db.upgrade_hints(app.engine, db.HEAD_REVISION, db.HEAD_REVISION) == []
