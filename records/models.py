@@ -28,7 +28,7 @@ class Customer(SQLModel, table=True):
         # No index on tier, and half-empty pages on PostgreSQL: the daily recompute rewrites every row's
         # tier_as_of, and a new row version that changes no indexed column and fits on its page is a
         # HOT update, no entry in any index (migration 0013; README, Benchmarks).
-        {"postgresql_with": {"fillfactor": 50}},
+        {"postgresql_with": {"fillfactor": 45}},
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
