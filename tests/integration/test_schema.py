@@ -31,7 +31,17 @@ def test_migrated_customers_table_has_the_models_fillfactor(app):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgresql"])
-def test_upgrading_an_existing_postgresql_database_past_0013_says_to_rewrite_customers(app):
-    assert db.upgrade_hints(app.engine, "0012", db.HEAD_REVISION) == [db.FILLFACTOR_HINT]
-    assert db.upgrade_hints(app.engine, None, db.HEAD_REVISION) == []  # a new database: CREATE TABLE had it
-    assert db.upgrade_hints(app.engine, db.HEAD_REVISION, db.HEAD_REVISION) == []
+def test_db_upgrade_of_an_existing_postgresql_database_past_0013_says_to_rewrite_customers(app, cli):
+    db.upgrade(app.raw_engine, "0012")  # a shop's database before this release
+    upgraded = cli("db", "upgrade").output
+    assert "schema: 0012 -> 0013" in upgraded
+    assert "`VACUUM FULL customers`" in upgraded
+    assert "VACUUM" not in cli("db", "upgrade").output  # already at head: nothing left to do
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_db_upgrade_of_a_new_postgresql_database_needs_no_rewrite(cli):
+    upgraded = cli("db", "upgrade").output
+    assert f"schema: empty -> {db.HEAD_REVISION}" in upgraded
+    assert "VACUUM" not in upgraded
