@@ -77,6 +77,8 @@ ZH = {
     # db
     "schema_upgraded": "数据库结构：{before} → {after}", "schema_current": "数据库结构已是最新：{after}",
     "schema_empty": "空", "schema_status": "数据库：{current}；本程序：{head}",
+    "fillfactor_hint": "客户表：新的填充率只对今后写入的页生效；请在空闲时段运行一次 `VACUUM FULL customers`"
+                       "（每百万客户约锁表一分钟），此后每日分级重算就地改写记录",
 }
 
 EN = {
@@ -153,4 +155,7 @@ EN = {
     "tier_pinned": "{name} ({phone}): pinned to {tier}", "tier_unpinned": "{name} ({phone}): unpinned; tier by score: {tier}",
     "schema_upgraded": "schema: {before} -> {after}", "schema_current": "schema already at {after}",
     "schema_empty": "empty", "schema_status": "database: {current}; this jinli: {head}",
+    "fillfactor_hint": "customers: the new fillfactor applies to pages written from now on; run `VACUUM FULL customers` "
+                       "in a quiet hour (it locks the table for a minute per million customers) so the daily tier "
+                       "recompute rewrites rows in place",
 }

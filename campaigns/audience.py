@@ -240,7 +240,8 @@ def select_limited(conn: Connection, campaign: Campaign, occurrence: Occurrence,
                    boundary_default: str = "spring_festival") -> list[Candidate]:
     """The recipients of a capacity-limited occurrence (salon, banquet), in the order select_audience
     gives them, without classifying every customer: those the event already invited first, then tier
-    by tier through the tier index, least recently invited first, until the places are taken.
+    by tier, never invited first in id order (customers.tier has no index since 0013: a walk by id that
+    stops at the places left), then least recently invited, until the places are taken.
     Who is excluded, and why, is left to select_audience (the preview).
     """
     c = customers_t.c

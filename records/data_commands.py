@@ -31,6 +31,8 @@ def db_upgrade(app: App) -> None:
     before, after = db.upgrade(app.raw_engine)
     click.echo(text("schema_upgraded", before=before or text("schema_empty"), after=after) if before != after
                else text("schema_current", after=after))
+    for hint in db.upgrade_hints(app.raw_engine, before, after):
+        click.echo(text(hint))
 
 
 @db_group.command("current")

@@ -18,7 +18,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision. Every command checks the schema against it, and reading it from
 # the migration scripts would import Alembic and every script on each start-up; a test keeps it equal
 # to Alembic's own answer.
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 
 
 def make_engine(url: str) -> Engine:
@@ -114,6 +114,18 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     before = _checked(lambda: current_revision(engine), engine)
     _checked(lambda: command.upgrade(alembic_config(engine), revision), engine)
     return before, current_revision(engine)
+
+
+# Migration 0013 sets the customers table's fillfactor, which PostgreSQL applies only to pages written
+# from then on: an existing table keeps its full pages (and its tier updates stay non-HOT) until rewritten.
+FILLFACTOR_REVISION = "0013"
+FILLFACTOR_HINT = "fillfactor_hint"  # a key of the CLI's catalogue (cli_words_records.py)
+
+
+def upgrade_hints(engine: Engine, before: str | None, after: str | None) -> list[str]:
+    """What an upgrade from ``before`` to ``after`` leaves to the operator (PostgreSQL's table rewrite), as catalogue keys."""
+    crossed = before is not None and before < FILLFACTOR_REVISION <= (after or "")
+    return [FILLFACTOR_HINT] if crossed and engine.dialect.name == "postgresql" else []
 
 
 def ensure_schema(engine: Engine) -> None:
