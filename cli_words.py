@@ -6,6 +6,7 @@ are lines and messages (``{name}`` placeholders filled by str.format).
 
 from __future__ import annotations
 
+import cli_words_desk
 import cli_words_records
 
 ZH = {
@@ -255,4 +256,5 @@ EN = {
     "col_event": "event", "col_converted": "converted", "source_walk_in": "walk-in",
 }
 
-WORDS: dict[str, dict[str, str]] = {"zh": {**ZH, **cli_words_records.ZH}, "en": {**EN, **cli_words_records.EN}}
+WORDS: dict[str, dict[str, str]] = {"zh": {**ZH, **cli_words_records.ZH, **cli_words_desk.ZH},
+                                   "en": {**EN, **cli_words_records.EN, **cli_words_desk.EN}}

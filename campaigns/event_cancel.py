@@ -101,4 +101,6 @@ def _event_context(event: dict, planner: Planner) -> dict:
 def check_template(planner: Planner, template: str) -> None:
     """InvalidValue naming the template unless its file exists."""
     if not planner.renderer.exists(template):
-        raise InvalidValue(f"--notify {template!r}: no template {planner.settings.templates_path / (template + '.j2')}")
+        path = planner.settings.templates_path / (template + ".j2")
+        raise InvalidValue(f"--notify {template!r}: no template {path}", key="notify_no_template", template=template,
+                           path=path)

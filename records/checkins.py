@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from errors import InvalidValue, NotFound
+from errors import InvalidValue, NotFound, Said
 from domain.phone import parse_mobile
 from records import models
 from records.codes import is_code
@@ -50,7 +50,8 @@ def record_check_in(conn: Connection, who: str, event_id: int | None, now: datet
     invitation = invitation_by_code(conn, who) if is_code(who) else None
     if invitation is not None:
         if event_id is not None and event_id != invitation["event_id"]:
-            raise InvalidValue(f"code {who!r} is an invitation to event {invitation['event_id']}, not event {event_id}")
+            raise InvalidValue(f"code {who!r} is an invitation to event {invitation['event_id']}, not event {event_id}",
+                               key="checkin_code_other_event", code=who, event=invitation["event_id"], wanted=event_id)
         return check_in(conn, get_event(conn, invitation["event_id"]), invitation["customer_id"], invitation, now, settings)
     person = _customer_named(conn, who, region)
     event = _event_for(conn, person["id"], event_id, now, tz)
@@ -72,7 +73,8 @@ def walk_in(conn: Connection, phone_text: str, name: str, referrer_text: str | N
         try:
             add_referral(conn, referrer["id"], customer_id, "walk_in", today, now, settings.attribution_days, tz)
         except ReferralRefused as exc:
-            notes.append(f"referral not recorded: {exc}")
+            notes.append(Said(f"referral not recorded: {exc}", "referral_not_recorded",
+                              reason=Said(str(exc), exc.key, **exc.values)))
     invitation = invitation_for(conn, event["id"], customer_id)
     result = check_in(conn, event, customer_id, invitation, now, settings)
     return replace(result, new_customer=known is None, notes=tuple(notes))
@@ -129,7 +131,8 @@ def _customer_named(conn: Connection, who: str, region: str) -> RowMapping:
         return find_customer(conn, who, region)
     except NotFound:
         raise NotFound(f"{who.strip()!r}: no invitation code, phone or referral code matches "
-                       "(a new guest: check in with --walk-in PHONE --name NAME)") from None
+                       "(a new guest: check in with --walk-in PHONE --name NAME)", key="checkin_no_match",
+                       who=who.strip()) from None
 
 
 def _event_for(conn: Connection, customer_id: int, event_id: int | None, now: datetime, tz: ZoneInfo) -> RowMapping:

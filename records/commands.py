@@ -10,7 +10,7 @@ import click
 from app import App
 from cli_output import format_options
 from cli_params import DB_ID, day_option, pass_app
-from cli_text import text
+from cli_text import UsageError, text
 from records import record_views as views
 from cli_format import print_json
 from errors import NotFound
@@ -35,9 +35,9 @@ from records.prospects import register_prospect
 def checkin_command(app: App, who, event_id, walk_in_phone, name, referrer, as_json) -> None:
     """Record attendance by invitation code or phone; print name, visits, gift step and referrer."""
     if bool(who) == bool(walk_in_phone):
-        raise click.UsageError("give either CODE|PHONE or --walk-in PHONE --name NAME")
+        raise UsageError(text("checkin_usage_either"))
     if not walk_in_phone and (name or referrer):
-        raise click.UsageError("--name and --referrer go with --walk-in")
+        raise UsageError(text("checkin_usage_walk_in"))
     settings, region = event_settings(app.settings), app.settings.site.phone_region
     with app.engine.begin() as conn:
         if walk_in_phone:
@@ -82,7 +82,8 @@ def referrals_add(app: App, referrer: str, referee: str, name: str | None, on: d
         where = referrals.attribution(conn, who["id"], on, settings.attribution_days, app.settings.tz)
     registered = text("registered_prospect") if created else ""
     event = text("attributed", id=where.event_id, campaign=where.campaign_id) if where.event_id else text("unattributed")
-    click.echo(f"{who['name']} ({mask(who['phone'])}) → {friend['name']} ({mask(friend['phone'])}){registered}{event}")
+    pair = [text("referral_who", name=p["name"], phone=mask(p["phone"])) for p in (who, friend)]
+    click.echo(f"{pair[0]} → {pair[1]}{registered}{event}")
 
 
 def _referee(conn, text: str, name: str | None, region: str, app: App) -> tuple[int, bool]:
@@ -93,7 +94,8 @@ def _referee(conn, text: str, name: str | None, region: str, app: App) -> tuple[
         if phone is None:
             raise
         if not name:
-            raise NotFound(f"no customer with phone {mask(phone)}: give --name to register the friend as a prospect") from None
+            raise NotFound(f"no customer with phone {mask(phone)}: give --name to register the friend as a prospect",
+                           key="referee_needs_name", phone=mask(phone)) from None
         return register_prospect(conn, phone, name, app.today(), app.now()), True
 
 
@@ -142,7 +144,7 @@ def events_close(app: App, event_id: int) -> None:
     with app.engine.begin() as conn:
         event = events.get_event(conn, event_id)
         count = events.mark_no_shows(conn, event_id)
-    click.echo(f"event {event_id} ({event['title'] or event['slogan']}): {count} no-show(s) marked")
+    click.echo(text("event_closed", id=event_id, title=event["title"] or event["slogan"], count=count))
 
 
 @events_group.command("cancel")
@@ -168,7 +170,7 @@ def events_cancel(app: App, event_id: int, template: str | None, reason: str) ->
                          reason=reason, now=now, detail={"texts_cancelled": done.messages_cancelled,
                                                          "notices": notices, "template": template})
     title = done.event["title"] or done.event["slogan"]
-    state = "cancelled" if done.newly_cancelled else "was already cancelled"
-    click.echo(f"event {event_id} ({title}): {state}; {done.messages_cancelled} unsent text(s) cancelled")
+    said = "event_cancelled" if done.newly_cancelled else "event_cancelled_before"
+    click.echo(text(said, id=event_id, title=title, count=done.messages_cancelled))
     if template:
-        click.echo(f"  notices planned: {notices} (already planned before: {before}); they go out with the next dispatch")
+        click.echo(text("event_notices", notices=notices, before=before))

@@ -38,7 +38,7 @@ def get_event(conn: Connection, event_id: int) -> RowMapping:
     """The event ``event_id``; NotFound names it."""
     row = conn.execute(select(events_t).where(events_t.c.id == event_id)).mappings().first()
     if row is None:
-        raise NotFound(f"event {event_id} not found")
+        raise NotFound(f"event {event_id} not found", key="event_not_found", id=event_id)
     return row
 
 
@@ -55,10 +55,11 @@ def event_today(conn: Connection, now: datetime, tz: ZoneInfo) -> RowMapping:
     today = now.astimezone(tz).date()
     found = events_on(conn, today, tz)
     if not found:
-        raise NotFound(f"no event on {today.isoformat()}: pass --event ID")
+        raise NotFound(f"no event on {today.isoformat()}: pass --event ID", key="event_none_today", day=today.isoformat())
     if len(found) > 1:
         listed = ", ".join(f"{e['id']} {e['title'] or e['slogan']}" for e in found)
-        raise InvalidValue(f"{len(found)} events on {today.isoformat()} ({listed}): pass --event ID")
+        raise InvalidValue(f"{len(found)} events on {today.isoformat()} ({listed}): pass --event ID",
+                           key="event_several_today", count=len(found), day=today.isoformat(), listed=listed)
     return found[0]
 
 

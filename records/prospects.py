@@ -28,7 +28,8 @@ def register_prospect(conn: Connection, phone: str, name: str, today: date, now:
     """A new customer of tier P (of ``store``) with a referral code of their own; ``phone`` is E.164 and must be new."""
     name = (name or "").strip()
     if not name:
-        raise InvalidValue(f"name for {mask(phone)}: a new guest needs a name (--name)")
+        raise InvalidValue(f"name for {mask(phone)}: a new guest needs a name (--name)", key="prospect_needs_name",
+                           phone=mask(phone))
     customer_id = conn.execute(insert(customers_t).values(
         phone=phone, name=name, store=store, joined_on=today, referral_code=free_referral_code(conn),
         tier="P", created_at=now, updated_at=now,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from cli_output import columns, show
-from cli_text import text, word
+from cli_text import said, text, word
 from domain.phone import mask
 from reports.render import Table
 
@@ -130,7 +130,7 @@ def check_in(result, tz: ZoneInfo) -> None:
     if result.referrer_name:
         click.echo("  " + text("referred_by", name=result.referrer_name, phone=mask(result.referrer_phone)))
     for note in result.notes:
-        click.echo("  " + text("note_line", note=note))
+        click.echo("  " + text("note_line", note=said(note)))
 
 
 def referrals_list(rows: list[dict], fmt: str, output: str | None) -> None:

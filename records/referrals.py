@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, update
 
-from errors import InvalidValue
+from errors import InvalidValue, Said
 from domain.phone import mask
 from records import models
 from records.events import day_bounds
@@ -36,8 +36,9 @@ class Attribution:
     campaign_id: str | None = None
 
 
-def _who(person: RowMapping) -> str:
-    return f"{person['name']} ({mask(person['phone'])})"
+def _who(person: RowMapping) -> Said:
+    name, phone = person["name"], mask(person["phone"])
+    return Said(f"{name} ({phone})", "referral_who", name=name, phone=phone)
 
 
 def _customer(conn: Connection, customer_id: int) -> RowMapping:
@@ -47,22 +48,27 @@ def _customer(conn: Connection, customer_id: int) -> RowMapping:
 def refusal(conn: Connection, referrer: RowMapping, referee: RowMapping, on: date) -> str | None:
     """Why referrer → referee cannot be recorded on ``on``, or None when it can."""
     if referrer["id"] == referee["id"] or referrer["phone"] == referee["phone"]:
-        return f"self-referral: {_who(referee)} cannot refer themself"
+        return Said(f"self-referral: {_who(referee)} cannot refer themself", "referral_self", who=_who(referee))
     earlier = conn.execute(select(referrals_t).where(referrals_t.c.referee_id == referee["id"])).mappings().first()
     by_id = earlier["referrer_id"] if earlier else referee["referrer_id"]
     if by_id is not None:
         first = _customer(conn, by_id)
-        when = f" on {earlier['referred_on'].isoformat()}" if earlier else ""
+        day = earlier["referred_on"].isoformat() if earlier else None
+        when = Said(f" on {day}", "referral_on", day=day) if day else ""
         if by_id == referrer["id"]:
-            return f"duplicate: {_who(referrer)} already referred {_who(referee)}{when}"
-        return f"{_who(referee)} was already referred by {_who(first)}{when}"
+            return Said(f"duplicate: {_who(referrer)} already referred {_who(referee)}{when}", "referral_duplicate",
+                        referrer=_who(referrer), referee=_who(referee), when=when)
+        return Said(f"{_who(referee)} was already referred by {_who(first)}{when}", "referral_taken",
+                    referee=_who(referee), first=_who(first), when=when)
     first_deposit = conn.execute(
         select(func.min(holdings_t.c.start_on)).where(holdings_t.c.customer_id == referee["id"], holdings_t.c.start_on <= on)
     ).scalar()
     if first_deposit is not None:
-        return f"{_who(referee)} is already a customer (first deposit {first_deposit.isoformat()})"
+        return Said(f"{_who(referee)} is already a customer (first deposit {first_deposit.isoformat()})",
+                    "referral_already_customer", referee=_who(referee), day=first_deposit.isoformat())
     if creates_cycle(conn, referrer["id"], referee["id"]):
-        return f"cycle: {_who(referrer)} was themself referred (directly or through others) by {_who(referee)}"
+        return Said(f"cycle: {_who(referrer)} was themself referred (directly or through others) by {_who(referee)}",
+                    "referral_cycle", referrer=_who(referrer), referee=_who(referee))
     return None
 
 
@@ -87,7 +93,7 @@ def add_referral(conn: Connection, referrer_id: int, referee_id: int, source: st
     referrer, referee = _customer(conn, referrer_id), _customer(conn, referee_id)
     reason = refusal(conn, referrer, referee, on)
     if reason:
-        raise ReferralRefused(reason)
+        raise ReferralRefused(reason, key=reason.key, **reason.values)
     where = attribution(conn, referrer_id, on, window_days, tz)
     conn.execute(update(customers_t).where(customers_t.c.id == referee_id).values(referrer_id=referrer_id, updated_at=now))
     return conn.execute(insert(referrals_t).values(

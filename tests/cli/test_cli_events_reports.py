@@ -85,7 +85,7 @@ def test_checkin_usage_errors(jinli, args):
 def test_checkin_errors_are_one_line(shop):
     result = shop("checkin", "ZZZZZZ", "--event", "1")
     assert result.exit_code == 1
-    assert result.output.startswith("jinli: error: 'ZZZZZZ': no invitation code") and result.output.count("\n") == 1
+    assert result.output.startswith("jinli: 错误：'ZZZZZZ'：没有匹配的邀请码") and result.output.count("\n") == 1
 
 
 def test_walk_in_from_the_command_line(shop):
@@ -101,11 +101,11 @@ def test_walk_in_from_the_command_line(shop):
 def test_referrals_add_registers_the_friend_and_refuses_with_the_reason(shop):
     result = shop("referrals", "add", "13800000002", "13900008888", "--name", "吴刚")
     assert result.exit_code == 0, result.output
-    assert "李娜 (138****0002) → 吴刚 (139****8888)（已登记为潜在客户）；未归属场次" in result.output
+    assert "李娜（138****0002） → 吴刚（139****8888）（已登记为潜在客户）；未归属场次" in result.output
     again = shop("referrals", "add", "13800000002", "13900008888")
-    assert again.exit_code == 1 and "duplicate: 李娜" in again.output
+    assert again.exit_code == 1 and "重复：李娜（138****0002） 已推荐过 吴刚（139****8888）（2025-05-28）" in again.output
     nameless = shop("referrals", "add", "13800000002", "13900009999")
-    assert nameless.exit_code == 1 and "give --name" in nameless.output
+    assert nameless.exit_code == 1 and "没有手机号为 139****9999 的客户：请用 `--name`" in nameless.output
     attributed = shop("referrals", "add", "13800000004", "13900006666", "--name", "钱多", "--on", "2025-05-23")
     assert f"；归属场次 {shop.seed.ids['E2']}（salons）" in attributed.output
 
@@ -114,7 +114,7 @@ def test_events_list_and_close(shop):
     listed = shop("events", "list", "--on", "2025-05-22", "--json")
     assert [(e["id"], e["confirmed"]) for e in json.loads(listed.output)] == [(shop.seed.ids["E2"], 2)]
     closed = shop("events", "close", str(shop.seed.ids["E1"]))
-    assert closed.exit_code == 0 and "0 no-show(s)" in closed.output  # marked already during the seed
+    assert closed.exit_code == 0 and "：0 人标记为未到场" in closed.output  # marked already during the seed
 
 
 def test_report_funnel_json(shop):

@@ -109,9 +109,9 @@ def test_a_cancelled_event_stops_its_reminders_and_tells_each_invitee_once(shop,
     monkeypatch.setenv("JINLI_NOW", "2025-06-05T08:00:00+08:00")
     first = cli("events", "cancel", str(event_id), "--notify", "event_cancelled", "--reason", "场地维修")
     assert first.exit_code == 0, first.output
-    assert "notices planned: 3" in first.stdout
+    assert "已取消；" in first.stdout and "已安排通知：3 条" in first.stdout
     again = cli("events", "cancel", str(event_id), "--notify", "event_cancelled")
-    assert "notices planned: 0 (already planned before: 3)" in again.stdout
+    assert "此前已取消；" in again.stdout and "已安排通知：0 条（此前已安排：3 条）" in again.stdout
     for _ in range(2):
         assert cli("run", "--date", "2025-06-05", "--campaign", "salons").exit_code == 0
 
