@@ -46,14 +46,17 @@ def validate_birth(birth: Birth) -> date | None:
 def _solar_birth_date(birth: Birth) -> date:
     label = f"solar birth date {birth.year}-{birth.month:02d}-{birth.day:02d}"
     if birth.leap:
-        raise InvalidValue(f"{label} is marked leap: only lunar months can be leap months")
+        raise InvalidValue(f"{label} is marked leap: only lunar months can be leap months",
+                           key="reject_birth_leap_solar", date=f"{birth.year}-{birth.month:02d}-{birth.day:02d}")
     try:
         born = date(birth.year, birth.month, birth.day)
     except ValueError as error:
-        raise InvalidValue(f"{label} does not exist ({error})") from None
+        raise InvalidValue(f"{label} does not exist ({error})",
+                           key="reject_birth_no_such_date", date=f"{birth.year}-{birth.month:02d}-{birth.day:02d}") from None
     if not lunar.FIRST_DATE <= born <= lunar.LAST_DATE:
         raise InvalidValue(
-            f"{label} is outside the supported range {lunar.FIRST_DATE}..{lunar.LAST_DATE}"
+            f"{label} is outside the supported range {lunar.FIRST_DATE}..{lunar.LAST_DATE}",
+                           key="reject_birth_out_of_range", date=f"{birth.year}-{birth.month:02d}-{birth.day:02d}", first=str(lunar.FIRST_DATE), last=str(lunar.LAST_DATE)
         )
     return born
 
@@ -62,9 +65,11 @@ def _check_yearless(birth: Birth) -> None:
     """A month and day without a year: only lunar, a month 1–12 and a day 1–30."""
     label = f"{'闰' if birth.leap else ''}{birth.month}月{birth.day}日"
     if birth.calendar != "lunar":
-        raise InvalidValue(f"birth date {label} has no year: only a lunar birthday may leave it out")
+        raise InvalidValue(f"birth date {label} has no year: only a lunar birthday may leave it out",
+                           key="reject_birth_no_year", date=label)
     if not (1 <= birth.month <= 12 and 1 <= birth.day <= 30):
-        raise InvalidValue(f"lunar birth date {label} does not exist (months 1–12, days 1–30)")
+        raise InvalidValue(f"lunar birth date {label} does not exist (months 1–12, days 1–30)",
+                           key="reject_lunar_no_such_date", date=label)
     return None
 
 
@@ -77,7 +82,8 @@ def _check_feb29(feb29: str) -> tuple[int, int]:
 
 def _check_solar_year(year: int) -> None:
     if not lunar.FIRST_YEAR <= year <= lunar.LAST_YEAR:
-        raise InvalidValue(f"year {year} is outside the supported range {lunar.FIRST_YEAR}..{lunar.LAST_YEAR}")
+        raise InvalidValue(f"year {year} is outside the supported range {lunar.FIRST_YEAR}..{lunar.LAST_YEAR}",
+                           key="reject_year_out_of_range", year=year, first=lunar.FIRST_YEAR, last=lunar.LAST_YEAR)
 
 
 def _solar_key(month: int, day: int) -> int:

@@ -14,7 +14,7 @@ import unicodedata
 
 import cn2an
 
-from errors import InvalidValue
+from errors import InvalidValue, Said
 from records.parsing import drop_time, parse_bool, parse_calendar, parse_ymd
 from domain.birthdays import Birth
 
@@ -53,17 +53,20 @@ def _calendar(raw: str, prefix: str | None, calendar_text: str, leap_mark: bool)
     said = ("lunar" if prefix in _LUNAR_WORDS else "solar") if prefix else None
     column = parse_calendar(calendar_text) if (calendar_text or "").strip() else None
     if said and column and said != column:
-        raise InvalidValue(f"birthday {raw!r} is {said} but the calendar column says {column}")
+        raise InvalidValue(f"birthday {raw!r} is {said} but the calendar column says {column}",
+                           key="reject_birthday_calendar_conflict", raw=raw, said=Said(said, f"calendar_{said}"), column=Said(column, f"calendar_{column}"))
     calendar = said or column or ("lunar" if leap_mark else "solar")
     if leap_mark and calendar != "lunar":
-        raise InvalidValue(f"birthday {raw!r} has a leap month (闰) but is not lunar")
+        raise InvalidValue(f"birthday {raw!r} has a leap month (闰) but is not lunar",
+                           key="reject_birthday_leap_not_lunar", raw=raw)
     return calendar
 
 
 def _year_month_day(raw: str, body: str, calendar: str) -> tuple[int | None, int, int]:
     if yearless := _NO_YEAR.match(body):
         if calendar != "lunar":
-            raise InvalidValue(f"birthday {raw!r} has no year (only a lunar birthday may leave it out)")
+            raise InvalidValue(f"birthday {raw!r} has no year (only a lunar birthday may leave it out)",
+                               key="reject_birthday_no_year", raw=raw)
         return None, int(yearless.group(1)), int(yearless.group(2))
     if full := _WITH_YEAR.match(body):
         return int(full.group(1)), int(full.group(2)), int(full.group(3))

@@ -36,7 +36,8 @@ class Bounds:
         """A date not before 1900-01-31."""
         value = parse_date(text, what)
         if value < EARLIEST_DATE:
-            raise InvalidValue(f"{what} {value.isoformat()} is before {EARLIEST_DATE.isoformat()}")
+            raise InvalidValue(f"{what} {value.isoformat()} is before {EARLIEST_DATE.isoformat()}",
+                               key="reject_date_before", what=what, value=value.isoformat(), earliest=EARLIEST_DATE.isoformat())
         return value
 
     def past_date(self, text: str, what: str) -> date:
@@ -53,19 +54,22 @@ class Bounds:
         latest = self.today + timedelta(days=self.limits.start_ahead_days)
         if value > latest:
             raise InvalidValue(f"{what} {value.isoformat()} is too far ahead: the latest start is {latest.isoformat()} "
-                               f"([import] start_ahead_days = {self.limits.start_ahead_days})")
+                               f"([import] start_ahead_days = {self.limits.start_ahead_days})",
+                               key="reject_start_ahead", what=what, value=value.isoformat(), latest=latest.isoformat(), days=self.limits.start_ahead_days)
         return value
 
     def born_on(self, born_on: date | None) -> None:
         if born_on is not None and born_on > self.today:
-            raise InvalidValue(f"birthday (solar {born_on.isoformat()}) is after the import day {self.today.isoformat()}")
+            raise InvalidValue(f"birthday (solar {born_on.isoformat()}) is after the import day {self.today.isoformat()}",
+                               key="reject_born_after", value=born_on.isoformat(), today=self.today.isoformat())
 
     def name(self, text: str) -> str:
         if not text:
             raise InvalidValue("name is empty", key="reject_name_empty")
         if len(text) > self.limits.max_name_length:
             raise InvalidValue(f"name is {len(text)} characters long: at most {self.limits.max_name_length} "
-                               "([import] max_name_length)")
+                               "([import] max_name_length)",
+                               key="reject_name_too_long", length=len(text), max=self.limits.max_name_length)
         return text
 
 
@@ -73,7 +77,8 @@ def refuse_nul(values: dict[str, str]) -> None:
     """PostgreSQL cannot store a NUL byte and SQLite would keep it silently: the row is refused on both."""
     for column, text in values.items():
         if "\x00" in text:
-            raise InvalidValue(f"{column} holds a NUL byte (\\x00)")
+            raise InvalidValue(f"{column} holds a NUL byte (\\x00)",
+                               key="reject_nul", what=column)
 
 
 def check_lengths(table: Table, values: dict, labels: dict[str, str]) -> None:
@@ -82,7 +87,8 @@ def check_lengths(table: Table, values: dict, labels: dict[str, str]) -> None:
     for key, value in values.items():
         limit = limits.get(key)
         if limit and isinstance(value, str) and len(value) > limit:
-            raise InvalidValue(f"{labels.get(key, key)} is {len(value)} characters long: at most {limit}")
+            raise InvalidValue(f"{labels.get(key, key)} is {len(value)} characters long: at most {limit}",
+                               key="reject_too_long", what=labels.get(key, key), length=len(value), max=limit)
 
 
 @lru_cache(maxsize=None)

@@ -111,7 +111,8 @@ def find_header(path: Path, cells: Iterator[tuple[int, list[Any]]], columns: tup
         if seen >= HEADER_SEARCH_ROWS:
             break
     if first is None:
-        raise ImportFileError(f"{path}: the file is empty (no header row)")
+        raise ImportFileError(f"{path}: the file is empty (no header row)",
+                              key="import_file_empty", path=path)
     missing = _missing(first[0], columns)
     raise ImportFileError(f"{path}: missing column {missing}" + (f" (no header row among the first {seen} rows)" if seen > 1 else ""),
                           key="import_missing_column", path=path, columns=missing + (_no_header(seen) if seen > 1 else ""))
@@ -127,7 +128,8 @@ def _no_header(rows: int) -> str:
 def _refuse_repeats(path: Path, found: HeaderMap) -> None:
     if found.repeated:
         name, header = found.repeated[0]
-        raise ImportFileError(f"{path}: column {name!r} appears twice ({header!r})")
+        raise ImportFileError(f"{path}: column {name!r} appears twice ({header!r})",
+                              key="import_column_twice", path=path, column=name, header=header)
 
 
 def _missing(found: HeaderMap, columns: tuple[Column, ...]) -> str:

@@ -392,12 +392,14 @@ class HoldingImporter(_Importer):
     def parse(self, row: Row) -> dict:
         v = row.values
         if not v["holding_id"]:
-            raise InvalidValue("holding_id is empty")
+            raise InvalidValue("holding_id is empty",
+                               key="reject_empty", what="holding_id")
         term = parse_term(v["term"])
         start = self.bounds.start(v["start_on"])
         maturity = term.add_to(start)
         if v.get("maturity_on") and self.bounds.date(v["maturity_on"], "maturity_on") != maturity:
-            raise InvalidValue(f"maturity_on {v['maturity_on']!r} is not start + term ({maturity.isoformat()})")
+            raise InvalidValue(f"maturity_on {v['maturity_on']!r} is not start + term ({maturity.isoformat()})",
+                               key="reject_maturity", value=v["maturity_on"], expected=maturity.isoformat())
         return {
             "ref": v["holding_id"], "_phone": parse_mobile(phone_cell(v["phone"]), self.options.region),
             "amount_fen": self.bounds.amount_fen(v["amount"]), "term": str(term), "term_days": term.nominal_days,
@@ -425,9 +427,11 @@ class MovementImporter(_Importer):
     def parse(self, row: Row) -> dict:
         v = row.values
         if not v["movement_id"]:
-            raise InvalidValue("movement_id is empty")
+            raise InvalidValue("movement_id is empty",
+                               key="reject_empty", what="movement_id")
         if len(v["holding_id"]) > column_length(holdings_t, "ref"):
-            raise InvalidValue(f"holding_id is {len(v['holding_id'])} characters long: at most {column_length(holdings_t, 'ref')}")
+            raise InvalidValue(f"holding_id is {len(v['holding_id'])} characters long: at most {column_length(holdings_t, 'ref')}",
+                               key="reject_too_long", what="holding_id", length=len(v["holding_id"]), max=column_length(holdings_t, "ref"))
         return {
             "ref": v["movement_id"], "_holding": v["holding_id"], "kind": parse_kind(v["kind"]),
             "on": self.bounds.past_date(v["on"], "date"), "amount_fen": self.bounds.amount_fen(v["amount"]),

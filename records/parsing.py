@@ -77,7 +77,8 @@ def parse_gender(text: str) -> str | None:
         return None
     if raw in GENDERS:
         return GENDERS[raw]
-    raise InvalidValue(f"gender {text!r}: expected 男 or 女 (M/F, male/female)")
+    raise InvalidValue(f"gender {text!r}: expected 男 or 女 (M/F, male/female)",
+                       key="reject_gender", value=text)
 
 
 def parse_bool(text: str, what: str) -> bool:
@@ -86,7 +87,8 @@ def parse_bool(text: str, what: str) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise InvalidValue(f"{what} {text!r}: expected yes or no (是/否, 1/0)")
+    raise InvalidValue(f"{what} {text!r}: expected yes or no (是/否, 1/0)",
+                       key="reject_yes_no", what=what, value=text)
 
 
 def parse_money_fen(text: str, what: str = "amount", max_yuan: int = MAX_AMOUNT) -> int:
@@ -114,7 +116,8 @@ def parse_money_fen(text: str, what: str = "amount", max_yuan: int = MAX_AMOUNT)
 def parse_kind(text: str) -> str:
     kind = KINDS.get((text or "").strip().lower())
     if kind is None:
-        raise InvalidValue(f"movement type {text!r}: expected deposit/top_up/renewal/withdrawal (入金/加金/续金/出金)")
+        raise InvalidValue(f"movement type {text!r}: expected deposit/top_up/renewal/withdrawal (入金/加金/续金/出金)",
+                           key="reject_movement_kind", value=text)
     return kind
 
 
@@ -124,7 +127,8 @@ def parse_calendar(text: str) -> str:
         return "solar"
     if raw in {"lunar", "农历", "阴历", "旧历"}:
         return "lunar"
-    raise InvalidValue(f"birthday calendar {text!r}: expected solar or lunar (公历/农历)")
+    raise InvalidValue(f"birthday calendar {text!r}: expected solar or lunar (公历/农历)",
+                       key="reject_birth_calendar", value=text)
 
 
 def yuan(fen: int) -> str:

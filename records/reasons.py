@@ -12,6 +12,8 @@ def say(language: str, key: str, english: str = "", **values) -> str:
     words = WORDS.get(language, WORDS["zh"])
     if key not in words:
         return english
+    values = {name: say(language, value.key, str(value), **value.values) if getattr(value, "key", None) else value
+              for name, value in values.items()}  # a value said in words itself (errors.Said: a calendar, a date)
     if "what" in values:
         values["what"] = words.get(f"field_{values['what']}", values["what"])
     return words[key].format(**values)

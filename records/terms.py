@@ -36,7 +36,8 @@ class Term:
                 return start + timedelta(days=self.count)
             return add_months(start, self.count * (12 if self.unit == "y" else 1))
         except (OverflowError, ValueError):
-            raise InvalidValue(f"{start.isoformat()} + {self} is after the year 9999") from None
+            raise InvalidValue(f"{start.isoformat()} + {self} is after the year 9999",
+                               key="reject_term_after_9999", start=start.isoformat(), term=str(self)) from None
 
     def subtract_from(self, end: date) -> date:
         """The latest start date whose maturity is ``end`` (the planner's "start by")."""
@@ -59,11 +60,13 @@ def parse_term(text: str) -> Term:
     raw = _from_chinese(unicodedata.normalize("NFKC", str(text)).strip().replace(" ", ""))
     match = _TERM.match(raw)
     if not match or int(match.group(1)) == 0:
-        raise InvalidValue(f"invalid term {text!r}: expected a number and d, m or y, e.g. 98d, 2m, 6m, 1y")
+        raise InvalidValue(f"invalid term {text!r}: expected a number and d, m or y, e.g. 98d, 2m, 6m, 1y",
+                           key="reject_term", value=text)
     count, unit = int(match.group(1)), match.group(2).lower()
     days = {"d": count, "m": count * 365 // 12, "y": count * 365}[unit]
     if days > MAX_TERM_DAYS:
-        raise InvalidValue(f"invalid term {text!r}: longer than 100 years")
+        raise InvalidValue(f"invalid term {text!r}: longer than 100 years",
+                           key="reject_term_too_long", value=text)
     return Term(days, count, unit)
 
 

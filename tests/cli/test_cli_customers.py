@@ -129,16 +129,16 @@ def test_an_empty_import_cell_still_never_erases_an_edit(app, desk, make_csv):
 @pytest.mark.parametrize("args, message", [
     (("nobody", "--name", "x"), "jinli: 错误：找不到客户 'nobody'（不是手机号、编号、推荐码或客户姓名）"),
     (("王芳", "--name", "x"), "jinli: 错误：客户姓名 '王芳' 对应 2 位客户"),
-    (("LINA2", "--birthday", "1990-02-30"), "solar birth date 1990-02-30 does not exist"),
+    (("LINA2", "--birthday", "1990-02-30"), "公历生日 1990-02-30 不存在"),
     (("LINA2", "--birthday", "19九〇"), "生日 '19九〇' 不是日期（如 1985/3/5"),
     (("LINA2", "--joined-on", "2099-01-01"), "入会日期 2099-01-01 晚于导入日"),
     (("LINA2", "--name", ""), "姓名为空"),
-    (("LINA2", "--name", "长" * 51), "name is 51 characters long: at most 50 ([import] max_name_length)"),
-    (("LINA2", "--store", "店" * 101), "store is 101 characters long: at most 100"),
-    (("LINA2", "--calendar", "火星历"), "birthday calendar '火星历': expected solar or lunar (公历/农历)"),
+    (("LINA2", "--name", "长" * 51), "姓名长 51 个字：最多 50 个（[import] max_name_length）"),
+    (("LINA2", "--store", "店" * 101), "门店长 101 个字符：最多 100 个"),
+    (("LINA2", "--calendar", "火星历"), "历法 '火星历'：应为 公历 或 农历"),
     (("ZHANGW", "--leap", "yes"), "--calendar and --leap need a birthday: give --birthday too"),
     (("LINA2",), "nothing to change: give --name"),
-    (("LINA2", "--referrer", "LINA2"), "cannot refer"),
+    (("LINA2", "--referrer", "LINA2"), "不能自己推荐自己"),
 ], ids=["unknown", "ambiguous", "impossible-date", "not-a-date", "future-join", "empty-name", "long-name", "long-store",
         "bad-calendar", "leap-without-birthday", "nothing", "self-referral"])
 def test_edit_bad_input_is_one_line_and_changes_nothing(app, desk, args, message):
