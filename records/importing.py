@@ -180,9 +180,11 @@ class _Importer:
     def resolve(self, parsed: dict[str, tuple[Row, dict]]) -> None:
         """Look up what rows refer to (customers, holdings); reject rows whose target is missing."""
 
-    def reject(self, parsed: dict, key: str, reason: str) -> None:
+    def reject(self, parsed: dict, key: str, reason: str, said: str = "", **values) -> None:
+        """Reject a parsed row: ``reason`` in English, said in the site's language by catalogue key ``said``."""
         row, _ = parsed.pop(key)
-        self.rejects.add(row.number, reason, row.raw)
+        self.rejects.add(row.number, reasons.say(self.options.language, said, reason, **values) if said else reason,
+                         row.raw)
 
     def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:
         existing = self._existing(list(parsed))
@@ -307,7 +309,8 @@ class CustomerImporter(_Importer):
             code = values["referral_code"]
             if code and code in wanted:
                 first = parsed[wanted[code]][0].number
-                self.reject(parsed, key, f"referral code {code!r} is already given to line {first} of this file")
+                self.reject(parsed, key, f"referral code {code!r} is already given to line {first} of this file",
+                            "reject_code_in_file", code=code, line=first)
             elif code:
                 wanted[code] = key
         if not wanted:
@@ -317,7 +320,8 @@ class CustomerImporter(_Importer):
         )
         for code, phone in owners:
             if phone != wanted[code]:
-                self.reject(parsed, wanted[code], f"referral code {code!r} already belongs to another customer")
+                self.reject(parsed, wanted[code], f"referral code {code!r} already belongs to another customer",
+                            "reject_code_taken", code=code)
 
     def complete_new(self, values: dict) -> dict:
         row = super().complete_new(values)
@@ -413,7 +417,8 @@ class HoldingImporter(_Importer):
         for key, (_row, values) in list(parsed.items()):
             phone = values.pop("_phone")
             if phone not in ids:
-                self.reject(parsed, key, f"no customer with phone {phone} (import customers first)")
+                self.reject(parsed, key, f"no customer with phone {phone} (import customers first)",
+                            "reject_no_customer", phone=phone)
             else:
                 values["customer_id"] = ids[phone]
 
@@ -446,9 +451,10 @@ class MovementImporter(_Importer):
             ref = values.pop("_holding")
             holding = found.get(ref)
             if holding is None:
-                self.reject(parsed, key, f"no holding {ref!r} (import holdings first)")
+                self.reject(parsed, key, f"no holding {ref!r} (import holdings first)", "reject_no_holding", ref=ref)
             elif values["on"] < holding.start_on:
-                self.reject(parsed, key, f"date {values['on']} is before holding {ref!r} started ({holding.start_on})")
+                self.reject(parsed, key, f"date {values['on']} is before holding {ref!r} started ({holding.start_on})",
+                            "reject_before_holding", on=values["on"], ref=ref, start=holding.start_on)
             else:
                 values["holding_id"], values["customer_id"] = holding.id, holding.customer_id
                 self._check_withdrawal(row, values, holding)

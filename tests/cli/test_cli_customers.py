@@ -133,7 +133,7 @@ def test_an_empty_import_cell_still_never_erases_an_edit(app, desk, make_csv):
     (("LINA2", "--birthday", "19九〇"), "生日 '19九〇' 不是日期（如 1985/3/5"),
     (("LINA2", "--joined-on", "2099-01-01"), "入会日期 2099-01-01 晚于导入日"),
     (("LINA2", "--name", ""), "姓名为空"),
-    (("LINA2", "--name", "长" * 51), "姓名长 51 个字：最多 50 个（[import] max_name_length）"),
+    (("LINA2", "--name", "长" * 51), "姓名长 51 个字：最多 50 个（`[import] max_name_length`）"),
     (("LINA2", "--store", "店" * 101), "门店长 101 个字符：最多 100 个"),
     (("LINA2", "--calendar", "火星历"), "历法 '火星历'：应为 公历 或 农历"),
     (("ZHANGW", "--leap", "yes"), "--calendar and --leap need a birthday: give --birthday too"),
