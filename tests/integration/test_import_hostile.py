@@ -111,7 +111,7 @@ def test_a_row_rejected_for_a_taken_code_leaves_no_referrer_link_behind(cli, sit
     run_json(cli, "import", "customers", str(make_csv("a.csv", "phone,name,referral_code\n13800000001,王芳,WANGFANG\n")))
     path = make_csv("b.csv", "phone,name,referral_code,referrer\n13800000004,赵六,WANGFANG,13800000001\n")
     assert run_json(cli, "import", "customers", str(path)) == {"imported": 0, "updated": 0, "rejected": 1}
-    assert "already belongs" in rejects(tmp_path / "b.rejects.csv")[2]["reason"]
+    assert "已属于另一位客户" in rejects(tmp_path / "b.rejects.csv")[2]["reason"]
     assert set(customers(site)) == {"+8613800000001"} and count(site, "referrals") == 0
 
 
