@@ -149,12 +149,14 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     install_log_redaction()
     if ctx.invoked_subcommand in NO_CONFIG:
         return
-    ctx.obj = App(load_settings(config_path), clock=_clock())
+    settings = load_settings(config_path)
+    ctx.obj = App(settings, clock=_clock(settings.site.language))
 
 
-def _clock():
+def _clock(language: str):
     """The system clock; JINLI_NOW (an ISO instant with offset) pins it, for demos and back-dated entry."""
     from app import ManualClock, SystemClock
+    from cli_text import UsageError, text
 
     pinned = os.environ.get("JINLI_NOW")
     if not pinned:
@@ -162,9 +164,9 @@ def _clock():
     try:
         at = datetime.fromisoformat(pinned)
     except ValueError:
-        raise click.UsageError(f"JINLI_NOW {pinned!r} is not an ISO date-time like 2025-06-02T14:05+08:00") from None
+        raise UsageError(text("now_not_iso", language, value=pinned)) from None
     if at.tzinfo is None:
-        raise click.UsageError(f"JINLI_NOW {pinned!r} needs a UTC offset, e.g. +08:00")
+        raise UsageError(text("now_no_offset", language, value=pinned))
     return ManualClock(at)
 
 

@@ -29,6 +29,16 @@ ZH = {
     "referral_already_customer": "{referee} 已是客户（首次存入 {day}）",
     "referral_cycle": "循环推荐：{referrer} 本身（直接或间接）由 {referee} 推荐",
     "referral_who": "{name}（{phone}）",
+    # init, send-test, JINLI_NOW
+    "init_folder": "  {folder}/：{names}", "init_as_was": "（保持原样）", "init_data": "  {folder}/：数据库与文件网关的输出",
+    "init_config": "  {file}：本店的设置（见 README 的“配置”一节）", "init_kept": "  保留 {name}（已存在）",
+    "init_created": "已建立店铺文件夹 {folder}；下一步：`cd {folder} && jinli import customers customers.csv`",
+    "send_test_sent": "{campaign} · {step} 的测试短信已经 {gateway}{code} 发往 {to}：服务商编号 {provider_id}（{status}）",
+    "send_test_template": "（模板 {code}）",
+    "send_test_no_step": "活动 {campaign!r} 没有步骤 {step!r}（步骤：{steps}）",
+    "send_test_cannot": "活动 {campaign} · {step}：样例无法经 {gateway} 发送（{reason}{why}）",
+    "now_not_iso": "`JINLI_NOW` {value!r} 不是 ISO 日期时间（如 2025-06-02T14:05+08:00）",
+    "now_no_offset": "`JINLI_NOW` {value!r} 缺少 UTC 偏移（如 +08:00）",
 }
 
 EN = {
@@ -55,4 +65,14 @@ EN = {
     "referral_already_customer": "{referee} is already a customer (first deposit {day})",
     "referral_cycle": "cycle: {referrer} was themself referred (directly or through others) by {referee}",
     "referral_who": "{name} ({phone})",
+    "init_folder": "  {folder}/: {names}", "init_as_was": "(kept as it was)",
+    "init_data": "  {folder}/: the database and the file gateway's output",
+    "init_config": "  {file}: the shop's settings (README: Configuration)", "init_kept": "  kept {name} (already there)",
+    "init_created": "created the shop folder {folder}; next: cd {folder} && jinli import customers customers.csv",
+    "send_test_sent": "test of {campaign} · {step} sent to {to} through {gateway}{code}: provider id {provider_id} ({status})",
+    "send_test_template": " template {code}",
+    "send_test_no_step": "campaign {campaign!r} has no step {step!r} (steps: {steps})",
+    "send_test_cannot": "campaign {campaign} · {step}: the sample cannot be sent through {gateway} ({reason}{why})",
+    "now_not_iso": "JINLI_NOW {value!r} is not an ISO date-time like 2025-06-02T14:05+08:00",
+    "now_no_offset": "JINLI_NOW {value!r} needs a UTC offset, e.g. +08:00",
 }

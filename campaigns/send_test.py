@@ -16,6 +16,7 @@ from campaigns.compose import Composed, Composer
 from campaigns.occurrences import Everyone, Occurrence
 from campaigns.planning import Planner
 from cli_params import pass_app
+from cli_text import reason, text
 from errors import CampaignError, GatewayError, InvalidValue
 from domain.phone import mask, parse_mobile
 from records import audit
@@ -46,9 +47,9 @@ def send_test_command(app: App, phone: str, campaign_id: str, step: str | None) 
         _audit(app, campaign.id, {**detail, "outcome": f"refused: {exc}"})
         raise
     _audit(app, campaign.id, {**detail, "outcome": "sent", "provider_id": result.provider_id})
-    code = f" template {found.template_code}" if found.template_code else ""
-    click.echo(f"test of {campaign.id} · {step} sent to {mask(to)} through {found.gateway}{code}: "
-               f"provider id {result.provider_id} ({result.status})")
+    code = text("send_test_template", code=found.template_code) if found.template_code else ""
+    click.echo(text("send_test_sent", campaign=campaign.id, step=step, to=mask(to), gateway=found.gateway, code=code,
+                    provider_id=result.provider_id, status=result.status))
     click.echo(f"  {found.body}")
 
 
@@ -57,7 +58,8 @@ def _sample(app: App, planner: Planner, campaign, step: str | None, to: str) -> 
     steps = list(campaign.templates)
     step = step or (steps[0] if steps else None)
     if step not in campaign.templates:
-        raise InvalidValue(f"campaign {campaign.id!r} has no step {step!r} (steps: {', '.join(steps) or 'none'})")
+        raise InvalidValue(f"campaign {campaign.id!r} has no step {step!r} (steps: {', '.join(steps) or 'none'})",
+                           key="send_test_no_step", campaign=campaign.id, step=step, steps=", ".join(steps) or "-")
     name, today = campaign.templates[step], app.today()
     occurrence = Occurrence(campaign.id, step, today, today, planner.calendar_send_at(campaign, today), name,
                             campaign.message_class, Everyone())
@@ -65,7 +67,8 @@ def _sample(app: App, planner: Planner, campaign, step: str | None, to: str) -> 
     if found.body is None:
         why = f": {found.detail}" if found.detail else ""
         raise CampaignError(f"campaign {campaign.id} · {step}: the sample cannot be sent through {found.gateway} "
-                            f"({found.reason}{why})")
+                            f"({found.reason}{why})", key="send_test_cannot", campaign=campaign.id, step=step,
+                            gateway=found.gateway, reason=reason(found.reason), why=why)
     return step, found
 
 

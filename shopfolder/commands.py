@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from cli_text import text
 from shopfolder import CONFIG, DATA_DIR, create_shop
 
 
@@ -15,9 +16,9 @@ def init_command(directory: Path) -> None:
     """Create a shop folder: config.toml, campaigns, templates, the holiday calendar and var/."""
     created = create_shop(directory)
     for folder, names in created.files.items():
-        click.echo(f"  {folder}/: {', '.join(names) if names else '(kept as it was)'}")
-    click.echo(f"  {DATA_DIR}/: the database and the file gateway's output")
-    click.echo(f"  {CONFIG}: the shop's settings (README: Configuration)")
+        click.echo(text("init_folder", folder=folder, names=text("list_sep").join(names) if names else text("init_as_was")))
+    click.echo(text("init_data", folder=DATA_DIR))
+    click.echo(text("init_config", file=CONFIG))
     for name in created.kept:
-        click.echo(f"  kept {name} (already there)")
-    click.echo(f"created the shop folder {directory}; next: cd {directory} && jinli import customers customers.csv")
+        click.echo(text("init_kept", name=name))
+    click.echo(text("init_created", folder=directory))

@@ -141,7 +141,7 @@ def test_send_test_sends_the_sample_through_aliyun_outside_the_outbox_and_audits
     [sent] = aliyun.sent
     assert (sent.phone_numbers, sent.template_code, sent.sign_name, sent.template_param, sent.out_id) == (
         "13800138000", LUCKY, "金福金行", {"name": "王芳", "animal": "马", "sign": "白羊", "code": "8K2M5QX"}, "0")
-    assert f"through aliyun template {LUCKY}: provider id {sent.biz_id}" in result.output
+    assert f"已经 aliyun（模板 {LUCKY}） 发往 138****8000：服务商编号 {sent.biz_id}" in result.output
     assert outbox(app) == []
     [entry] = json.loads(cli("audit", "--json").output)
     assert (entry["action"], entry["subject_id"]) == ("sms.send_test", "lucky-day")
