@@ -164,9 +164,9 @@ def _clock(language: str):
     try:
         at = datetime.fromisoformat(pinned)
     except ValueError:
-        raise UsageError(text("now_not_iso", language, value=pinned)) from None
+        raise UsageError(text("now_not_iso", language, value=pinned), language_=language) from None
     if at.tzinfo is None:
-        raise UsageError(text("now_no_offset", language, value=pinned))
+        raise UsageError(text("now_no_offset", language, value=pinned), language_=language)
     return ManualClock(at)
 
 

@@ -59,9 +59,9 @@ def word(kind: str, value: str) -> str:
 class UsageError(click.UsageError):
     """A usage error said in one line in the site's language (click's own keep its usage block); exit 2."""
 
-    def __init__(self, message: str, ctx: click.Context | None = None):
+    def __init__(self, message: str, ctx: click.Context | None = None, language_: str | None = None):
         super().__init__(message, ctx)
-        self.prefix = text("error_prefix")  # now: click shows the error after the command's context has closed
+        self.prefix = text("error_prefix", language_)  # now: click shows the error after the command's context has closed
 
     def show(self, file=None) -> None:
         click.echo(self.prefix + self.message, err=True)

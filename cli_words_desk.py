@@ -37,8 +37,8 @@ ZH = {
     "send_test_template": "（模板 {code}）",
     "send_test_no_step": "活动 {campaign!r} 没有步骤 {step!r}（步骤：{steps}）",
     "send_test_cannot": "活动 {campaign} · {step}：样例无法经 {gateway} 发送（{reason}{why}）",
-    "now_not_iso": "`JINLI_NOW` {value!r} 不是 ISO 日期时间（如 2025-06-02T14:05+08:00）",
-    "now_no_offset": "`JINLI_NOW` {value!r} 缺少 UTC 偏移（如 +08:00）",
+    "now_not_iso": "`JINLI_NOW` {value!r} 不是日期时间（如 2025-06-02T14:05+08:00）",
+    "now_no_offset": "`JINLI_NOW` {value!r} 缺少时区偏移（如 +08:00）",
 }
 
 EN = {

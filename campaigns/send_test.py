@@ -16,7 +16,7 @@ from campaigns.compose import Composed, Composer
 from campaigns.occurrences import Everyone, Occurrence
 from campaigns.planning import Planner
 from cli_params import pass_app
-from cli_text import reason, text
+from cli_text import reason, text, word
 from errors import CampaignError, GatewayError, InvalidValue
 from domain.phone import mask, parse_mobile
 from records import audit
@@ -49,7 +49,7 @@ def send_test_command(app: App, phone: str, campaign_id: str, step: str | None) 
     _audit(app, campaign.id, {**detail, "outcome": "sent", "provider_id": result.provider_id})
     code = text("send_test_template", code=found.template_code) if found.template_code else ""
     click.echo(text("send_test_sent", campaign=campaign.id, step=step, to=mask(to), gateway=found.gateway, code=code,
-                    provider_id=result.provider_id, status=result.status))
+                    provider_id=result.provider_id, status=word("state", result.status)))
     click.echo(f"  {found.body}")
 
 

@@ -20,7 +20,8 @@ def desk(request, cli, site, monkeypatch):
 
 
 def _foreign(output: str, language: str) -> list[str]:
-    return foreign_words(output, language, ZH_VALUES | {"ZZZZZZ", "nope"} if language == "zh" else DATA)
+    """Words of the other language; values allowed: codes, ids, the steps and the gateway named in the output."""
+    return foreign_words(output, language, ZH_VALUES | {"ZZZZZZ", "nope", "someday", "invitation", "reminder", "file"} if language == "zh" else DATA)
 
 
 def _said(cli, language, args, code, zh, en) -> str:
@@ -83,3 +84,25 @@ def test_referrals_add_and_its_refusal_speak_the_site_language(desk):
     _said(cli, language, ("referrals", "add", "13800000002", "13900008888"), 1,
           "重复：李娜（138****0002） 已推荐过 吴刚（139****8888）（2025-05-28）",
           "duplicate: 李娜 (138****0002) already referred 吴刚 (139****8888) on 2025-05-28")
+
+
+@pytest.mark.parametrize("now, zh, en", [
+    ("someday", "`JINLI_NOW` 'someday' 不是日期时间", "JINLI_NOW 'someday' is not an ISO date-time"),
+    ("2025-05-28T12:00", "`JINLI_NOW` '2025-05-28T12:00' 缺少时区偏移", "JINLI_NOW '2025-05-28T12:00' needs a UTC offset"),
+])
+def test_a_bad_jinli_now_is_said_in_the_site_language(desk, monkeypatch, now, zh, en):
+    cli, language, _ids = desk
+    monkeypatch.setenv("JINLI_NOW", now)
+    output = _said(cli, language, ("events", "list"), 2, zh, en)
+    assert output.startswith("jinli: 错误：" if language == "zh" else "jinli: error: ") and output.count("\n") == 1
+
+
+def test_send_test_speaks_the_site_language(desk):
+    cli, language, _ids = desk
+    result = cli("send-test", "13800138000", "--campaign", "salons")
+    assert result.exit_code == 0, result.output
+    [line] = result.output.splitlines()[:1]
+    assert _foreign(line, language) == [], line
+    assert ("的测试短信已经" in line) == (language == "zh"), line
+    _said(cli, language, ("send-test", "13800138000", "--campaign", "salons", "--step", "nope"), 1,
+          "活动 'salons' 没有步骤 'nope'", "campaign 'salons' has no step 'nope'")
