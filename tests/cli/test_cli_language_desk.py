@@ -106,3 +106,14 @@ def test_send_test_speaks_the_site_language(desk):
     assert ("的测试短信已经" in line) == (language == "zh"), line
     _said(cli, language, ("send-test", "13800138000", "--campaign", "salons", "--step", "nope"), 1,
           "活动 'salons' 没有步骤 'nope'", "campaign 'salons' has no step 'nope'")
+
+
+def test_init_speaks_chinese_the_new_shop_folders_language(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "shop")])
+    assert result.exit_code == 0, result.output
+    assert foreign_words(result.output, "zh", ZH_VALUES | {"var", "config.toml", "README"}) == [], result.output
+    assert "已建立店铺文件夹" in result.output and "数据库与文件网关的输出" in result.output
