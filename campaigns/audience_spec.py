@@ -52,7 +52,7 @@ def parse_tiers(r: Reader, key: str, default: list[str]) -> frozenset[str]:
     """A list of tier letters (any case), each one of A, B, C, P."""
     tiers = frozenset(t.upper() for t in r.strings(key, default))
     for tier in sorted(tiers - set(TIERS)):
-        raise r.error(key, f"unknown tier {tier!r}: expected A, B, C or P")
+        raise r.error(key, f"unknown tier {tier!r}: expected A, B, C or P", "campaign_unknown_tier", tier=tier)
     return tiers
 
 
@@ -81,7 +81,7 @@ def _terms(r: Reader) -> frozenset[str]:
     try:
         return frozenset(str(product_term(t)) for t in r.strings("terms", []))
     except InvalidValue as exc:
-        raise r.error("terms", str(exc)) from None
+        raise r.error("terms", str(exc), exc.key, **exc.values) from None
 
 
 def _amount(r: Reader) -> int | None:

@@ -18,7 +18,7 @@ from campaigns.audience_spec import Audience, parse_audience, parse_tiers
 from campaigns.kind_specs import BroadcastSpec, FestivalSpec, StaffEventSpec
 from campaigns.limits import (MAX_CAPACITY, MAX_DAYS, MAX_FOLLOWUP_AFTER_HOURS, MAX_HOURS, MAX_OVERBOOKING,
                               MAX_WINDOW_DAYS, product_term)
-from campaigns.schema import Reader
+from campaigns.schema import Reader, problem
 from campaigns.trigger_spec import TriggerSpec
 from errors import CampaignError, InvalidValue, Said
 from records.terms import Term
@@ -136,7 +136,7 @@ def load_campaign(path: Path) -> Campaign:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise CampaignError(f"{path}: invalid TOML: {exc}") from None
+        raise CampaignError(f"{path}: invalid TOML: {exc}", key="campaign_invalid_toml", path=path, error=exc) from None
     except RecursionError:  # tomllib recurses once per nesting level
         raise CampaignError(f"{path}: invalid TOML: nested too deeply") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -158,7 +158,8 @@ def campaign_from_dict(data: dict[str, Any], source: str, default_id: str) -> Ca
     )
     campaign = _checked_kind(r, campaign)
     if campaign.start_on and campaign.end_on and campaign.end_on < campaign.start_on:
-        raise r.error("end_on", f"{campaign.end_on} is before start_on {campaign.start_on}")
+        raise r.error("end_on", f"{campaign.end_on} is before start_on {campaign.start_on}", "campaign_end_before_start",
+                      end=campaign.end_on, start=campaign.start_on)
     r.finish()
     return campaign
 
@@ -184,7 +185,7 @@ def _terms(r: Reader) -> tuple[Term, ...]:
     try:
         return tuple(product_term(t) for t in values)
     except InvalidValue as exc:
-        raise r.error("terms", str(exc)) from None
+        raise r.error("terms", str(exc), exc.key, **exc.values) from None
 
 
 def _templates(r: Reader, kind: str) -> dict[str, str]:
@@ -209,7 +210,7 @@ def _zodiac(r: Reader) -> ZodiacSpec:
         star_sign=r.choice("star_sign", ("sun", "any"), "sun"),
     )
     if not spec.weekdays:
-        raise r.error("weekdays", "must name at least one weekday")
+        raise r.error("weekdays", "must name at least one weekday", "campaign_no_weekday")
     r.finish()
     return spec
 
@@ -233,7 +234,7 @@ def _salons(r: Reader) -> SalonSpec:
     salons = tuple(_salon(s, default_time, default_venue, default_capacity) for s in r.tables("salon"))
     weekdays = [s.weekday for s in salons]
     if len(set(weekdays)) != len(weekdays):
-        raise r.error("salon", "two salons on the same weekday")
+        raise r.error("salon", "two salons on the same weekday", "campaign_salons_same_day")
     spec = SalonSpec(
         salons=salons, lead_days=r.int("lead_days", 3, minimum=0, maximum=MAX_DAYS), reminder=r.bool("reminder", True),
         followup_hours=r.int("followup_hours", 72, minimum=1, maximum=MAX_HOURS),
@@ -261,7 +262,7 @@ def _salon(r: Reader, default_time: time, default_venue: str, default_capacity: 
 def _notice(r: Reader) -> NoticeSpec:
     days = r.ints("maturity_days_before", [7], minimum=0, maximum=MAX_DAYS)
     if len(set(days)) != len(days):
-        raise r.error("maturity_days_before", f"names a day twice: {days!r}")
+        raise r.error("maturity_days_before", f"names a day twice: {days!r}", "campaign_day_twice", days=days)
     spec = NoticeSpec(tuple(days), r.bool("monthly_return", True))
     r.finish()
     return spec
@@ -332,7 +333,9 @@ def load_campaigns(folder: Path) -> tuple[list[Campaign], list[str]]:
     seen: dict[str, str] = {}
     for campaign in campaigns:
         if campaign.id in seen:
-            errors.append(f"{campaign.source}: id: {campaign.id!r} is also the id of {seen[campaign.id]}")
+            found = problem(campaign.source, "id", Said(f"{campaign.id!r} is also the id of {seen[campaign.id]}",
+                                                        "campaign_duplicate_id", id=campaign.id, other=seen[campaign.id]))
+            errors.append(Said(str(found), found.key, **found.values))
         seen.setdefault(campaign.id, campaign.source)
     unknown = [c for c in campaigns if _follows_unknown(c, campaigns)]
     errors += [f"{c.source}: post_event_followup.events_of: {c.spec.events_of!r} is not the id of any weekday_salons "

@@ -81,7 +81,7 @@ def broadcast(r: Reader) -> BroadcastSpec:
 def _dates(r: Reader) -> tuple[date, ...]:
     """``date = D`` or ``dates = [D, …]`` (at most 12, none twice)."""
     if ("date" in r.data) == ("dates" in r.data):
-        raise r.error("dates", "give either date = 2025-09-01 or dates = [...], not both, not neither")
+        raise r.error("dates", "give either date = 2025-09-01 or dates = [...], not both, not neither", "campaign_date_or_dates")
     if "date" in r.data:
         r.seen.add("dates")
         return (r.date("date"),)
@@ -104,7 +104,7 @@ def _recipients(r: Reader) -> Recipients | None:
 def event(r: Reader) -> StaffEventSpec:
     on = r.date("date")
     if on is None:
-        raise r.error("date", "is required: the day of the event, like 2025-09-20")
+        raise r.error("date", "is required: the day of the event, like 2025-09-20", "campaign_event_date_required")
     store = r.str("store", "")
     spec = StaffEventSpec(
         on=on, title=r.str("title"), start_time=r.time("start_time", time(14, 0)),
@@ -122,4 +122,4 @@ def event(r: Reader) -> StaffEventSpec:
 
 
 def _missing_venue(r: Reader) -> str:
-    raise r.error("venue", "is required (or give store, the shop holding the event)")
+    raise r.error("venue", "is required (or give store, the shop holding the event)", "campaign_venue_required")

@@ -37,7 +37,7 @@ def test_validate_reports_every_problem_on_its_own_line(cli, playbook, monkeypat
     lines = result.output.strip().splitlines()
     assert len(lines) == 5, lines
     joined = "\n".join(lines)
-    assert "broken.toml: invalid TOML" in joined
+    assert "broken.toml：不是有效的 `TOML`" in joined
     assert "lucky_day.toml: templates.lucky_day: template 'lucky_day'" in joined and "nmae" in joined
     assert "birthday.toml: templates.greeting" in joined and "segments" in joined and "max_segments = 3" in joined
     assert "salons.toml: templates.reminder" in joined and "unsafe" in joined
