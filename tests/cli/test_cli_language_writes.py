@@ -102,3 +102,21 @@ def test_a_campaign_file_problem_names_file_and_key_in_the_site_language(shop):
     [line] = [line for line in result.stderr.splitlines() if "broken.toml" in line] or [result.output]
     assert line == (f"{broken}：enabled：应为 true 或 false，实际为 'yes'" if language == "zh" else
                     f"{broken}: enabled: expected true or false, got 'yes'")
+
+
+@pytest.mark.parametrize("change, zh, en", [
+    (lambda t: t.replace('id = "birthday"', 'id = "broken"', 1) + "\n[[[", "：不是有效的 `TOML`：", ": invalid TOML: "),
+    (lambda t: t, "：id：'birthday' 也是 ", ": id: 'birthday' is also the id of "),
+    (lambda t: t.replace('id = "birthday"', 'id = "broken"\nstart_on = 2001-01-01\nend_on = 2000-01-01', 1),
+     "：end_on：2000-01-01 早于 `start_on` 2001-01-01",
+     ": end_on: 2000-01-01 is before start_on 2001-01-01"),
+])
+def test_more_campaign_file_problems_are_in_the_site_language(shop, change, zh, en):
+    cli, language, site = shop
+    folder = site.parent / "campaigns"
+    (folder / "broken.toml").write_text(change((folder / "birthday.toml").read_text(encoding="utf-8")), encoding="utf-8")
+    result = cli("campaigns", "validate")
+    [line] = [line for line in result.stderr.splitlines() if "broken.toml" in line] or [result.output]
+    assert (zh if language == "zh" else en) in line, line
+    if language == "zh":
+        assert foreign_words(line.split("TOML`：")[0], "zh", ZH_VALUES | {"birthday"}) == [], line
