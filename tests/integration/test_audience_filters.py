@@ -80,7 +80,7 @@ def test_a_gender_that_is_no_gender_rejects_its_row(site, cli, make_csv, app):
     result = cli("import", "customers", str(make_csv("c.csv", "手机号,姓名,性别\n13900000001,王芳,女士\n13900000002,李强,男\n")))
     assert result.exit_code == 0
     rejects = (site.parent / "c.rejects.csv").read_text(encoding="utf-8-sig")
-    assert "gender '女士': expected 男 or 女 (M/F, male/female)" in rejects
+    assert "性别 '女士'：应为 男 或 女" in rejects
     with app.engine.connect() as conn:
         assert conn.execute(select(models.Customer.name)).scalars().all() == ["李强"]
 
