@@ -32,7 +32,7 @@ from records.parsing import parse_bool, parse_gender, parse_kind, phone_cell, yu
 from records.sheets import ImportSummary, Row, open_sheet
 from records.terms import parse_term
 from domain.phone import parse_mobile
-from domain.birthdays import Birth, birthday_key, validate_birth
+from domain.birthdays import birthday_key, validate_birth
 from domain.starsigns import star_sign
 from domain.zodiac import birth_branch
 from settings import ImportSettings

@@ -88,13 +88,6 @@ class FailureKind(StrEnum):
     CONFIGURATION = "configuration"
 
 
-@dataclass(frozen=True)
-class SentRecord:
-    provider_id: str
-    sent_at: datetime | None
-    status: str | None  # the provider's own status word, if it gave one
-
-
 class SendError(GatewayError):
     """A failed send; ``kind`` says why and ``retryable`` is true only for RETRYABLE."""
 
