@@ -27,7 +27,7 @@ echo "-- importing the same customers file again changes nothing:"
 $J import customers "$DEMO/customers.csv" --json
 
 step "3. Tiers (客户分类) as of $TODAY"
-$J tiers recompute --as-of "$TODAY"
+$J tiers recompute --date "$TODAY"
 BEST=$(.venv/bin/python - <<'PY'
 import os, sqlalchemy as sa
 engine = sa.create_engine("sqlite:///var/demo/jinli.sqlite3")
@@ -83,7 +83,9 @@ PY
 )
 echo "-- the door staff check a guest in by code (again: harmless):"
 JINLI_NOW="$NOW" $J checkin "$FIRST"
-$J tiers recompute --as-of "$TODAY" >/dev/null
+echo "-- what the daemon's daily recompute does: points and referral rewards, then tiers:"
+JINLI_NOW="$NOW" $J points recompute --date "$TODAY"
+$J tiers recompute --date "$TODAY" >/dev/null
 
 step "9. Reports (报表): how attendance turns into referrals"
 $J report referrals | head -n 20
