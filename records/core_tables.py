@@ -54,7 +54,7 @@ _BREAKDOWN = ("longest_term_days", "renewals", "topups", "referrals", "events", 
 tier_history = Table(
     "tier_history", metadata,
     Column("id", Integer, primary_key=True),
-    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("customer_id", Integer, nullable=False),  # no foreign key since migration 0014
     Column("as_of", Date, nullable=False),
     Column("tier", String(1), nullable=False),
     Column("score", Integer, nullable=False),

@@ -116,7 +116,9 @@ class TierChange(SQLModel, table=True):
     __table_args__ = (Index("ix_tier_history_customer_as_of", "customer_id", "as_of"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customers.id")
+    # No foreign key (migration 0014): rows are written joined to customers, who are never deleted,
+    # and on PostgreSQL the key's check cost more than half of writing the first run's million rows.
+    customer_id: int
     as_of: date
     tier: str = Field(max_length=1)
     score: int

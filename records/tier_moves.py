@@ -36,13 +36,13 @@ def _insert(conn: Connection):
 
 
 def record_moves(conn: Connection, scratch: Table, as_of: date, now: datetime) -> int:
-    """Record every customer whose scored tier (``scratch``) differs from the current one; returns how many."""
-    c, s = customers_t.c, scratch.c
-    way = case((_rank(s.tier) < _rank(c.tier), "up"), else_="down")
-    moved = (select(s.customer_id, c.tier, s.tier, way, literal(as_of, Date), literal("recompute"),
+    """Record every customer whose scored tier (``scratch``) differs from the current one (its ``old_tier``,
+    read with the scores); returns how many."""
+    s = scratch.c
+    way = case((_rank(s.tier) < _rank(s.old_tier), "up"), else_="down")
+    moved = (select(s.customer_id, s.old_tier, s.tier, way, literal(as_of, Date), literal("recompute"),
                     literal(now, moves_t.c.recorded_at.type))
-             .join_from(scratch, customers_t, c.id == s.customer_id)
-             .where(c.tier != s.tier, c.tier_as_of.is_not(None)))
+             .where(s.old_tier != s.tier, s.old_as_of.is_not(None)))
     statement = _insert(conn).from_select(COLUMNS, moved).on_conflict_do_nothing()
     return conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 

@@ -136,12 +136,16 @@ def test_recompute_updates_every_customer_and_records_only_changes(app):
         a_tier_profile(conn, a)
         c = add_customer(conn)
         add_holding(conn, c, 20_000, "2m", D(5))
-        add_customer(conn)
+        nothing = add_customer(conn)
         counts = tiers.recompute(conn, app.settings.tiers, AS_OF, SHANGHAI, NOW)
         assert counts == {"A": 1, "B": 0, "C": 1, "P": 1}
         assert tiers.recompute(conn, app.settings.tiers, AS_OF, SHANGHAI, NOW) == counts
-        history = conn.execute(select(func.count()).select_from(models.TierChange)).scalar()
-        assert history == 3  # the second run changed nothing
+        recorded = conn.execute(select(models.TierChange.customer_id)).scalars().all()
+        # A and C have a first record; a first score of P with no points is what tier_on reads before
+        # any record, so it has none; the second run changed nothing
+        assert sorted(recorded) == sorted([a, c])
+        assert tiers.tier_on(conn, nothing, AS_OF) == "P"
+        assert conn.execute(select(models.Customer.tier_as_of).where(models.Customer.id == nothing)).scalar() == AS_OF
         later = tiers.recompute(conn, app.settings.tiers, AS_OF + timedelta(days=400), SHANGHAI, NOW)
         assert later == {"A": 0, "B": 0, "C": 0, "P": 3}
         assert tiers.tier_on(conn, a, AS_OF) == "A"
