@@ -1,6 +1,6 @@
-"""Throwaway measurement: the funnel report over a million invitations on SQLite (not a test).
+"""Throwaway measurement: the funnel report over a million invitations on SQLite or PostgreSQL (not a test).
 
-    .venv/bin/python -m bench.funnel_speed [--invitations 1000000] [--db /tmp/funnel.sqlite3] [--extra-indexes]
+    .venv/bin/python -m bench.funnel_speed [--invitations 1000000] [--db /tmp/funnel.sqlite3 | --url URL] [--extra-indexes]
 """
 
 from __future__ import annotations
@@ -99,11 +99,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--db", default="/tmp/jinli-funnel-bench.sqlite3")
     parser.add_argument("--extra-indexes", action="store_true", help="add the indexes proposed for models.py")
+    parser.add_argument("--url", help="a database URL (an empty PostgreSQL database) instead of --db")
     parser.add_argument("--reuse", action="store_true", help="measure an existing database")
     args = parser.parse_args()
-    url = f"sqlite:///{args.db}"
+    url = args.url or f"sqlite:///{args.db}"
     if not args.reuse:
-        Path(args.db).unlink(missing_ok=True)
+        if not args.url:
+            Path(args.db).unlink(missing_ok=True)
         started = time.perf_counter()
         build(url, args.invitations, args.customers, args.events)
         print(f"built in {time.perf_counter() - started:.0f}s")
