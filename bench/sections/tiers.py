@@ -1,6 +1,7 @@
 """Tier recompute for every customer: `records.tiers.recompute` against the same scoring in bare SQL.
 
-Target (SQLite): ≤ 30 s, and set-based: a fixed handful of statements whatever the customer count.
+Targets: ≤ 30 s on SQLite, ≤ 15 s on PostgreSQL (issue 17), and set-based: a fixed handful of
+statements whatever the customer count.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from bench.databases import counting_statements, transaction
 from bench.harness import Section, at_most, stopwatch
 from records import tiers
 
-LIMIT_S = 30.0
+LIMIT_S = {"sqlite": 30.0, "postgresql": 15.0}
 SET_BASED_MAX_STATEMENTS = 10
 # Staff pin their VIPs to A (about 1 in 100, picked by phone so both databases pin the same people).
 PIN_VIPS = "UPDATE customers SET pinned_tier = 'A', pinned_reason = 'VIP' WHERE phone LIKE '%00'"
@@ -31,9 +32,9 @@ def run(section: Section, ctx: Context) -> None:
             bare_counts = bare.recompute(conn, settings.tiers, ctx.day, settings.tz, ctx.import_now)
     finally:
         conn.close()
-    on_sqlite = ctx.target.is_sqlite
+    limit = LIMIT_S["sqlite" if ctx.target.is_sqlite else "postgresql"]
     section.add("recompute all customers", jinli_s, "s", baseline=bare_elapsed(),
-                target=f"≤ {LIMIT_S:.0f} s" if on_sqlite else "", passed=at_most(jinli_s, LIMIT_S) if on_sqlite else None,
+                target=f"≤ {limit:.0f} s", passed=at_most(jinli_s, limit),
                 note=f"{sum(counts.values()):,} customers")
     section.add("SQL statements (set-based)", count[0], "", target=f"≤ {SET_BASED_MAX_STATEMENTS}, any size",
                 passed=count[0] <= SET_BASED_MAX_STATEMENTS)
