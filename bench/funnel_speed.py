@@ -81,8 +81,9 @@ def _flush(conn, inv_rows, out_rows, chk_rows):
 
 def measure(url: str) -> None:
     engine = make_engine(url)
-    with engine.connect() as conn:
+    with engine.begin() as conn:  # committed: on PostgreSQL statistics gathered in a rolled-back transaction are lost
         conn.execute(text("ANALYZE"))
+    with engine.connect() as conn:
         for by in (None, "campaign", "event", "tier", "week", "salon"):
             for filt in (ReportFilter(), ReportFilter(campaign_id="salons-1"), ReportFilter(tier="A")):
                 started = time.perf_counter()
