@@ -68,6 +68,20 @@ def bulk_cache(conn) -> Iterator[None]:
         raw.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+ANALYZE_AFTER_ROWS = 10_000  # rows written by one import before its tables' statistics are refreshed
+
+
+def refresh_statistics(conn, tables: list[str], written: int) -> None:
+    """After a bulk write of ``written`` rows, PostgreSQL's ANALYZE of the ``tables`` it wrote, in the same
+    transaction: the next job (the daemon's recompute right after a nightly import) plans with today's
+    row counts instead of waiting for autovacuum (a plan on missing statistics took the funnel from
+    0.52 to 0.70 s at 1 M invitations). SQLite keeps no statistics unless asked, and jinli never asks."""
+    if conn.dialect.name != "postgresql" or written < ANALYZE_AFTER_ROWS:
+        return
+    for table in tables:
+        conn.exec_driver_sql(f'ANALYZE "{table}"')
+
+
 def _redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
     if "@" in url and "://" in url:

@@ -21,7 +21,7 @@ from errors import InvalidValue
 from messaging.optouts import apply_pending_opt_outs
 from records import models, reasons, referrals, referrer_links
 from records.bulk import among, bulk_inserter
-from records.db import bulk_cache
+from records.db import bulk_cache, refresh_statistics
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_codes, normalise_code
 from records.erased_phones import ErasedCheck
@@ -114,6 +114,7 @@ def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
                     progress(sheet.position, sheet.size)
             job.finish()
             job.after_import()
+            refresh_statistics(conn, job.written_tables, summary.imported + summary.updated)
             if options.dry_run:
                 transaction.rollback()
     summary.rejected = rejects.count - summary.warnings
@@ -206,6 +207,11 @@ class _Importer:
     def cleared(self, values: dict, current: dict) -> tuple[str, ...]:
         """Columns this row empties on purpose (an empty cell never does)."""
         return ()
+
+    @property
+    def written_tables(self) -> list[str]:
+        """The tables an import of this kind writes rows into."""
+        return [self.table.name, "referrals"] if self.table is customers_t else [self.table.name]
 
     def _existing(self, keys: list[str]) -> dict[str, dict]:
         if not keys:

@@ -234,3 +234,24 @@ def test_a_large_file_streams_in_batches(cli, site, tmp_path):
     assert count(site, "customers") == 12_345
     with db(site).connect() as conn:
         assert conn.execute(select(func.count(func.distinct(models.Customer.referral_code)))).scalar() == 12_345
+
+
+def _planner_rows(site, table: str) -> float:
+    """What PostgreSQL's planner believes ``table`` holds (-1 before any ANALYZE or VACUUM)."""
+    with db(site).connect() as conn:
+        return conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}).scalar()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_bulk_import_refreshes_the_statistics_of_the_tables_it_wrote(cli, site, make_csv, monkeypatch):
+    from records import db as records_db
+
+    cli("db", "upgrade")
+    small = make_csv("few.csv", "phone,name,referrer\n13800000001,王芳,\n13800000002,李娜,13800000001\n")
+    monkeypatch.setattr(records_db, "ANALYZE_AFTER_ROWS", 3)
+    run_json(cli, "import", "customers", str(small))  # two rows: under the threshold, nothing analysed
+    assert _planner_rows(site, "customers") == -1
+    more = make_csv("more.csv", "phone,name,referrer\n" + "".join(f"1390000000{i},客户{i},13800000001\n" for i in range(4)))
+    run_json(cli, "import", "customers", str(more))
+    assert (_planner_rows(site, "customers"), _planner_rows(site, "referrals")) == (6, 5)
