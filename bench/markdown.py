@@ -1,4 +1,4 @@
-"""The results as Markdown for the README: `python -m bench.markdown [bench/results.json]`."""
+"""The results as Markdown for the README: `python -m bench.markdown [--side-by-side] [bench/results.json]`."""
 
 from __future__ import annotations
 
@@ -39,13 +39,38 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def side_by_side(results: dict, sections: tuple[str, ...] = ("csv_import", "tier_recompute", "funnel_report")) -> str:
+    """The figures of ``sections`` with SQLite and PostgreSQL side by side: jinli, its baseline, the anchor."""
+    found: dict[tuple[str, str], dict[str, dict]] = {}
+    for section in results["sections"]:
+        if section["name"] in sections:
+            for f in section["figures"]:
+                found.setdefault((section["name"], f["name"]), {})[section["database"]] = f
+    lines = ["| section | figure | SQLite: jinli | bare | anchor | result | PostgreSQL: jinli | bare | anchor | result |",
+             "|---|---|---:|---:|---:|---|---:|---:|---:|---|"]
+    for (name, figure), by_db in found.items():
+        cells = []
+        for database in ("sqlite", "postgresql"):
+            f = by_db.get(database)
+            if f is None:
+                cells += ["", "", "", ""]
+                continue
+            cells += [format_number(f["value"], f["unit"]), format_number(f["baseline"], f["unit"]) if f["baseline"] else "",
+                      format_number(f["anchor"], f["unit"]) if f.get("anchor") else "",
+                      f"{_verdict(f['passed'])} ({f['target']})" if f["target"] else ""]
+        lines.append(f"| {name} | {figure} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _verdict(passed) -> str:
     return {True: "pass", False: "**FAIL**", None: ""}[passed]
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
-    print(markdown(json.loads(path.read_text(encoding="utf-8"))))
+    """`python -m bench.markdown [--side-by-side] [FILE]`."""
+    args = [a for a in sys.argv[1:] if a != "--side-by-side"]
+    results = json.loads((Path(args[0]) if args else DEFAULT).read_text(encoding="utf-8"))
+    print(side_by_side(results) if "--side-by-side" in sys.argv else markdown(results))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pathlib import Path
 from bench.context import BENCH_DAY, ROOT, Context, bench_settings
 from bench.databases import Target, postgres_target, server_version, sqlite_target
 from bench.harness import Section, machine, missing_module, peak_memory_figure, run_section, table
+from bench.markdown import side_by_side
 from bench.memory import RssSampler
 from bench.synthetic import generate
 
@@ -135,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             _write(args, sections, versions, generated_s, started)  # a later target's crash keeps these figures
     overall = _write(args, sections, versions, generated_s, started)
     print(table(sections, overall), flush=True)
+    print("\nimport, tiers and funnel: jinli, its bare baseline and the independent anchor, side by side\n", flush=True)
+    print(side_by_side(json.loads(args.out.read_text(encoding="utf-8"))), flush=True)
     print(f"\nresults: {args.out}", flush=True)
     return 0
 
