@@ -182,22 +182,28 @@ def stream_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence
         conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
     names = [col.name for col in columns]
     processors = result_processors(conn, query.selected_columns)
-    result = conn.execute(query, execution_options={"stream_results": True, "max_row_buffer": page})
+    server_side = conn.dialect.supports_server_side_cursors  # SQLite has none: its cursor steps as it is read
+    options = {"stream_results": True, "max_row_buffer": page} if server_side else {}
+    result = conn.execute(query, execution_options=options)
     try:
-        yield from _pages(result, page, page_builder(names, extra), page_builder(names, extra, processors))
+        yield from _pages(result, page, page_builder(names, extra), page_builder(names, extra, processors), server_side)
     finally:
         result.close()
 
 
-def _pages(result, page: int, of_rows, of_tuples) -> Iterator[list[Candidate]]:
-    """A streamed result reads ahead (a row, on PostgreSQL): its first page comes through it as processed
-    Rows (``of_rows``), the rest straight off the DB-API cursor as tuples (``of_tuples`` processes them;
-    unpacking Rows costs 1 µs a row more)."""
-    rows = result.fetchmany(page)
-    if rows:
-        yield of_rows(list(map(tuple, rows)))
-    while len(rows) == page and (rows := result.cursor.fetchmany(page)):
+def _pages(result, page: int, of_rows, of_tuples, read_ahead: bool) -> Iterator[list[Candidate]]:
+    """Pages straight off the DB-API cursor, as tuples (``of_tuples`` processes them; unpacking Rows costs
+    1 µs a row more). A streamed result has read ahead (a row): that first page comes through it, as
+    processed Rows (``of_rows``)."""
+    more = True
+    if read_ahead:
+        rows = result.fetchmany(page)
+        if rows:
+            yield of_rows(list(map(tuple, rows)))
+        more = len(rows) == page  # a short page: the result is exhausted (and its cursor released)
+    while more and (rows := result.cursor.fetchmany(page)):
         yield of_tuples(rows)
+        more = len(rows) == page
 
 
 def customer_columns(fields: frozenset[str] | None) -> list:
