@@ -38,6 +38,7 @@ class Call:
     after: Any = None
     first_page: float | None = None  # a streamed call: seconds until its first page
     pages: int = 0
+    rerun: Callable[[], float] | None = None  # the same call again, on its own: its seconds
 
 
 class Recorder:
@@ -75,7 +76,8 @@ class Recorder:
                     seconds = time.perf_counter() - started - (self._excluded - excluded)
                     if capture_sql:
                         event.remove(conn, "before_cursor_execute", capture)
-                call = Call(label_of(conn, *args, **kwargs), seconds, statements=statements)
+                call = Call(label_of(conn, *args, **kwargs), seconds, statements=statements,
+                            rerun=lambda: _seconds(lambda: original(conn, *args, **kwargs)))
                 if isinstance(result, list):
                     call.size = len(result)
                     call.recipients = sum(1 for c in result if getattr(c, "reason", "x") is None)
@@ -99,7 +101,8 @@ class Recorder:
         work between pages; ``after`` runs once the generator is exhausted."""
         def make(original: Callable) -> Callable:
             def wrapper(conn, *args, **kwargs):
-                call = Call(label_of(conn, *args, **kwargs), 0.0)
+                call = Call(label_of(conn, *args, **kwargs), 0.0,
+                            rerun=lambda: _seconds(lambda: sum(map(len, original(conn, *args, **kwargs)))))
 
                 def capture(_conn, _cursor, statement, parameters, _context, _many):
                     call.statements.append((statement, parameters))
@@ -130,6 +133,12 @@ class Recorder:
             return wrapper
 
         return make
+
+
+def _seconds(work: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
 
 
 def replay(dbapi_connection, statement: str, parameters: Any,

@@ -9,8 +9,6 @@ birth_year, holding: campaigns.audience_filters), cap (marketing only), capacity
 from __future__ import annotations
 
 import calendar as cal
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterator
@@ -18,6 +16,7 @@ from typing import Any, Iterator
 from sqlalchemy import Connection, and_, case, exists, extract, func, null, or_, select, true
 
 from campaigns.audience_filters import filter_whens
+from campaigns.candidates import Candidate, collector_paused, page_builder, result_processors
 from campaigns.definitions import Campaign
 from campaigns.occurrences import (AttendedWithoutDeposit, BirthdayOn, BirthdayWithMaturity, Everyone, InvitedTo,
                                    Listed, LuckyDay, MaturingOn, MonthlyReturnOn, Occurrence)
@@ -53,13 +52,6 @@ class AudiencePolicy:
     weekly_cap: int = 3
     new_customer_days: int = 183
     old_customer_days: int = 365
-
-
-@dataclass(slots=True)  # not frozen: a 300,000-recipient notice builds one per row, and frozen costs 3x
-class Candidate:
-    customer: dict[str, Any]  # the customer's columns
-    extra: dict[str, Any]  # what the rule adds (maturity date, amount, check-in code...)
-    reason: str | None  # None: a recipient
 
 
 def _holdings_summary(condition) -> Any:
@@ -188,12 +180,30 @@ def stream_audience(conn: Connection, campaign: Campaign, occurrence: Occurrence
         # re-counts the week's messages per customer: 4 s instead of 0.2 s for a lucky day); every
         # row will be read, so plan for all of them. SET LOCAL ends with the transaction.
         conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-    result = conn.execute(query, execution_options={"yield_per": page})
+    names = [col.name for col in columns]
+    processors = result_processors(conn, query.selected_columns)
+    server_side = conn.dialect.supports_server_side_cursors  # SQLite has none: its cursor steps as it is read
+    options = {"stream_results": True, "max_row_buffer": page} if server_side else {}
+    result = conn.execute(query, execution_options=options)
     try:
-        for rows in result.partitions():
-            yield _candidates(rows, len(columns), extra)
+        yield from _pages(result, page, page_builder(names, extra), page_builder(names, extra, processors), server_side)
     finally:
         result.close()
+
+
+def _pages(result, page: int, of_rows, of_tuples, read_ahead: bool) -> Iterator[list[Candidate]]:
+    """Pages straight off the DB-API cursor, as tuples (``of_tuples`` processes them; unpacking Rows costs
+    1 µs a row more). A streamed result has read ahead (a row): that first page comes through it, as
+    processed Rows (``of_rows``)."""
+    more = True
+    if read_ahead:
+        rows = result.fetchmany(page)
+        if rows:
+            yield of_rows(list(map(tuple, rows)))
+        more = len(rows) == page  # a short page: the result is exhausted (and its cursor released)
+    while more and (rows := result.cursor.fetchmany(page)):
+        yield of_tuples(rows)
+        more = len(rows) == page
 
 
 def customer_columns(fields: frozenset[str] | None) -> list:
@@ -297,22 +307,9 @@ def _candidates(rows, width: int, extra_names: list[str]) -> list[Candidate]:
         return []
     keys = list(rows[0]._fields[:width])
     end = width + len(extra_names)
-    with _collector_paused():
+    with collector_paused():
         # zip stops at the shorter side: the keys pick the customer columns off the front of the row.
         return [Candidate(dict(zip(keys, row)), dict(zip(extra_names, row[width:end])), row[end]) for row in rows]
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Candidates hold no reference cycles, yet three new containers a row make the cycle collector
-    re-scan the whole heap several times a page (measured: 60% of building a 60,000-row audience)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _apply_limit(candidates: list[Candidate], limit: int | None) -> list[Candidate]:

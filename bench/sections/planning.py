@@ -5,10 +5,13 @@ Saturday, today's reminder) and the holding notices, among them the ~300,000-rec
 notice. Targets: every audience query ≤ 1 s; render+enqueue of the monthly-return notice ≥ 50% of
 the bare loop's messages/s.
 
-Audience time is ``select_audience`` (or ``select_limited`` for capacity-limited occurrences) as
-``plan_occurrence`` calls it; its baseline is the very SQL it sent, replayed through the bare DB-API
-cursor reading every row (so the ratio is the cost of turning rows into candidates). Render+enqueue
-is the rest of ``plan_occurrence``.
+Audience time is ``select_audience`` (``select_limited`` for capacity-limited occurrences,
+``stream_audience`` for the rest) as ``plan_occurrence`` calls it; its baseline is the very SQL it
+sent, replayed through the bare DB-API cursor reading every row (so the ratio is the cost of turning
+rows into candidates). The ratio compares the fastest of ROUNDS runs of each, in turn, once the
+occurrence's own call is over: the timed call runs first and cold, interleaved (when streamed) with
+the planner's writes, which would charge jinli for the order of measurement. Render+enqueue is the
+rest of ``plan_occurrence``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from records import models
 AUDIENCE_LIMIT_S = 1.0
 MIN_RATIO = 0.5
 MONTHLY = ("holding-notices", "monthly_return")
+ROUNDS = 5  # bare replay and jinli's read in turn; the fastest of each is compared (the least disturbed)
 INVITED_TODAY = 36  # today's salon: 30 seats × 1.2 over-booking, invited three days ago
 
 
@@ -53,11 +57,12 @@ def run(section: Section, ctx: Context) -> None:
     plans = {c.label: c for c in recorder.calls if not c.statements}
     replays = {name: call.after for name, call in audiences.items()}
     for name, call in audiences.items():
-        bare_s = call.after[0]
+        bare_s, _rows, _kept, alone_s = call.after
         how = f"streamed in {call.pages} pages, " if call.first_page is not None else ""
-        section.add(f"audience {name}", call.seconds, "s", baseline=bare_s, target=f"≤ {AUDIENCE_LIMIT_S:.0f} s",
-                    passed=at_most(call.seconds, AUDIENCE_LIMIT_S),
-                    note=f"{how}{call.size:,} candidates, {call.recipients:,} recipients")
+        section.add(f"audience {name}", alone_s, "s", baseline=bare_s, target=f"≤ {AUDIENCE_LIMIT_S:.0f} s",
+                    passed=at_most(max(alone_s, call.seconds), AUDIENCE_LIMIT_S),
+                    note=f"{how}{call.size:,} candidates, {call.recipients:,} recipients; fastest of {ROUNDS} "
+                         f"in turn with the replay; {call.seconds:.3f} s while planning")
         if call.first_page is not None and call.size > 50_000:
             section.add(f"audience {name}, first page", call.first_page, "s", target=f"≤ {AUDIENCE_LIMIT_S:.0f} s",
                         passed=at_most(call.first_page, AUDIENCE_LIMIT_S),
@@ -73,11 +78,24 @@ def run(section: Section, ctx: Context) -> None:
 
 
 def _replay(conn, call):
-    """The call's SQL again, at once, through the bare cursor of the same connection and transaction.
+    """The call's SQL again through the bare cursor of the same connection and transaction, in turn with
+    jinli's call again on its own, ROUNDS times each, bare first (jinli's timed call has just warmed
+    the caches): both sides read the same rows in the same state, neither always first.
 
     ``select_audience`` sends one query; ``select_limited`` one per tier it walks: all are replayed.
-    Returns (seconds, rows read, the monthly notice's recipients as (id, name, phone, tier)).
+    Returns (fastest bare seconds, rows read, the monthly notice's recipients as (id, name, phone, tier),
+    fastest seconds of jinli's call on its own): on a shared machine the fastest run is the one least
+    slowed by others.
     """
+    bare, again, count, kept = [], [], 0, []
+    for _ in range(ROUNDS):
+        seconds, count, kept = _replay_once(conn, call)
+        bare.append(seconds)
+        again.append(call.rerun())
+    return min(bare), count, kept, min(again)
+
+
+def _replay_once(conn, call):
     seconds, count, kept = 0.0, 0, []
     for statement, parameters in call.statements:
         if not statement.lstrip().upper().startswith(("SELECT", "WITH")):  # e.g. SET LOCAL before a stream
@@ -120,7 +138,7 @@ def _bare_render(ctx: Context, replayed) -> tuple[float, int, float]:
 
     Returns (seconds, rows written, seconds of them rendering).
     """
-    _seconds, _count, recipients = replayed
+    _seconds, _count, recipients, _alone = replayed
     template = bare.compile_template(ctx.settings.templates_path, "monthly_return")
     send_at = ctx.at(9, 0)
     conn = ctx.target.connect_baseline()

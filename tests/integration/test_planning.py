@@ -200,6 +200,37 @@ def test_a_monthly_return_notice_streamed_in_pages_reaches_exactly_its_holders(a
     assert plan(app, date(2025, 6, 18), "holding-notices").already_planned == 6
 
 
+@pytest.mark.parametrize("page", [1, 2, 5, 100])
+def test_a_streamed_audience_holds_the_selected_candidates_with_their_dates_and_flags_at_any_page_size(app, playbook,
+                                                                                                      page):
+    """Pages after the first are read off the DB-API cursor as tuples: every candidate still carries the
+    values select_audience gives (a maturity date, a leap-month flag, the reason), however the rows
+    fall into pages, an exact multiple of the page included."""
+    from campaigns import audience
+    from campaigns.definitions import load_campaign
+    from campaigns.occurrences import occurrences
+    from tests.factories import add_holding
+
+    with app.engine.begin() as conn:
+        for i in range(6):  # the last one's holding matures a day later: not in this notice
+            cid = add_customer(conn, name=f"客{i}", tier="ABCP"[i % 4], birthday="1990-05-05", calendar="lunar",
+                               leap=i % 2 == 0, opted_out=i == 4)
+            add_holding(conn, cid, 10_000 * (i + 1), "6m", date(2024, 12, 7 if i < 5 else 8))
+    planner = Planner.from_settings(app.settings)
+    campaign = load_campaign(playbook / "holding_notices.toml")
+    occurrence = next(o for o in occurrences(campaign, date(2025, 5, 31), planner.calendar) if o.step == "maturity_7d")
+    with app.engine.connect() as conn:
+        selected = audience.select_audience(conn, campaign, occurrence, planner.policy)
+        pages = list(audience.stream_audience(conn, campaign, occurrence, planner.policy, page=page))
+    streamed = [c for p in pages for c in p]
+    assert [len(p) for p in pages] == [min(page, 5 - n) for n in range(0, 5, page)]
+    key = lambda c: c.customer["id"]  # noqa: E731
+    assert sorted(streamed, key=key) == sorted(selected, key=key)
+    assert {c.extra["maturity_on"] for c in streamed} == {date(2025, 6, 7)}
+    assert sorted((c.customer["birth_leap"], c.reason or "") for c in streamed) == [
+        (False, ""), (False, ""), (True, ""), (True, ""), (True, "opted_out")]
+
+
 def test_a_capacity_limited_occurrence_cannot_be_streamed(app, playbook):
     from campaigns import audience
     from campaigns.definitions import load_campaign
