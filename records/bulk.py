@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import Connection, Table, any_, bindparam
+from sqlalchemy import Connection, Table, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -148,6 +148,20 @@ def among(conn: Connection, column, values) -> Any:
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def update_by_id(conn: Connection, column, pairs: Sequence[tuple[int, Any]]) -> None:
+    """Set ``column`` of each (id, value) pair's row: on PostgreSQL one UPDATE … FROM unnest(ids, values)
+    (an executemany there was a statement per row), an executemany elsewhere."""
+    table = column.table
+    if conn.dialect.name != "postgresql":
+        stmt = update(table).where(table.c.id == bindparam("_id")).values({column.key: bindparam("_value")})
+        conn.execute(stmt, [{"_id": i, "_value": v} for i, v in pairs])
+        return
+    ids = bindparam(None, [i for i, _v in pairs], type_=ARRAY(table.c.id.type))
+    values = bindparam(None, [v for _i, v in pairs], type_=ARRAY(column.type))
+    given = select(func.unnest(ids).label("id"), func.unnest(values).label("value")).subquery()
+    conn.execute(update(table).where(table.c.id == given.c.id).values({column.key: given.c.value}))
 
 
 def bulk_inserter(conn: Connection, table: Table, common: Mapping[str, Any], columns: Sequence[str],
