@@ -11,6 +11,7 @@ dropped without error.
 from __future__ import annotations
 
 import operator
+from concurrent.futures import Executor, Future
 from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Connection, Table, any_, bindparam, func, select, update
@@ -83,7 +84,8 @@ class BulkInserter:
 
 class CopyInserter:
     """PostgreSQL's bulk path with BulkInserter's interface: rows are COPYed into a temporary staging
-    table, then moved with one ``INSERT … SELECT … [ON CONFLICT DO NOTHING]`` per batch.
+    table, then moved with one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per batch; with
+    ``ignore_conflicts=False`` they are COPYed straight into the table.
 
     COPY sends rows as one stream instead of a statement per few hundred rows; the staging table has
     the target's column types but no constraints, indexes or defaults (no sequence values are drawn
@@ -102,6 +104,9 @@ class CopyInserter:
         self.sql = (f"INSERT INTO {_quoted(table.name)} ({targets}) SELECT {marks}{', ' if common else ''}{names} "
                     f"FROM {self.staging} ORDER BY jinli_row" + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""))
         self.copy_sql = f"COPY {self.staging} ({names}) FROM STDIN"
+        # Without ON CONFLICT the staging table buys nothing: COPY straight into the table, shared values
+        # repeated on each row (one statement instead of five per batch, and the server's multi-row insert).
+        self.direct = None if ignore_conflicts else f"COPY {_quoted(table.name)} ({targets}) FROM STDIN"
         self.create_sql = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.staging} ON COMMIT DROP AS "
                            f"SELECT {names} FROM {_quoted(table.name)} WITH NO DATA")
         processors = {k: table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in (*common, *self.columns)}
@@ -119,19 +124,39 @@ class CopyInserter:
             self.flush()
 
     def flush(self) -> None:
+        if self._pending:
+            self._write(self.conn.connection.driver_connection, self._take())
+
+    def flush_later(self, executor: Executor) -> Future | None:
+        """Write the rows held so far on ``executor``'s thread; the caller waits for the future before it
+        uses the connection again (the server's work then overlaps the caller's parsing of the next rows)."""
         if not self._pending:
-            return
-        raw = self.conn.connection.driver_connection  # psycopg, inside the caller's transaction
+            return None
+        return executor.submit(self._write, self.conn.connection.driver_connection, self._take())
+
+    def _take(self) -> list:
+        rows, self._pending = self._pending, []
+        return rows
+
+    def _write(self, raw, rows: list) -> None:
+        """COPY ``rows`` into the table or through the staging table (``raw``: psycopg, in the caller's transaction)."""
         with raw.cursor() as cursor:
-            cursor.execute(self.create_sql)
-            cursor.execute(f"ALTER TABLE {self.staging} ADD COLUMN IF NOT EXISTS jinli_row serial")
-            with cursor.copy(self.copy_sql) as copy:
-                for row in self._pending:
-                    copy.write_row(row)
-            cursor.execute(self.sql, self.shared)
-            cursor.execute(f"TRUNCATE {self.staging}")
-        self.written += len(self._pending)
-        self._pending = []
+            if self.direct:
+                with cursor.copy(self.direct) as copy:
+                    for row in rows:
+                        copy.write_row((*self.shared, *row))
+            else:
+                self._staged(cursor, rows)
+        self.written += len(rows)
+
+    def _staged(self, cursor, rows: list) -> None:
+        cursor.execute(self.create_sql)
+        cursor.execute(f"ALTER TABLE {self.staging} ADD COLUMN IF NOT EXISTS jinli_row serial")
+        with cursor.copy(self.copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(self.sql, self.shared)
+        cursor.execute(f"TRUNCATE {self.staging}")
 
     def __enter__(self) -> "CopyInserter":
         return self
