@@ -142,9 +142,10 @@ class CopyInserter:
         """COPY ``rows`` into the table or through the staging table (``raw``: psycopg, in the caller's transaction)."""
         with raw.cursor() as cursor:
             if self.direct:
+                shared = _as_text(raw, self.shared)
                 with cursor.copy(self.direct) as copy:
                     for row in rows:
-                        copy.write_row((*self.shared, *row))
+                        copy.write_row((*shared, *row))
             else:
                 self._staged(cursor, rows)
         self.written += len(rows)
@@ -200,6 +201,16 @@ def _scalar_defaults(table: Table, given: set[str]) -> dict[str, Any]:
     """The Python-side scalar defaults of the columns left out (SQLAlchemy would have sent them)."""
     return {c.key: c.default.arg for c in table.c
             if c.key not in given and c.default is not None and getattr(c.default, "is_scalar", False)}
+
+
+def _as_text(raw, values: tuple) -> tuple:
+    """``values`` as the text COPY would send for them, converted once: psycopg's dumper of an aware
+    datetime, run on every row, cost 0.8 s of a 284,000-row holdings import."""
+    from psycopg.adapt import PyFormat, Transformer  # PostgreSQL only
+
+    transformer = Transformer(raw)
+    return tuple(None if v is None else bytes(transformer.get_dumper(v, PyFormat.TEXT).dump(v)).decode(raw.info.encoding)
+                 for v in values)
 
 
 def _quoted(name: str) -> str:
