@@ -11,7 +11,6 @@ dropped without error.
 from __future__ import annotations
 
 import operator
-from concurrent.futures import Executor, Future
 from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Connection, Table, any_, bindparam, func, select, update
@@ -126,13 +125,6 @@ class CopyInserter:
     def flush(self) -> None:
         if self._pending:
             self._write(self.conn.connection.driver_connection, self._take())
-
-    def flush_later(self, executor: Executor) -> Future | None:
-        """Write the rows held so far on ``executor``'s thread; the caller waits for the future before it
-        uses the connection again (the server's work then overlaps the caller's parsing of the next rows)."""
-        if not self._pending:
-            return None
-        return executor.submit(self._write, self.conn.connection.driver_connection, self._take())
 
     def _take(self) -> list:
         rows, self._pending = self._pending, []

@@ -183,6 +183,12 @@ class _Importer:
         if writing is not None:
             writing.result()
 
+    def later(self, fn: Callable[..., None], *args) -> None:
+        """Run ``fn(*args)`` on the writer thread; the next ``settle`` waits for it."""
+        self.settle()
+        self.executor = self.executor or ThreadPoolExecutor(1, thread_name_prefix="jinli-import")
+        self.writing = self.executor.submit(fn, *args)
+
     def close(self) -> None:
         """Stop the writer thread once any write still running has ended (its error is settle's to raise)."""
         if self.executor is not None:
@@ -248,9 +254,8 @@ class _Importer:
                                           ignore_conflicts=False)  # flushed here, once per batch
         for row in rows:
             self.inserter.add([row.get(column, default) for column, default in self.new_columns.items()])
-        if self.overlap and hasattr(self.inserter, "flush_later"):
-            self.executor = self.executor or ThreadPoolExecutor(1, thread_name_prefix="jinli-import")
-            self.writing = self.inserter.flush_later(self.executor)
+        if self.overlap and self.conn.dialect.name == "postgresql":
+            self.later(self.inserter.flush)
         else:
             self.inserter.flush()  # the next look-ups (links, holdings of movements, erased phones) read them
         self.summary.imported += len(rows)
@@ -292,6 +297,8 @@ class CustomerImporter(_Importer):
         self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now,
                                                      self.options.language)
         self.erased = ErasedCheck.load(self.conn)  # an erased, opted-out number imported again stays opted out
+        if self.conn.dialect.name == "postgresql":
+            self.links.later = self.later
 
     def parse(self, row: Row) -> dict:
         v = row.values

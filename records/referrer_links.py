@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Callable
 
 from sqlalchemy import Connection, select
 
@@ -42,6 +43,8 @@ class PendingReferrers:
         self.language = language  # of the warnings written to the rejects file
         self.batch: list[_Pending] = []
         self.waiting: list[_Pending] = []
+        # Runs a batch's link writes while the caller parses its next batch (it waits before its next read).
+        self.later: Callable[..., None] | None = None
 
     def add(self, phone: str, referrer: str | None, row: Row) -> None:
         if referrer:
@@ -87,7 +90,7 @@ class _Linker:
                 said = self._say("warn_without_referrer", f"{problem}; customer imported without this referrer", problem=problem)
                 rejects.add(item.row.number, warning(self.owner.language, said), item.row.raw)
                 summary.warnings += 1
-        self._flush()
+        self._flush(later=True)  # nothing reads them before the owner's next batch, which waits for them
         return unknown
 
     def _referrers(self, texts: set[str]) -> dict[str, object]:
@@ -152,14 +155,25 @@ class _Linker:
         self.referrals.append((referrer.id, referee["id"], referee["joined_on"] or self.owner.today))
         return None
 
-    def _flush(self) -> None:
+    def _flush(self, later: bool = False) -> None:
+        """Write the links queued so far; ``later``: through the owner's ``later`` when it has one."""
         if self.updates:
-            update_by_id(self.conn, customers_t.c.referrer_id, self.updates)
-            with bulk_inserter(self.conn, referrals_t, {"source": "import", "created_at": self.owner.now},
-                               ("referrer_id", "referee_id", "referred_on"), ignore_conflicts=False) as referrals:
-                for row in self.referrals:
-                    referrals.add(row)
+            write = self.owner.later if later and self.owner.later else _call
+            write(_write_links, self.conn, self.owner.now, self.updates, self.referrals)
         self.updates, self.referrals = [], []
+
+
+def _call(fn, *args) -> None:
+    fn(*args)
+
+
+def _write_links(conn: Connection, now: datetime, updates: list[tuple[int, int]], referrals: list[tuple]) -> None:
+    """Each referee's referrer_id, and the referrals rows."""
+    update_by_id(conn, customers_t.c.referrer_id, updates)
+    with bulk_inserter(conn, referrals_t, {"source": "import", "created_at": now},
+                       ("referrer_id", "referee_id", "referred_on"), ignore_conflicts=False) as inserter:
+        for row in referrals:
+            inserter.add(row)
 
 
 def creates_cycle(conn: Connection, referrer_id: int, referee_id: int) -> bool:
