@@ -158,6 +158,7 @@ class _Importer:
         self.inserter = None  # BulkInserter or CopyInserter, made on the first new row
         self.executor: ThreadPoolExecutor | None = None
         self.writing: Future | None = None  # the previous batch's rows, still being written
+        self.closed = False  # every row read: writes are made at once
 
     def run_batch(self, batch: list[Row]) -> None:
         """Validate each row, then write the batch; a phone or ref seen twice keeps its last row."""
@@ -184,13 +185,18 @@ class _Importer:
             writing.result()
 
     def later(self, fn: Callable[..., None], *args) -> None:
-        """Run ``fn(*args)`` on the writer thread; the next ``settle`` waits for it."""
+        """Run ``fn(*args)`` on the writer thread; the next ``settle`` waits for it. Once the rows are all
+        read (``close``), at once: the end of the file (``finish``) and the commit read what it writes."""
         self.settle()
+        if self.closed:
+            fn(*args)
+            return
         self.executor = self.executor or ThreadPoolExecutor(1, thread_name_prefix="jinli-import")
         self.writing = self.executor.submit(fn, *args)
 
     def close(self) -> None:
         """Stop the writer thread once any write still running has ended (its error is settle's to raise)."""
+        self.closed = True
         if self.executor is not None:
             self.executor.shutdown(wait=True)
             self.executor = None

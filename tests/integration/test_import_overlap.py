@@ -100,3 +100,25 @@ def test_the_messy_shop_in_batches_of_two_stores_on_postgresql_what_sqlite_store
         assert [tuple(map(_sqlite_bool, r)) for r in pg_rows[table]] == \
                [tuple(map(_sqlite_bool, r)) for r in lite_rows[table]], table
     assert len(pg_rows["referrals"]) == 3
+
+
+def test_links_resolved_at_the_end_of_the_file_are_written_on_the_importing_thread(tmp_path, engine, monkeypatch):
+    """The writer thread is closed before the end of the file: the last links (a referrer named before
+    their own row) are written before the opt-outs are applied and the file commits."""
+    import threading
+
+    from records import referrer_links
+
+    real, writers = referrer_links._write_links, []
+
+    def recording(*args):
+        writers.append(threading.current_thread() is threading.main_thread())
+        real(*args)
+
+    monkeypatch.setattr(referrer_links, "_write_links", recording)
+    summary = _import(engine, tmp_path, "customers", "phone,name,referrer\n13800000003,张伟,13800000001\n"
+                      "13800000004,赵敏,13800000005\n13800000006,孙丽,\n13800000005,周杰,\n")
+    with engine.connect() as conn:
+        linked = conn.execute(text("SELECT count(*) FROM referrals")).scalar()
+    assert (summary.imported, summary.warnings, linked) == (4, 0, 2)
+    assert writers == [False, True]  # batch 1's link on the writer thread; 赵敏's, found at the end, on this one
