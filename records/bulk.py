@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import Connection, Table, any_, bindparam
+from sqlalchemy import Connection, Table, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -83,7 +83,8 @@ class BulkInserter:
 
 class CopyInserter:
     """PostgreSQL's bulk path with BulkInserter's interface: rows are COPYed into a temporary staging
-    table, then moved with one ``INSERT … SELECT … [ON CONFLICT DO NOTHING]`` per batch.
+    table, then moved with one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per batch; with
+    ``ignore_conflicts=False`` they are COPYed straight into the table.
 
     COPY sends rows as one stream instead of a statement per few hundred rows; the staging table has
     the target's column types but no constraints, indexes or defaults (no sequence values are drawn
@@ -102,6 +103,9 @@ class CopyInserter:
         self.sql = (f"INSERT INTO {_quoted(table.name)} ({targets}) SELECT {marks}{', ' if common else ''}{names} "
                     f"FROM {self.staging} ORDER BY jinli_row" + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""))
         self.copy_sql = f"COPY {self.staging} ({names}) FROM STDIN"
+        # Without ON CONFLICT the staging table buys nothing: COPY straight into the table, shared values
+        # repeated on each row (one statement instead of five per batch, and the server's multi-row insert).
+        self.direct = None if ignore_conflicts else f"COPY {_quoted(table.name)} ({targets}) FROM STDIN"
         self.create_sql = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.staging} ON COMMIT DROP AS "
                            f"SELECT {names} FROM {_quoted(table.name)} WITH NO DATA")
         processors = {k: table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in (*common, *self.columns)}
@@ -119,19 +123,33 @@ class CopyInserter:
             self.flush()
 
     def flush(self) -> None:
-        if not self._pending:
-            return
-        raw = self.conn.connection.driver_connection  # psycopg, inside the caller's transaction
+        if self._pending:
+            self._write(self.conn.connection.driver_connection, self._take())
+
+    def _take(self) -> list:
+        rows, self._pending = self._pending, []
+        return rows
+
+    def _write(self, raw, rows: list) -> None:
+        """COPY ``rows`` into the table or through the staging table (``raw``: psycopg, in the caller's transaction)."""
         with raw.cursor() as cursor:
-            cursor.execute(self.create_sql)
-            cursor.execute(f"ALTER TABLE {self.staging} ADD COLUMN IF NOT EXISTS jinli_row serial")
-            with cursor.copy(self.copy_sql) as copy:
-                for row in self._pending:
-                    copy.write_row(row)
-            cursor.execute(self.sql, self.shared)
-            cursor.execute(f"TRUNCATE {self.staging}")
-        self.written += len(self._pending)
-        self._pending = []
+            if self.direct:
+                shared = _as_text(raw, self.shared)
+                with cursor.copy(self.direct) as copy:
+                    for row in rows:
+                        copy.write_row((*shared, *row))
+            else:
+                self._staged(cursor, rows)
+        self.written += len(rows)
+
+    def _staged(self, cursor, rows: list) -> None:
+        cursor.execute(self.create_sql)
+        cursor.execute(f"ALTER TABLE {self.staging} ADD COLUMN IF NOT EXISTS jinli_row serial")
+        with cursor.copy(self.copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(self.sql, self.shared)
+        cursor.execute(f"TRUNCATE {self.staging}")
 
     def __enter__(self) -> "CopyInserter":
         return self
@@ -150,6 +168,20 @@ def among(conn: Connection, column, values) -> Any:
     return column.in_(values)
 
 
+def update_by_id(conn: Connection, column, pairs: Sequence[tuple[int, Any]]) -> None:
+    """Set ``column`` of each (id, value) pair's row: on PostgreSQL one UPDATE … FROM unnest(ids, values)
+    (an executemany there was a statement per row), an executemany elsewhere."""
+    table = column.table
+    if conn.dialect.name != "postgresql":
+        stmt = update(table).where(table.c.id == bindparam("_id")).values({column.key: bindparam("_value")})
+        conn.execute(stmt, [{"_id": i, "_value": v} for i, v in pairs])
+        return
+    ids = bindparam(None, [i for i, _v in pairs], type_=ARRAY(table.c.id.type))
+    values = bindparam(None, [v for _i, v in pairs], type_=ARRAY(column.type))
+    given = select(func.unnest(ids).label("id"), func.unnest(values).label("value")).subquery()
+    conn.execute(update(table).where(table.c.id == given.c.id).values({column.key: given.c.value}))
+
+
 def bulk_inserter(conn: Connection, table: Table, common: Mapping[str, Any], columns: Sequence[str],
                   batch: int = BATCH, ignore_conflicts: bool = True) -> "BulkInserter | CopyInserter":
     """COPY through a staging table on PostgreSQL, the compiled executemany elsewhere."""
@@ -161,6 +193,16 @@ def _scalar_defaults(table: Table, given: set[str]) -> dict[str, Any]:
     """The Python-side scalar defaults of the columns left out (SQLAlchemy would have sent them)."""
     return {c.key: c.default.arg for c in table.c
             if c.key not in given and c.default is not None and getattr(c.default, "is_scalar", False)}
+
+
+def _as_text(raw, values: tuple) -> tuple:
+    """``values`` as the text COPY would send for them, converted once: psycopg's dumper of an aware
+    datetime, run on every row, cost 0.8 s of a 284,000-row holdings import."""
+    from psycopg.adapt import PyFormat, Transformer  # PostgreSQL only
+
+    transformer = Transformer(raw)
+    return tuple(None if v is None else bytes(transformer.get_dumper(v, PyFormat.TEXT).dump(v)).decode(raw.info.encoding)
+                 for v in values)
 
 
 def _quoted(name: str) -> str:

@@ -82,6 +82,16 @@ def refresh_statistics(conn, tables: list[str], written: int) -> None:
         conn.exec_driver_sql(f'ANALYZE "{table}"')
 
 
+def no_jit(conn) -> None:
+    """On PostgreSQL, no JIT compilation for the rest of the caller's transaction.
+
+    An import's set-based statements are estimated above ``jit_above_cost`` (the referral conversions'
+    UPDATE at 200,000 customers: 1.1 M) and compiling them took 0.3 s per statement that ran in 0.15 s.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")
+
+
 def _redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
     if "@" in url and "://" in url:

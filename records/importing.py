@@ -9,6 +9,7 @@ An empty cell never erases a stored value; re-importing the same file changes no
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -21,7 +22,7 @@ from errors import InvalidValue
 from messaging.optouts import apply_pending_opt_outs
 from records import models, reasons, referrals, referrer_links
 from records.bulk import among, bulk_inserter
-from records.db import bulk_cache, refresh_statistics
+from records.db import bulk_cache, no_jit, refresh_statistics
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_codes, normalise_code
 from records.erased_phones import ErasedCheck
@@ -107,11 +108,16 @@ def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
     rejects = rejects_for(sheet, options)
     with engine.connect() as conn, rejects, bulk_cache(conn):
         with conn.begin() as transaction:
+            no_jit(conn)
             job = importer(conn, options, summary, rejects)
-            for batch in _batches(sheet.rows()):
-                job.run_batch(batch)
-                if progress:
-                    progress(sheet.position, sheet.size)
+            try:
+                for batch in _batches(sheet.rows()):
+                    job.run_batch(batch)
+                    if progress:
+                        progress(sheet.position, sheet.size)
+                job.settle()
+            finally:
+                job.close()  # a batch still being written finishes before the transaction ends, even on error
             job.finish()
             job.after_import()
             refresh_statistics(conn, job.written_tables, summary.imported + summary.updated)
@@ -141,6 +147,9 @@ class _Importer:
     key: str = "ref"
     new_columns: dict[str, object] = {}  # a new row's columns, each with its value when the row leaves it out
     labels: dict[str, str] = {}  # a value's name in the file, where it differs from the column's
+    # PostgreSQL: a batch's new rows are written on a second thread while the next batch is parsed, for
+    # importers whose batch reads nothing it has just inserted (the next batch waits for them first).
+    overlap = False
 
     def __init__(self, conn: Connection, options: ImportOptions, summary: ImportSummary, rejects):
         self.conn, self.options, self.summary, self.rejects = conn, options, summary, rejects
@@ -148,6 +157,9 @@ class _Importer:
         self.today = options.today or self.now.date()
         self.bounds = Bounds(self.today, options.limits)
         self.inserter = None  # BulkInserter or CopyInserter, made on the first new row
+        self.executor: ThreadPoolExecutor | None = None
+        self.writing: Future | None = None  # the previous batch's rows, still being written
+        self.closed = False  # every row read: writes are made at once
 
     def run_batch(self, batch: list[Row]) -> None:
         """Validate each row, then write the batch; a phone or ref seen twice keeps its last row."""
@@ -163,8 +175,32 @@ class _Importer:
             if values[self.key] in parsed:
                 self.summary.merged += 1
             parsed[values[self.key]] = (row, values)
+        self.settle()  # the previous batch's new rows are in before this batch looks anything up
         self.resolve(parsed)
         self.write(parsed)
+
+    def settle(self) -> None:
+        """Wait until the previous batch's new rows are written; raises what writing them raised."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            writing.result()
+
+    def later(self, fn: Callable[..., None], *args) -> None:
+        """Run ``fn(*args)`` on the writer thread; the next ``settle`` waits for it. Once the rows are all
+        read (``close``), at once: the end of the file (``finish``) and the commit read what it writes."""
+        self.settle()
+        if self.closed:
+            fn(*args)
+            return
+        self.executor = self.executor or ThreadPoolExecutor(1, thread_name_prefix="jinli-import")
+        self.writing = self.executor.submit(fn, *args)
+
+    def close(self) -> None:
+        """Stop the writer thread once any write still running has ended (its error is settle's to raise)."""
+        self.closed = True
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+            self.executor = None
 
     def validate(self, row: Row) -> dict:
         """The row's values to store; InvalidValue names the first cell that cannot be stored."""
@@ -201,8 +237,8 @@ class _Importer:
                 changed.append({**given, "_id": current["id"]})
             else:
                 self.summary.unchanged += 1
+        self._update(changed)  # first: the insert may still be running when write returns
         self._insert(new)
-        self._update(changed)
 
     def cleared(self, values: dict, current: dict) -> tuple[str, ...]:
         """Columns this row empties on purpose (an empty cell never does)."""
@@ -226,11 +262,14 @@ class _Importer:
         """New rows through one compiled INSERT with plain tuples (COPY on PostgreSQL), not a dict per row."""
         if self.inserter is None:
             common = {c: self.now for c in ("created_at", "updated_at") if c in self.table.c}
-            self.inserter = bulk_inserter(self.conn, self.table, common, tuple(self.new_columns), batch=BATCH,
-                                          ignore_conflicts=False)
+            self.inserter = bulk_inserter(self.conn, self.table, common, tuple(self.new_columns), batch=2 * BATCH,
+                                          ignore_conflicts=False)  # flushed here, once per batch
         for row in rows:
             self.inserter.add([row.get(column, default) for column, default in self.new_columns.items()])
-        self.inserter.flush()  # the next look-ups (links, holdings of movements, erased phones) read them
+        if self.overlap and self.conn.dialect.name == "postgresql":
+            self.later(self.inserter.flush)
+        else:
+            self.inserter.flush()  # the next look-ups (links, holdings of movements, erased phones) read them
         self.summary.imported += len(rows)
 
     def _update(self, rows: list[dict]) -> None:
@@ -270,6 +309,8 @@ class CustomerImporter(_Importer):
         self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now,
                                                      self.options.language)
         self.erased = ErasedCheck.load(self.conn)  # an erased, opted-out number imported again stays opted out
+        if self.conn.dialect.name == "postgresql":
+            self.links.later = self.later
 
     def parse(self, row: Row) -> dict:
         v = row.values
@@ -398,6 +439,7 @@ class HoldingImporter(_Importer):
     new_columns = {"ref": None, "customer_id": None, "product": "", "amount_fen": None, "term": None, "term_days": None,
                    "start_on": None, "maturity_on": None, "monthly_return": False}
     labels = {"ref": "holding_id"}
+    overlap = True
 
     def parse(self, row: Row) -> dict:
         v = row.values
@@ -434,6 +476,7 @@ class MovementImporter(_Importer):
     table = movements_t
     new_columns = {"ref": None, "holding_id": None, "customer_id": None, "kind": None, "on": None, "amount_fen": None}
     labels = {"ref": "movement_id"}
+    overlap = True
 
     def parse(self, row: Row) -> dict:
         v = row.values

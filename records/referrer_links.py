@@ -6,7 +6,7 @@ A referrer is named by phone, by referral code, or by name when exactly one cust
 A row may name a referrer that appears later in the file, so unresolved names wait for the end.
 A link that cannot be made (unknown referrer, self-referral, a cycle, a different existing referrer)
 keeps the customer and reports the row as a warning in the rejects file. Links are resolved a batch
-at a time with a few IN queries and written with executemany; only a referee who already refers
+at a time with a few IN queries and written with one UPDATE (executemany on SQLite); only a referee who already refers
 others needs the walk up the chain that rules out a cycle.
 """
 
@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Callable
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select
 
 from records import models
-from records.bulk import bulk_inserter
+from records.bulk import among, bulk_inserter, update_by_id
 from records.codes import normalise_code
 from records.reasons import say, warning
 from records.sheets import ImportSummary, Row
@@ -42,6 +43,8 @@ class PendingReferrers:
         self.language = language  # of the warnings written to the rejects file
         self.batch: list[_Pending] = []
         self.waiting: list[_Pending] = []
+        # Runs a batch's link writes while the caller parses its next batch (it waits before its next read).
+        self.later: Callable[..., None] | None = None
 
     def add(self, phone: str, referrer: str | None, row: Row) -> None:
         if referrer:
@@ -66,7 +69,7 @@ class _Linker:
 
     def __init__(self, owner: PendingReferrers):
         self.owner, self.conn = owner, owner.conn
-        self.updates: list[dict] = []
+        self.updates: list[tuple[int, int]] = []  # (referee id, referrer id)
         self.referrals: list[tuple] = []  # (referrer id, referee id, referred on)
 
     def link(self, items: list[_Pending], rejects, summary: ImportSummary) -> list[_Pending]:
@@ -87,7 +90,7 @@ class _Linker:
                 said = self._say("warn_without_referrer", f"{problem}; customer imported without this referrer", problem=problem)
                 rejects.add(item.row.number, warning(self.owner.language, said), item.row.raw)
                 summary.warnings += 1
-        self._flush()
+        self._flush(later=True)  # nothing reads them before the owner's next batch, which waits for them
         return unknown
 
     def _referrers(self, texts: set[str]) -> dict[str, object]:
@@ -104,7 +107,7 @@ class _Linker:
     def _by_name(self, names: set[str]) -> dict[str, object]:
         """Each name held by exactly one customer -> that customer; a shared name -> why it links nobody."""
         c = customers_t.c
-        rows = self.conn.execute(select(c.id, c.phone, c.referral_code, c.name).where(c.name.in_(sorted(names)))).all() if names else []
+        rows = self.conn.execute(select(c.id, c.phone, c.referral_code, c.name).where(among(self.conn, c.name, sorted(names)))).all() if names else []
         holders: dict[str, list] = {}
         for row in rows:
             holders.setdefault(row.name, []).append(row)
@@ -120,17 +123,17 @@ class _Linker:
         if not values:
             return []
         c = customers_t.c
-        return self.conn.execute(select(c.id, c.phone, c.referral_code).where(column.in_(sorted(values)))).all()
+        return self.conn.execute(select(c.id, c.phone, c.referral_code).where(among(self.conn, column, sorted(values)))).all()
 
     def _referees(self, phones: set[str]) -> dict[str, dict]:
         c = customers_t.c
-        rows = self.conn.execute(select(c.id, c.phone, c.referrer_id, c.joined_on).where(c.phone.in_(sorted(phones))))
+        rows = self.conn.execute(select(c.id, c.phone, c.referrer_id, c.joined_on).where(among(self.conn, c.phone, sorted(phones))))
         return {row.phone: dict(row._mapping) for row in rows}
 
     def _parents(self, ids: set[int]) -> set[int]:
         """Which of ``ids`` already refer somebody (only they can close a cycle)."""
         c = customers_t.c
-        return set(self.conn.execute(select(c.referrer_id).where(c.referrer_id.in_(sorted(ids))).distinct()).scalars())
+        return set(self.conn.execute(select(c.referrer_id).where(among(self.conn, c.referrer_id, sorted(ids))).distinct()).scalars())
 
     def _decide(self, referee: dict, referrer) -> str | None:
         """Queue the link, or say in words why it cannot be made."""
@@ -148,19 +151,29 @@ class _Linker:
                                  "(directly or not) by this customer", phone=mask(referrer.phone))
         referee["referrer_id"] = referrer.id
         self.parents.add(referrer.id)
-        self.updates.append({"_id": referee["id"], "_referrer": referrer.id})
+        self.updates.append((referee["id"], referrer.id))
         self.referrals.append((referrer.id, referee["id"], referee["joined_on"] or self.owner.today))
         return None
 
-    def _flush(self) -> None:
+    def _flush(self, later: bool = False) -> None:
+        """Write the links queued so far; ``later``: through the owner's ``later`` when it has one."""
         if self.updates:
-            stmt = update(customers_t).where(customers_t.c.id == bindparam("_id")).values(referrer_id=bindparam("_referrer"))
-            self.conn.execute(stmt, self.updates)
-            with bulk_inserter(self.conn, referrals_t, {"source": "import", "created_at": self.owner.now},
-                               ("referrer_id", "referee_id", "referred_on"), ignore_conflicts=False) as referrals:
-                for row in self.referrals:
-                    referrals.add(row)
+            write = self.owner.later if later and self.owner.later else _call
+            write(_write_links, self.conn, self.owner.now, self.updates, self.referrals)
         self.updates, self.referrals = [], []
+
+
+def _call(fn, *args) -> None:
+    fn(*args)
+
+
+def _write_links(conn: Connection, now: datetime, updates: list[tuple[int, int]], referrals: list[tuple]) -> None:
+    """Each referee's referrer_id, and the referrals rows."""
+    update_by_id(conn, customers_t.c.referrer_id, updates)
+    with bulk_inserter(conn, referrals_t, {"source": "import", "created_at": now},
+                       ("referrer_id", "referee_id", "referred_on"), ignore_conflicts=False) as inserter:
+        for row in referrals:
+            inserter.add(row)
 
 
 def creates_cycle(conn: Connection, referrer_id: int, referee_id: int) -> bool:

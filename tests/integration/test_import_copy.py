@@ -1,4 +1,4 @@
-"""PostgreSQL imports through COPY into a staging table: the rows it stores are the rows SQLite stores.
+"""PostgreSQL imports through COPY: the rows it stores are the rows SQLite stores.
 
 A small messy shop (full-width and separated phones, a landline, lunar and yearless birthdays, an
 impossible date, a repeated phone, referrers by phone, code and name, one named before it exists,

@@ -57,7 +57,7 @@ def hot_counts(conn) -> tuple[int, int]:
 
 
 def bulk_customers(conn, count: int) -> list[int]:
-    """``count`` customers written the way an import writes them (COPY into a staging table on PostgreSQL)."""
+    """``count`` customers written the way an import writes them (COPY on PostgreSQL)."""
     columns = ("name", "phone", "store", "joined_on", "referral_code", "created_at", "updated_at")
     with bulk.bulk_inserter(conn, customers_t, {}, columns) as writer:
         for n in range(count):
