@@ -29,8 +29,10 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(BENCH_STAMP)
 
+# Both databases: a throw-away PostgreSQL is started for the run and stopped after (unless
+# JINLI_BENCH_PG_URL or JINLI_TEST_PG_URL names one already).
 bench: $(BENCH_STAMP)
-	$(BIN)/python -m bench.run
+	JINLI_SERVICES=postgres bash .ci/with-services.sh $(BIN)/python -m bench.run
 
 bench-quick: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run --quick
