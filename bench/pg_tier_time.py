@@ -29,11 +29,7 @@ def _timed_store(explain: bool):
     def store(conn, scratch, as_of):
         started = time.perf_counter()
         if explain:
-            c, s = tiers.customers_t.c, scratch.c
-            from sqlalchemy import update
-            changed = (c.tier != s.tier) | (c.tier_score != s.score) | c.tier_as_of.is_(None) | (c.tier_as_of != as_of)
-            stmt = update(tiers.customers_t).where(c.id == s.customer_id, changed).values(tier=s.tier, tier_score=s.score, tier_as_of=as_of)
-            sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+            sql = str(tiers.store_statement(scratch, as_of).compile(conn, compile_kwargs={"literal_binds": True}))
             for (line,) in conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql)):
                 print("   ", line)
         else:

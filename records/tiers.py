@@ -195,10 +195,14 @@ def _tune(conn: Connection) -> None:
 def _store(conn: Connection, scratch: Table, as_of: date) -> None:
     """Each customer's new tier, score and as-of date; a row already holding all three is not rewritten
     (on PostgreSQL every rewritten row is a new row version and an entry in each of the table's indexes)."""
+    conn.execute(store_statement(scratch, as_of))
+
+
+def store_statement(scratch: Table, as_of: date):
+    """_store's UPDATE (bench/pg_tier_time.py explains it)."""
     c, s = customers_t.c, scratch.c
     changed = (s.old_tier != s.tier) | (s.old_score != s.score) | s.old_as_of.is_(None) | (s.old_as_of != as_of)
-    conn.execute(update(customers_t).where(c.id == s.customer_id, changed)
-                 .values(tier=s.tier, tier_score=s.score, tier_as_of=as_of))
+    return update(customers_t).where(c.id == s.customer_id, changed).values(tier=s.tier, tier_score=s.score, tier_as_of=as_of)
 
 
 def _record_changes(conn: Connection, scratch: Table, as_of: date, now: datetime) -> None:

@@ -101,7 +101,9 @@ def postgres_url():
     return PG_URL
 
 
-def test_a_messy_shop_imported_into_postgresql_stores_the_rows_sqlite_stores(tmp_path, postgres_url):
+def assert_postgresql_stores_what_sqlite_stores(tmp_path, postgres_url: str) -> dict:
+    """The messy shop imported into a fresh SQLite file and into PostgreSQL: the same summaries and rows
+    (booleans as SQLite stores them); returns PostgreSQL's rows."""
     (tmp_path / "lite").mkdir()
     (tmp_path / "pg").mkdir()
     lite_summaries, lite_rows = _import_all(f"sqlite:///{tmp_path / 'lite' / 'jinli.sqlite3'}", tmp_path / "lite")
@@ -110,6 +112,11 @@ def test_a_messy_shop_imported_into_postgresql_stores_the_rows_sqlite_stores(tmp
     for table in ("customers", *OTHER_SQL):
         assert [tuple(_sqlite_bool(v) for v in r) for r in pg_rows[table]] == \
                [tuple(_sqlite_bool(v) for v in r) for r in lite_rows[table]], table
+    return pg_rows
+
+
+def test_a_messy_shop_imported_into_postgresql_stores_the_rows_sqlite_stores(tmp_path, postgres_url):
+    pg_rows = assert_postgresql_stores_what_sqlite_stores(tmp_path, postgres_url)
     assert len(pg_rows["customers"]) == 6 and len(pg_rows["holdings"]) == 3 and len(pg_rows["movements"]) == 2
     assert len(pg_rows["referrals"]) == 3  # by phone, by code and by a name that came later in the file
 

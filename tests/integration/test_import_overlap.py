@@ -85,20 +85,13 @@ def test_a_batch_that_fails_to_write_fails_the_file_and_stores_no_holding(tmp_pa
 def test_the_messy_shop_in_batches_of_two_stores_on_postgresql_what_sqlite_stores(tmp_path, monkeypatch):
     """Referrer links written while the next batch is parsed: a later batch's referees, cycles and warnings
     come out as on SQLite, where nothing runs on a second thread."""
-    from tests.integration.test_import_copy import OTHER_SQL, _import_all, _sqlite_bool
+    from tests.integration.test_import_copy import assert_postgresql_stores_what_sqlite_stores
 
     if not PG_URL:
         pytest.skip("no PostgreSQL: JINLI_TEST_PG_URL is not set")
     reset_postgres(PG_URL)
     monkeypatch.setattr(importing, "BATCH", 2)
-    (tmp_path / "lite").mkdir()
-    (tmp_path / "pg").mkdir()
-    lite_summaries, lite_rows = _import_all(f"sqlite:///{tmp_path / 'lite' / 'jinli.sqlite3'}", tmp_path / "lite")
-    pg_summaries, pg_rows = _import_all(PG_URL, tmp_path / "pg")
-    assert pg_summaries == lite_summaries
-    for table in ("customers", *OTHER_SQL):
-        assert [tuple(map(_sqlite_bool, r)) for r in pg_rows[table]] == \
-               [tuple(map(_sqlite_bool, r)) for r in lite_rows[table]], table
+    pg_rows = assert_postgresql_stores_what_sqlite_stores(tmp_path, PG_URL)
     assert len(pg_rows["referrals"]) == 3
 
 
