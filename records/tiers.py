@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (BigInteger, Column, Connection, Date, Integer, MetaData, Select, String, Table, and_, case,
-                        cast, exists, func, insert, literal, select, update)
+                        cast, func, insert, literal, literal_column, null, select, union_all, update)
 
 from records import models, tier_moves
 from records.core_tables import tier_history_of
@@ -55,79 +55,98 @@ def _day_start(day: date, tz: ZoneInfo) -> datetime:
 
 
 def indicator_select(settings: TierSettings, as_of: date, tz: ZoneInfo, customer_ids: list[int] | None = None) -> Select:
-    """Per customer: each indicator's value as of ``as_of`` (inclusive), from one grouped query each."""
-    flows = (
-        select(movements_t.c.holding_id, func.sum(case(
-            (movements_t.c.kind == "top_up", movements_t.c.amount_fen),
-            (movements_t.c.kind == "withdrawal", -movements_t.c.amount_fen), else_=0)).label("delta"))
-        .where(movements_t.c.on <= as_of).group_by(movements_t.c.holding_id).subquery("flows")
-    )
-    active = (
-        select(holdings_t.c.customer_id,
-               func.sum(holdings_t.c.amount_fen + func.coalesce(flows.c.delta, 0)).label("deposit_fen"),
-               func.max(holdings_t.c.term_days).label("longest_term_days"))
-        .select_from(holdings_t.outerjoin(flows, flows.c.holding_id == holdings_t.c.id))
-        .where(holdings_t.c.start_on <= as_of, holdings_t.c.maturity_on > as_of)
-        .group_by(holdings_t.c.customer_id).subquery("active")
-    )
-    m = movements_t.c
+    """Per customer: each indicator's value as of ``as_of`` (inclusive).
 
-    def count(kind: str, days: int | None):
-        window = m.on > as_of - timedelta(days=days) if days else literal(True)
-        return func.sum(case((and_(m.kind == kind, window), 1), else_=0))
-
-    moves = (
-        select(m.customer_id, count("renewal", None).label("renewals"),
-               count("top_up", settings.topups_window_days).label("topups"),
-               count("withdrawal", settings.withdrawals_window_days).label("withdrawals"))
-        .where(m.on <= as_of).group_by(m.customer_id).subquery("moves")
-    )
-    referee = customers_t.alias("referee")
-    deposited = exists().where(holdings_t.c.customer_id == referee.c.id, holdings_t.c.start_on <= as_of)
-    refs = (
-        select(referee.c.referrer_id.label("customer_id"), func.count().label("referrals"))
-        .where(referee.c.referrer_id.is_not(None), deposited).group_by(referee.c.referrer_id).subquery("refs")
-    )
-    since = _day_start(as_of - timedelta(days=settings.events_window_days - 1), tz)
-    until = _day_start(as_of + timedelta(days=1), tz)
-    evs = (
-        select(checkins_t.c.customer_id, func.count().label("events"))
-        .where(checkins_t.c.checked_in_at >= since, checkins_t.c.checked_in_at < until)
-        .group_by(checkins_t.c.customer_id).subquery("evs")
-    )
+    Every source (active holdings with their flows, movements, deposited referees, check-ins, points)
+    gives rows of the same shape, and one GROUP BY sums them: one aggregate and one join to the
+    customers instead of five of each (PostgreSQL: a second of eight at 1 M customers). With
+    ``customer_ids`` each source reads only those customers' rows."""
+    per = union_all(*_sources(settings, as_of, tz, customer_ids)).subquery("per_source")
+    totals = select(per.c.customer_id, *[_total(per.c[name], name) for name in _SOURCE_COLUMNS]) \
+        .group_by(per.c.customer_id).subquery("per_customer")
     c = customers_t.c
-    balances = _balances(settings, as_of)
     query = (
         select(c.id.label("customer_id"), c.pinned_tier,
                # what the customer row holds now: the recompute compares with it without joining again
                c.tier.label("old_tier"), c.tier_score.label("old_score"), c.tier_as_of.label("old_as_of"),
-               cast(func.coalesce(active.c.deposit_fen, 0), BigInteger).label("deposit_fen"),
-               func.coalesce(active.c.longest_term_days, 0).label("longest_term_days"),
-               func.coalesce(moves.c.renewals, 0).label("renewals"),
-               func.coalesce(moves.c.topups, 0).label("topups"),
-               func.coalesce(refs.c.referrals, 0).label("referrals"),
-               func.coalesce(evs.c.events, 0).label("events"),
-               func.coalesce(moves.c.withdrawals, 0).label("withdrawals"),
-               (func.coalesce(balances.c.points, 0) if balances is not None else literal(0)).label("points"))
-        .select_from(_joined(customers_t.outerjoin(active, active.c.customer_id == c.id)
-                             .outerjoin(moves, moves.c.customer_id == c.id)
-                             .outerjoin(refs, refs.c.customer_id == c.id)
-                             .outerjoin(evs, evs.c.customer_id == c.id), balances))
+               *[cast(func.coalesce(totals.c[name], 0), BigInteger if name == "deposit_fen" else Integer).label(name)
+                 for name in _SOURCE_COLUMNS])
+        .select_from(customers_t.outerjoin(totals, totals.c.customer_id == c.id))
     )
     return query.where(c.id.in_(customer_ids)) if customer_ids is not None else query
 
 
-def _balances(settings: TierSettings, as_of: date):
-    """Each customer's points balance on ``as_of``; None when points are no indicator (not read at all)."""
-    if not settings.points:
-        return None
-    p = ledger_t.c
-    return (select(p.customer_id, func.sum(p.points).label("points")).where(counts_on(as_of))
-            .group_by(p.customer_id).subquery("balances"))
+# What each source row carries; a source gives 0 (NULL for the longest term) for the others.
+_SOURCE_COLUMNS = ("deposit_fen", "longest_term_days", "renewals", "topups", "referrals", "events", "withdrawals", "points")
 
 
-def _joined(joins, balances):
-    return joins.outerjoin(balances, balances.c.customer_id == customers_t.c.id) if balances is not None else joins
+def _total(column, name: str):
+    return (func.max(column) if name == "longest_term_days" else func.sum(column)).label(name)
+
+
+def _row(customer_id, **values):
+    """A source's select list in _SOURCE_COLUMNS' order."""
+    zero = lambda name: null() if name == "longest_term_days" else literal_column("0")  # noqa: E731
+    typed = [cast(values.get(name, zero(name)), BigInteger if name == "deposit_fen" else Integer).label(name)
+             for name in _SOURCE_COLUMNS]
+    return [customer_id.label("customer_id"), *typed]
+
+
+def _only(column, customer_ids):
+    """``column IN customer_ids`` (a list or a subquery); no condition for None."""
+    return column.in_(customer_ids) if customer_ids is not None else literal(True)
+
+
+def _holdings_of(customer_ids: list[int] | None):
+    """The customers' holdings (a movement's own customer_id is not what its holding's deposit counts for)."""
+    return select(holdings_t.c.id).where(holdings_t.c.customer_id.in_(customer_ids)) if customer_ids is not None else None
+
+
+def _sources(settings: TierSettings, as_of: date, tz: ZoneInfo, customer_ids: list[int] | None) -> list[Select]:
+    h, m, p = holdings_t.c, movements_t.c, ledger_t.c
+    flows = (
+        select(m.holding_id, func.sum(case(
+            (m.kind == "top_up", m.amount_fen), (m.kind == "withdrawal", -m.amount_fen), else_=0)).label("delta"))
+        .where(m.on <= as_of, _only(m.holding_id, _holdings_of(customer_ids))).group_by(m.holding_id).subquery("flows")
+    )
+    active = (
+        select(*_row(h.customer_id, deposit_fen=h.amount_fen + func.coalesce(flows.c.delta, 0), longest_term_days=h.term_days))
+        .select_from(holdings_t.outerjoin(flows, flows.c.holding_id == h.id))
+        .where(h.start_on <= as_of, h.maturity_on > as_of, _only(h.customer_id, customer_ids))
+    )
+
+    def counted(kind: str, days: int | None):
+        window = m.on > as_of - timedelta(days=days) if days else literal(True)
+        return case((and_(m.kind == kind, window), 1), else_=0)
+
+    moves = select(*_row(m.customer_id, renewals=counted("renewal", None), topups=counted("top_up", settings.topups_window_days),
+                         withdrawals=counted("withdrawal", settings.withdrawals_window_days))) \
+        .where(m.on <= as_of, _only(m.customer_id, customer_ids))
+    sources = [active, moves, _referrals(as_of, customer_ids), _events(settings, as_of, tz, customer_ids)]
+    if settings.points:  # no indicator, not read at all
+        sources.append(select(*_row(p.customer_id, points=p.points)).where(counts_on(as_of), _only(p.customer_id, customer_ids)))
+    return sources
+
+
+def _referrals(as_of: date, customer_ids: list[int] | None) -> Select:
+    """A row for each referee who has deposited, to the referrer. A join and DISTINCT, not EXISTS:
+    PostgreSQL hashed every holding's customer to answer EXISTS for 200,000 referees."""
+    referee = customers_t.alias("referee")
+    deposited = (select(referee.c.referrer_id, referee.c.id)
+                 .join(holdings_t, holdings_t.c.customer_id == referee.c.id)
+                 .where(referee.c.referrer_id.is_not(None), holdings_t.c.start_on <= as_of,
+                        _only(referee.c.referrer_id, customer_ids))
+                 .distinct().subquery("deposited"))
+    return select(*_row(deposited.c.referrer_id, referrals=literal_column("1")))
+
+
+def _events(settings: TierSettings, as_of: date, tz: ZoneInfo, customer_ids: list[int] | None) -> Select:
+    """A row for each check-in in the events window."""
+    k = checkins_t.c
+    since = _day_start(as_of - timedelta(days=settings.events_window_days - 1), tz)
+    until = _day_start(as_of + timedelta(days=1), tz)
+    return select(*_row(k.customer_id, events=literal_column("1"))) \
+        .where(k.checked_in_at >= since, k.checked_in_at < until, _only(k.customer_id, customer_ids))
 
 
 def score_select(settings: TierSettings, as_of: date, tz: ZoneInfo, customer_ids: list[int] | None = None) -> Select:
