@@ -201,8 +201,9 @@ def recompute(conn: Connection, settings: TierSettings, as_of: date, tz: ZoneInf
     _record_changes(conn, scratch, as_of, now)
     tier_moves.record_moves(conn, scratch, as_of, now)  # before the UPDATE: it compares with the old tiers
     _store(conn, scratch, as_of)
+    counts = tier_counts(conn, scratch)  # the scores' tiers are now the customers' (a narrower table to count)
     scratch.drop(conn)
-    return tier_counts(conn)
+    return counts
 
 
 def _tune(conn: Connection) -> None:
@@ -239,8 +240,9 @@ def _record_changes(conn: Connection, scratch: Table, as_of: date, now: datetime
     conn.execute(insert(history_t).from_select(names, changed))
 
 
-def tier_counts(conn: Connection) -> dict[str, int]:
-    counts = dict(conn.execute(select(customers_t.c.tier, func.count()).group_by(customers_t.c.tier)).all())
+def tier_counts(conn: Connection, table: Table = customers_t) -> dict[str, int]:
+    """How many customers are in each tier (``table``: the customers, or a recompute's scores)."""
+    counts = dict(conn.execute(select(table.c.tier, func.count()).group_by(table.c.tier)).all())
     return {tier: counts.get(tier, 0) for tier in TIERS}
 
 
