@@ -22,7 +22,7 @@ from errors import InvalidValue
 from messaging.optouts import apply_pending_opt_outs
 from records import models, reasons, referrals, referrer_links
 from records.bulk import among, bulk_inserter
-from records.db import bulk_cache, no_jit, refresh_statistics
+from records.db import bulk_cache, indexes_built_after, no_jit, refresh_statistics
 from records.bounds import Bounds, check_lengths, column_length, refuse_nul
 from records.codes import new_codes, normalise_code
 from records.erased_phones import ErasedCheck
@@ -111,11 +111,12 @@ def import_file(engine: Engine, kind: str, path: Path, options: ImportOptions,
             no_jit(conn)
             job = importer(conn, options, summary, rejects)
             try:
-                for batch in _batches(sheet.rows()):
-                    job.run_batch(batch)
-                    if progress:
-                        progress(sheet.position, sheet.size)
-                job.settle()
+                with indexes_built_after(conn, job.table.name, job.built_after):
+                    for batch in _batches(sheet.rows()):
+                        job.run_batch(batch)
+                        if progress:
+                            progress(sheet.position, sheet.size)
+                    job.settle()
             finally:
                 job.close()  # a batch still being written finishes before the transaction ends, even on error
             job.finish()
@@ -150,6 +151,9 @@ class _Importer:
     # PostgreSQL: a batch's new rows are written on a second thread while the next batch is parsed, for
     # importers whose batch reads nothing it has just inserted (the next batch waits for them first).
     overlap = False
+    # Plain indexes the import never reads: on SQLite, into an empty table, built once at the end
+    # (records.db.indexes_built_after; the bench's million customers: README, Benchmarks).
+    built_after: tuple[str, ...] = ()
 
     def __init__(self, conn: Connection, options: ImportOptions, summary: ImportSummary, rejects):
         self.conn, self.options, self.summary, self.rejects = conn, options, summary, rejects
@@ -301,6 +305,7 @@ def _same_shape(rows: list[dict]) -> list[list[dict]]:
 class CustomerImporter(_Importer):
     columns = CUSTOMER_COLUMNS
     table = customers_t
+    built_after = ("ix_customers_birthday_key", "ix_customers_lucky", "ix_customers_lucky_lichun")  # not referrer_id: links read it
     key = "phone"
     new_columns = NEW_CUSTOMER_DEFAULTS
 
@@ -436,6 +441,7 @@ def phone_cell_or_text(text: str) -> str:
 class HoldingImporter(_Importer):
     columns = HOLDING_COLUMNS
     table = holdings_t
+    built_after = ("ix_holdings_customer_id", "ix_holdings_maturity_on", "ix_holdings_monthly_return_day")
     new_columns = {"ref": None, "customer_id": None, "product": "", "amount_fen": None, "term": None, "term_days": None,
                    "start_on": None, "maturity_on": None, "monthly_return": False}
     labels = {"ref": "holding_id"}
@@ -474,6 +480,7 @@ class HoldingImporter(_Importer):
 class MovementImporter(_Importer):
     columns = MOVEMENT_COLUMNS
     table = movements_t
+    built_after = ("ix_movements_holding_id", "ix_movements_customer_kind_on")
     new_columns = {"ref": None, "holding_id": None, "customer_id": None, "kind": None, "on": None, "amount_fen": None}
     labels = {"ref": "movement_id"}
     overlap = True
