@@ -11,6 +11,7 @@ dropped without error.
 from __future__ import annotations
 
 import operator
+import re
 from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Connection, Table, any_, bindparam, func, select, update
@@ -88,7 +89,9 @@ class CopyInserter:
 
     COPY sends rows as one stream instead of a statement per few hundred rows; the staging table has
     the target's column types but no constraints, indexes or defaults (no sequence values are drawn
-    twice), and is dropped at commit.
+    twice), and is dropped at commit. The direct COPY is binary when every column's type is one
+    ``_BINARY_TYPES`` knows: psycopg then sends each value as it is stored instead of formatting it as
+    text for the server to parse again.
     """
 
     def __init__(self, conn: Connection, table: Table, common: Mapping[str, Any], columns: Sequence[str],
@@ -106,6 +109,9 @@ class CopyInserter:
         # Without ON CONFLICT the staging table buys nothing: COPY straight into the table, shared values
         # repeated on each row (one statement instead of five per batch, and the server's multi-row insert).
         self.direct = None if ignore_conflicts else f"COPY {_quoted(table.name)} ({targets}) FROM STDIN"
+        self.types = None if ignore_conflicts else _binary_types(table, (*common, *self.columns), dialect)
+        if self.types:
+            self.direct += " (FORMAT BINARY)"
         self.create_sql = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.staging} ON COMMIT DROP AS "
                            f"SELECT {names} FROM {_quoted(table.name)} WITH NO DATA")
         processors = {k: table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in (*common, *self.columns)}
@@ -134,8 +140,10 @@ class CopyInserter:
         """COPY ``rows`` into the table or through the staging table (``raw``: psycopg, in the caller's transaction)."""
         with raw.cursor() as cursor:
             if self.direct:
-                shared = _as_text(raw, self.shared)
+                shared = self.shared if self.types else _as_text(raw, self.shared)
                 with cursor.copy(self.direct) as copy:
+                    if self.types:
+                        copy.set_types(self.types)
                     for row in rows:
                         copy.write_row((*shared, *row))
             else:
@@ -193,6 +201,18 @@ def _scalar_defaults(table: Table, given: set[str]) -> dict[str, Any]:
     """The Python-side scalar defaults of the columns left out (SQLAlchemy would have sent them)."""
     return {c.key: c.default.arg for c in table.c
             if c.key not in given and c.default is not None and getattr(c.default, "is_scalar", False)}
+
+
+# A column type as PostgreSQL's dialect compiles it (length left out) -> its psycopg binary type name.
+_BINARY_TYPES = {"VARCHAR": "varchar", "TEXT": "text", "INTEGER": "int4", "BIGINT": "int8", "SMALLINT": "int2",
+                 "BOOLEAN": "bool", "DATE": "date", "TIMESTAMP WITH TIME ZONE": "timestamptz"}
+
+
+def _binary_types(table: Table, keys: Sequence[str], dialect) -> list[str] | None:
+    """Each column's binary COPY type, or None when a column's type is not in ``_BINARY_TYPES`` (text COPY)."""
+    compiled = (re.sub(r"\(.*\)", "", table.c[k].type.compile(dialect=dialect)) for k in keys)
+    names = [_BINARY_TYPES.get(name) for name in compiled]
+    return None if None in names else names
 
 
 def _as_text(raw, values: tuple) -> tuple:

@@ -150,6 +150,8 @@ class _Importer:
     labels: dict[str, str] = {}  # a value's name in the file, where it differs from the column's
     # PostgreSQL: a batch's new rows are written on a second thread while the next batch is parsed, for
     # importers whose batch reads nothing it has just inserted (the next batch waits for them first).
+    # Such importers also look ahead: a batch's look-ups run on that thread, after the previous batch's
+    # rows, while the following batch is parsed (``_run_ahead``).
     overlap = False
     # Plain indexes the import never reads: on SQLite, into an empty table, built once at the end
     # (records.db.indexes_built_after; the bench's million customers: README, Benchmarks).
@@ -163,10 +165,21 @@ class _Importer:
         self.inserter = None  # BulkInserter or CopyInserter, made on the first new row
         self.executor: ThreadPoolExecutor | None = None
         self.writing: Future | None = None  # the previous batch's rows, still being written
+        self.ahead: tuple[dict, Future] | None = None  # a parsed batch and its look-ups, still running
         self.closed = False  # every row read: writes are made at once
 
     def run_batch(self, batch: list[Row]) -> None:
         """Validate each row, then write the batch; a phone or ref seen twice keeps its last row."""
+        if self.overlap and self.conn.dialect.name == "postgresql":
+            self._run_ahead(batch)
+            return
+        parsed = self.parse_batch(batch)
+        self.settle()  # the previous batch's new rows are in before this batch looks anything up
+        self.resolve(parsed)
+        self.write(parsed)
+
+    def parse_batch(self, batch: list[Row]) -> dict[str, tuple[Row, dict]]:
+        """Each valid row's values by key (the last row of a key wins); invalid rows go to the rejects."""
         parsed: dict[str, tuple[Row, dict]] = {}
         for row in batch:
             try:
@@ -179,12 +192,39 @@ class _Importer:
             if values[self.key] in parsed:
                 self.summary.merged += 1
             parsed[values[self.key]] = (row, values)
-        self.settle()  # the previous batch's new rows are in before this batch looks anything up
-        self.resolve(parsed)
-        self.write(parsed)
+        return parsed
+
+    def _run_ahead(self, batch: list[Row]) -> None:
+        """Parse this batch while the writer thread looks up the previous one, then finish the previous one
+        and queue this one's look-ups behind its rows. This batch's rejects wait for the previous batch's,
+        so the rejects file lists them in the order one batch at a time gives."""
+        rejects, self.rejects = self.rejects, _HeldRejects()
+        try:
+            parsed = self.parse_batch(batch)
+        finally:
+            held, self.rejects = self.rejects, rejects
+        self._finish_ahead()
+        held.replay(self.rejects)
+        self.executor = self.executor or ThreadPoolExecutor(1, thread_name_prefix="jinli-import")
+        self.ahead = (parsed, self.executor.submit(self._look_up, parsed))
+
+    def _look_up(self, parsed: dict) -> tuple[dict, dict]:
+        """A batch's look-ups: what its rows refer to, and the rows it already has in the table."""
+        return self.referred(parsed), self._existing(list(parsed))
+
+    def _finish_ahead(self) -> None:
+        """Resolve and write the batch whose look-ups were queued; raises what its writes or look-ups raised."""
+        if self.ahead is None:
+            return
+        (parsed, looking), self.ahead = self.ahead, None
+        self.settle()
+        referred, existing = looking.result()
+        self.resolve(parsed, referred)
+        self.write(parsed, existing)
 
     def settle(self) -> None:
         """Wait until the previous batch's new rows are written; raises what writing them raised."""
+        self._finish_ahead()
         writing, self.writing = self.writing, None
         if writing is not None:
             writing.result()
@@ -218,8 +258,12 @@ class _Importer:
         self.rejects.add(row.number, reasons.warning(self.options.language, message), row.raw)
         self.summary.warnings += 1
 
-    def resolve(self, parsed: dict[str, tuple[Row, dict]]) -> None:
-        """Look up what rows refer to (customers, holdings); reject rows whose target is missing."""
+    def referred(self, parsed: dict[str, tuple[Row, dict]]) -> dict:
+        """What the rows refer to (customers, holdings), read from the database."""
+        return {}
+
+    def resolve(self, parsed: dict[str, tuple[Row, dict]], referred: dict | None = None) -> None:
+        """Attach what rows refer to (``referred``, else looked up); reject rows whose target is missing."""
 
     def reject(self, parsed: dict, key: str, reason: str, said: str = "", **values) -> None:
         """Reject a parsed row: ``reason`` in English, said in the site's language by catalogue key ``said``."""
@@ -227,8 +271,9 @@ class _Importer:
         self.rejects.add(row.number, reasons.say(self.options.language, said, reason, **values) if said else reason,
                          row.raw)
 
-    def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:
-        existing = self._existing(list(parsed))
+    def write(self, parsed: dict[str, tuple[Row, dict]], existing: dict[str, dict] | None = None) -> None:
+        """Update the rows that changed, insert the new ones; ``existing``: the stored rows by key, if read already."""
+        existing = self._existing(list(parsed)) if existing is None else existing
         new, changed = [], []
         for key, (_row, values) in parsed.items():
             current = existing.get(key)
@@ -292,6 +337,20 @@ class _Importer:
         """Derived records to bring up to date once the file is in (same transaction)."""
         if self.table is not customers_t:
             referrals.update_conversions(self.conn)  # a referee's first deposit converts the referral
+
+
+class _HeldRejects:
+    """Rejects and warnings kept back, to be added to the real rejects later in the same order."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[int, str, list]] = []
+
+    def add(self, row_number: int, reason: str, raw: list) -> None:
+        self.held.append((row_number, reason, raw))
+
+    def replay(self, rejects) -> None:
+        for row_number, reason, raw in self.held:
+            rejects.add(row_number, reason, raw)
 
 
 def _same_shape(rows: list[dict]) -> list[list[dict]]:
@@ -465,9 +524,13 @@ class HoldingImporter(_Importer):
             "monthly_return": parse_bool(v.get("monthly_return", ""), "monthly_return"),
         }
 
-    def resolve(self, parsed: dict) -> None:
+    def referred(self, parsed: dict) -> dict:
+        """Customer ids by phone."""
         phones = {values["_phone"] for _r, values in parsed.values()}
-        ids = dict(self.conn.execute(select(customers_t.c.phone, customers_t.c.id).where(among(self.conn, customers_t.c.phone, phones))).all())
+        return dict(self.conn.execute(select(customers_t.c.phone, customers_t.c.id).where(among(self.conn, customers_t.c.phone, phones))).all())
+
+    def resolve(self, parsed: dict, referred: dict | None = None) -> None:
+        ids = self.referred(parsed) if referred is None else referred
         for key, (_row, values) in list(parsed.items()):
             phone = values.pop("_phone")
             if phone not in ids:
@@ -498,11 +561,15 @@ class MovementImporter(_Importer):
             "on": self.bounds.past_date(v["on"], "date"), "amount_fen": self.bounds.amount_fen(v["amount"]),
         }
 
-    def resolve(self, parsed: dict) -> None:
+    def referred(self, parsed: dict) -> dict:
+        """Holdings by ref."""
         refs = {values["_holding"] for _r, values in parsed.values()}
         h = holdings_t.c
-        found = {row.ref: row for row in self.conn.execute(
+        return {row.ref: row for row in self.conn.execute(
             select(h.ref, h.id, h.customer_id, h.start_on, h.amount_fen).where(among(self.conn, h.ref, refs)))}
+
+    def resolve(self, parsed: dict, referred: dict | None = None) -> None:
+        found = self.referred(parsed) if referred is None else referred
         for key, (row, values) in list(parsed.items()):
             ref = values.pop("_holding")
             holding = found.get(ref)

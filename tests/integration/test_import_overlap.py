@@ -115,3 +115,39 @@ def test_links_resolved_at_the_end_of_the_file_are_written_on_the_importing_thre
         linked = conn.execute(text("SELECT count(*) FROM referrals")).scalar()
     assert (summary.imported, summary.warnings, linked) == (4, 0, 2)
     assert writers == [False, True]  # batch 1's link on the writer thread; 赵敏's, found at the end, on this one
+
+
+# Batches of two: the first batch's rows are rejected only once looked up (no such customer, no such holding),
+# the second batch's first row while it is parsed (an amount that is no number, a date that is no date).
+LOOKED_UP_THEN_PARSED = {
+    "holdings": "合同号,手机号,金额,期限,起息日\nH7,13800000009,1000,1y,2024-06-01\nH8,13800000001,1000,1y,2024-06-01\n"
+                "H9,13800000002,很多,1y,2024-06-01\nH10,13800000002,1000,1y,2024-06-01\n",
+    "movements": "流水号,合同号,类型,日期,金额\nM7,H99,加金,2024-08-01,100\nM8,H8,加金,2024-08-01,100\n"
+                 "M9,H8,加金,昨天,100\nM10,H10,加金,2024-08-01,100\n",
+}
+
+
+def _rejected_rows(folder: Path) -> dict[str, list[str]]:
+    """Each file's rejects, as the row number and the reason of each line in file order."""
+    rows = {}
+    for kind in LOOKED_UP_THEN_PARSED:
+        lines = (folder / f"{kind}.rejects.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+        rows[kind] = [",".join(line.split(",")[:2]) for line in lines]
+    return rows
+
+
+def test_rejects_found_while_looking_ahead_are_listed_in_the_order_sqlite_lists_them(tmp_path, engine):
+    """The writer thread looks a batch up while the next is parsed: the next batch's parse rejects still
+    come after this batch's look-up rejects, as on SQLite."""
+    lite = make_engine(f"sqlite:///{tmp_path / 'jinli.sqlite3'}")
+    ensure_schema(lite)
+    (tmp_path / "lite").mkdir()
+    _import(lite, tmp_path / "lite", "customers", CUSTOMERS)
+    for kind, body in LOOKED_UP_THEN_PARSED.items():
+        _import(engine, tmp_path, kind, body)
+        _import(lite, tmp_path / "lite", kind, body)
+    lite.dispose()
+    on_postgresql = _rejected_rows(tmp_path)
+    assert [line.split(",")[0] for line in on_postgresql["holdings"]] == ["2", "4"]
+    assert [line.split(",")[0] for line in on_postgresql["movements"]] == ["2", "4"]
+    assert on_postgresql == _rejected_rows(tmp_path / "lite")
