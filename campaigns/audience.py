@@ -62,11 +62,12 @@ def _holdings_summary(condition) -> Any:
 
 
 def _holders(condition, customers_condition, names: tuple[str, ...], wanted: bool):
-    """(join, condition, extra) of a rule on holdings: their summary's ``names`` joined when wanted, else a
-    semi-join (customers holding one: no grouping, no join; 0.98 → 0.62 s for 303,641 rows on SQLite)."""
+    """(join, condition, extra) of a rule on holdings: their summary's ``names`` joined when wanted, else their
+    distinct ids (no sums: 303,641 rows 0.98 → 0.62 s on SQLite; a join, not IN, which PostgreSQL hashed and
+    then fetched the customers at random, 1.6 → 3.0 s, where DISTINCT keeps the index's id order)."""
     if not wanted:
-        holders = select(holdings_t.c.customer_id).where(condition)
-        return None, and_(customers_condition, customers_t.c.id.in_(holders)), []
+        holders = select(holdings_t.c.customer_id).where(condition).distinct().subquery("held")
+        return holders, customers_condition, []
     held = _holdings_summary(condition)
     return held, customers_condition, [held.c[name] for name in names]
 
