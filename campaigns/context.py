@@ -82,6 +82,12 @@ def render_context(campaign: Campaign, occurrence: Occurrence, candidate: Candid
     return ContextMaker(campaign, occurrence, brand, boundary, feb29)(candidate, extra)
 
 
+def reads_recipient_values(occurrence: Occurrence, occurrence_read: frozenset[str] | None) -> bool:
+    """Whether a template reading ``occurrence_read`` (None: cannot tell) of the ``occurrence`` may read a
+    recipient's own values (amount, term, check-in code...): what the occurrence's own context lacks."""
+    return occurrence_read is None or not occurrence_read <= occurrence.context.keys()
+
+
 class ContextMaker:
     """Contexts for one occurrence's recipients: what they share is built once.
 
@@ -97,7 +103,7 @@ class ContextMaker:
         self.campaign = {"id": campaign.id, "name": campaign.name}
         self.occurrence = dict(occurrence.context)
         self.festival = _festival(occurrence.festival) if occurrence.festival else None
-        self.per_recipient = occurrence_read is None or not occurrence_read <= self.occurrence.keys()
+        self.per_recipient = reads_recipient_values(occurrence, occurrence_read)
 
     def __call__(self, candidate: Candidate, extra: dict | None = None) -> dict[str, Any]:
         occ = self.occurrence

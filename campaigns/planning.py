@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from campaigns.audience import CAP_RECENT, AudiencePolicy, Candidate, select_audience, select_limited, stream_audience
 from campaigns.compose import Composed, Composer
+from campaigns.context import reads_recipient_values
 from campaigns.definitions import Campaign
 from campaigns.occurrences import CalendarOptions, EventSpec, Occurrence
 from campaigns.preemption import displace
@@ -121,6 +122,10 @@ class Planner:
         """The customer attributes the occurrence's template reads (None: cannot tell, so all)."""
         return self.renderer.attributes_read(occurrence.template, "customer")
 
+    def rule_columns(self, occurrence: Occurrence) -> bool:
+        """Whether the occurrence's template may read a recipient's own values of the rule (amount, term...)."""
+        return reads_recipient_values(occurrence, self.renderer.attributes_read(occurrence.template, "occurrence"))
+
 
 def plan_occurrence(conn: Connection, planner: Planner, campaign: Campaign, occurrence: Occurrence,
                     now: datetime, progress: Callable[[int], None] | None = None) -> PlanSummary:
@@ -208,7 +213,7 @@ def _audience_pages(conn: Connection, planner: Planner, campaign: Campaign, occu
         return [select_limited(*args)]
     if occurrence.event is not None:
         return [select_audience(*args)]
-    return stream_audience(*args, fields=planner.customer_fields(occurrence))
+    return stream_audience(*args, fields=planner.customer_fields(occurrence), rule_columns=planner.rule_columns(occurrence))
 
 
 def _planned_customers(conn: Connection, occurrence: Occurrence) -> set[int]:

@@ -200,6 +200,41 @@ def test_a_monthly_return_notice_streamed_in_pages_reaches_exactly_its_holders(a
     assert plan(app, date(2025, 6, 18), "holding-notices").already_planned == 6
 
 
+def test_the_monthly_return_stream_holds_each_holder_once_without_the_amounts_its_template_does_not_read(app, playbook):
+    """The 月月返 template reads the name and the date, not the amount or the term: its stream selects the
+    holders without their holdings' values (once each, two holdings due or one), the same customers and
+    reasons as the full query; the maturity notice, whose template reads the amount, still gets it."""
+    from campaigns import audience
+    from campaigns.definitions import load_campaign
+    from campaigns.occurrences import occurrences
+    from tests.factories import add_holding
+
+    with app.engine.begin() as conn:
+        twice = add_customer(conn, name="两笔", tier="A")
+        add_holding(conn, twice, 10_000, "1y", date(2025, 3, 18), monthly_return=True)
+        add_holding(conn, twice, 20_000, "1y", date(2025, 4, 18), monthly_return=True)
+        once = add_customer(conn, name="一笔", tier="B")
+        add_holding(conn, once, 30_000, "1y", date(2025, 2, 18), monthly_return=True)
+        quitter = add_customer(conn, name="退订", tier="A", opted_out=True)
+        add_holding(conn, quitter, 50_000, "1y", date(2025, 1, 18), monthly_return=True)
+        other_day = add_customer(conn, name="别日", tier="A")
+        add_holding(conn, other_day, 50_000, "1y", date(2025, 3, 17), monthly_return=True)
+    planner = Planner.from_settings(app.settings)
+    campaign = load_campaign(playbook / "holding_notices.toml")
+    steps = {o.step: o for o in occurrences(campaign, date(2025, 6, 18), planner.calendar)}
+    monthly = steps["monthly_return"]
+    assert (planner.rule_columns(monthly), planner.rule_columns(steps["maturity_7d"])) == (False, True)
+    with app.engine.connect() as conn:
+        selected = audience.select_audience(conn, campaign, monthly, planner.policy)
+        streamed = [c for p in audience.stream_audience(conn, campaign, monthly, planner.policy, rule_columns=False)
+                    for c in p]
+    assert sorted((c.customer["id"], c.reason) for c in streamed) == sorted((c.customer["id"], c.reason) for c in selected) == [
+        (twice, None), (once, None), (quitter, "opted_out")]
+    assert [c.extra for c in streamed] == [{}, {}, {}]
+    assert {c.customer["id"]: c.extra["amount_fen"] for c in selected} == {twice: 3_000_000, once: 3_000_000,
+                                                                            quitter: 5_000_000}
+
+
 @pytest.mark.parametrize("page", [1, 2, 5, 100])
 def test_a_streamed_audience_holds_the_selected_candidates_with_their_dates_and_flags_at_any_page_size(app, playbook,
                                                                                                       page):
