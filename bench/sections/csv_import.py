@@ -16,6 +16,7 @@ from bench.anchor import run as anchor_run
 from bench.anchor.compare import compare
 from bench.bare import importing as bare
 from bench.context import Context
+from bench.cpu import cpu_spent
 from bench.databases import counting_statements, transaction
 from bench.harness import Figure, Section, at_least, at_most, stopwatch
 from bench.memory import rss_mib
@@ -55,14 +56,15 @@ class _MemoryTrace:
 def run(section: Section, ctx: Context) -> None:
     growths, jinli_total, bare_total, rows_total = {}, 0.0, 0.0, 0
     for kind in KINDS:
-        rows, jinli_s, trace, statements = _jinli(ctx, kind)
+        rows, jinli_s, trace, statements, cpu = _jinli(ctx, kind)
         result, bare_s = _bare(ctx, kind)
         growths[kind] = trace.growth
         jinli_total, bare_total, rows_total = jinli_total + jinli_s, bare_total + bare_s, rows_total + rows
         figure = section.add(f"{kind} import", rows / jinli_s, "rows/s", baseline=result.rows / bare_s,
                              target=f"≥ {MIN_RATIO:.0%} of baseline")
         figure.passed = at_least(figure.ratio, MIN_RATIO)
-        figure.note = (f"{rows:,} rows: jinli {jinli_s:.1f} s, {1000 * statements / max(rows, 1):.0f} SQL statements "
+        figure.note = (f"{rows:,} rows: jinli {jinli_s:.1f} s ({cpu.describe(not ctx.target.is_sqlite)}), "
+                       f"{1000 * statements / max(rows, 1):.0f} SQL statements "
                        f"per 1,000 rows; baseline {bare_s:.1f} s ({result.parse_seconds:.1f} s in the cell parsers), "
                        f"{1000 * result.statements / max(result.rows, 1):.1f} statements per 1,000 rows")
         section.note(f"{kind}: {figure.note}")
@@ -122,11 +124,11 @@ def _jinli(ctx: Context, kind: str):
     engine = ctx.target.engine()
     options = ImportOptions(rejects_path=ctx.work / f"{kind}.rejects.csv", today=ctx.day, now=ctx.import_now)
     trace = _MemoryTrace()
-    with counting_statements(engine) as count, stopwatch() as elapsed:
+    with counting_statements(engine) as count, cpu_spent(not ctx.target.is_sqlite) as cpu, stopwatch() as elapsed:
         summary = import_file(engine, kind, Path(ctx.csv[kind]), options, trace)
     rows = summary.imported + summary.updated + summary.unchanged + summary.rejected
     ctx.shared[f"imported_{kind}"] = summary.imported
-    return rows, elapsed(), trace, count[0]
+    return rows, elapsed(), trace, count[0], cpu
 
 
 def _bare(ctx: Context, kind: str):
