@@ -151,3 +151,40 @@ def test_rejects_found_while_looking_ahead_are_listed_in_the_order_sqlite_lists_
     assert [line.split(",")[0] for line in on_postgresql["holdings"]] == ["2", "4"]
     assert [line.split(",")[0] for line in on_postgresql["movements"]] == ["2", "4"]
     assert on_postgresql == _rejected_rows(tmp_path / "lite")
+
+
+# Batches of two: 自荐 names herself (a warning once her batch's rows are in), 坏号's phone is no phone
+# (a reject while the second batch is parsed, which may be while the first is still being written).
+SELF_THEN_BAD = "phone,name,referrer\n13800000011,自荐,13800000011\n13800000012,钱七,\n12345,坏号,\n13800000013,孙八,13800000012\n"
+
+
+def test_customer_batches_are_written_on_the_writer_thread_with_rejects_in_sqlite_order(tmp_path, engine, monkeypatch):
+    """Customers too are written (rows, opt-outs, links) on the writer thread while the next batch is parsed:
+    the first batch's link warning still comes before the second batch's parse reject, as on SQLite."""
+    import threading
+
+    real_write, on_main = bulk.CopyInserter._write, []
+
+    def recording(self, raw, rows):
+        on_main.append(threading.current_thread() is threading.main_thread())
+        real_write(self, raw, rows)
+
+    monkeypatch.setattr(bulk.CopyInserter, "_write", recording)
+    (tmp_path / "pg").mkdir()
+    summary = _import(engine, tmp_path / "pg", "customers", SELF_THEN_BAD)
+    lite = make_engine(f"sqlite:///{tmp_path / 'jinli.sqlite3'}")
+    ensure_schema(lite)
+    (tmp_path / "lite").mkdir()
+    _import(lite, tmp_path / "lite", "customers", CUSTOMERS)
+    lite_summary = _import(lite, tmp_path / "lite", "customers", SELF_THEN_BAD)
+    lite.dispose()
+    with engine.connect() as conn:
+        referred = conn.execute(text("SELECT c.name, r.name FROM customers c JOIN customers r ON r.id = c.referrer_id")).all()
+    lines = {side: (tmp_path / side / "customers.rejects.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+             for side in ("pg", "lite")}
+    assert on_main == [False, False, False]  # both batches' new customers and 孙八's referral, off the main thread
+    assert [line.split(",")[0] for line in lines["pg"]] == ["2", "4"]
+    assert lines["pg"] == lines["lite"]
+    assert (summary.imported, summary.warnings, summary.rejected) == (3, 1, 1)
+    assert (lite_summary.imported, lite_summary.warnings, lite_summary.rejected) == (3, 1, 1)
+    assert referred == [("孙八", "钱七")]
