@@ -42,7 +42,8 @@ def record_moves(conn: Connection, scratch: Table, as_of: date, now: datetime) -
     way = case((_rank(s.tier) < _rank(s.old_tier), "up"), else_="down")
     moved = (select(s.customer_id, s.old_tier, s.tier, way, literal(as_of, Date), literal("recompute"),
                     literal(now, moves_t.c.recorded_at.type))
-             .where(s.old_tier != s.tier, s.old_as_of.is_not(None)))
+             .where(s.old_tier != s.tier, s.old_as_of.is_not(None))
+             .order_by(s.customer_id))  # ids in customer order: the report lists a day's moves by id
     statement = _insert(conn).from_select(COLUMNS, moved).on_conflict_do_nothing()
     return conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 

@@ -166,10 +166,13 @@ def _delivered(chosen, tier, count_sent: bool):
 def _walk_ins(chosen, tier):
     """Check-ins without an invitation (check-in keeps the invitation's id when there is one)."""
     c, cu = checkins_t.c, customers_t.c
-    query = (select(c.event_id, cu.tier, func.count())
-             .join_from(checkins_t, customers_t, cu.id == c.customer_id)
-             .where(c.invitation_id.is_(None)).group_by(c.event_id, cu.tier))
-    return _scoped(query, c.event_id, chosen, cu.tier, tier)
+    # The walk-in's tier looked up per check-in by primary key: a join made PostgreSQL hash a million
+    # customers for 20,000 walk-ins (0.23 of 0.28 s at 1 M customers).
+    current = select(cu.tier).where(cu.id == c.customer_id).scalar_subquery().label("tier")
+    walk_ins = select(c.event_id, current).where(c.invitation_id.is_(None))
+    walk_ins = _scoped(walk_ins, c.event_id, chosen, current, tier).subquery("walk_ins")
+    w = walk_ins.c
+    return select(w.event_id, w.tier, func.count()).group_by(w.event_id, w.tier)
 
 
 def _referrals(chosen, tier):
