@@ -79,7 +79,8 @@ BIRTH_COLUMNS = ("birth_calendar", "birth_year", "birth_month", "birth_day", "bi
                  "animal_sf", "animal_lc", "star_sign")
 # A new customer's columns, in the order the bulk inserter takes them; a column a row leaves out gets its default.
 NEW_CUSTOMER_DEFAULTS = {"phone": None, "name": None, "store": "", "gender": None, "joined_on": None,
-                         "referral_code": None, **{c: None for c in BIRTH_COLUMNS}, "birth_leap": False}
+                         "referral_code": None, **{c: None for c in BIRTH_COLUMNS}, "birth_leap": False,
+                         "referrer_id": None}
 COLUMNS = {"customers": CUSTOMER_COLUMNS, "holdings": HOLDING_COLUMNS, "movements": MOVEMENT_COLUMNS}
 
 
@@ -462,9 +463,11 @@ class CustomerImporter(_Importer):
         return row
 
     def _insert(self, rows: list[dict]) -> None:
-        """Referral codes first: drawn for the rows without one, unique in the table and among ``rows``."""
+        """Referral codes first: drawn for the rows without one, unique in the table and among ``rows``; then
+        the referrers already in the table, set in the rows (their UPDATE took 8.2 s of a 1 M import)."""
         given = {row["referral_code"] for row in rows if row.get("referral_code")}
         _assign_codes(self.conn, [row for row in rows if not row.get("referral_code")], given)
+        self.links.link_at_insert(rows)  # after the codes: a text that a drawn code matches waits for resolve_known
         super()._insert(rows)
 
     def finish(self) -> None:

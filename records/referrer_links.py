@@ -8,6 +8,10 @@ A link that cannot be made (unknown referrer, self-referral, a cycle, a differen
 keeps the customer and reports the row as a warning in the rejects file. Links are resolved a batch
 at a time with a few IN queries and written with one UPDATE (executemany on SQLite); only a referee who already refers
 others needs the walk up the chain that rules out a cycle.
+
+A new customer whose referrer is already in the table gets ``referrer_id`` in its INSERT (``link_at_insert``)
+when the batch's own rows cannot change that link; its referrals row is written with the batch's other links,
+in the same order as before.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class _Pending:
     phone: str
     referrer: str
     row: Row
+    referrer_id: int | None = None  # set when the link went into the referee's INSERT
 
 
 class PendingReferrers:
@@ -46,6 +51,24 @@ class PendingReferrers:
     def add(self, phone: str, referrer: str | None, row: Row) -> None:
         if referrer:
             self.batch.append(_Pending(phone, referrer, row))
+
+    def link_at_insert(self, rows: list[dict]) -> None:
+        """Set ``referrer_id`` on each new row (codes drawn, not yet inserted) whose link ``resolve_known``
+        would make to a customer already in the table, the same way, whatever this batch inserts."""
+        new = {row["phone"]: row for row in rows}
+        texts = {item.referrer for item in self.batch if item.phone in new}
+        if not texts:
+            return
+        phones = readings({item.referrer for item in self.batch}, self.region)
+        found = _Linker(self)._referrers({text: phones[text] for text in texts})
+        settled = _Settled(rows)
+        named = _Named()
+        for item in self.batch:
+            row = new.get(item.phone)
+            referrer = found.get(item.referrer) if row else None
+            if _linkable(referrer) and not named.names(row) and settled.keeps(item.referrer, phones, referrer):
+                row["referrer_id"] = item.referrer_id = referrer.id
+            named.add(item.referrer, phones[item.referrer])
 
     def resolve_known(self, rejects, summary: ImportSummary) -> None:
         """Link this batch's rows whose referrer exists now; keep the others for the end of the file."""
@@ -73,11 +96,15 @@ class _Linker:
         """Make the links it can; returns the items whose referrer does not exist (yet)."""
         if not items:
             return []
-        referrers = self._referrers({item.referrer for item in items})
+        texts = {item.referrer for item in items if item.referrer_id is None}
+        referrers = self._referrers(readings(texts, self.owner.region))
         referees = self._referees({item.phone for item in items})
         self.parents = self._parents({row["id"] for row in referees.values()})
         unknown = []
         for item in items:
+            if item.referrer_id is not None:
+                self._linked_at_insert(referees[item.phone], item.referrer_id)
+                continue
             referrer = referrers.get(item.referrer)
             if referrer is None:
                 unknown.append(item)
@@ -90,8 +117,8 @@ class _Linker:
         self._flush()
         return unknown
 
-    def _referrers(self, texts: set[str]) -> dict[str, object]:
-        phones = {text: try_parse_mobile(text, self.owner.region) for text in texts}
+    def _referrers(self, phones: dict[str, str | None]) -> dict[str, object]:
+        """Each text's referrer row, or why a name links nobody; ``phones``: each text's reading (``readings``)."""
         codes = {text: normalise_code(text) for text, phone in phones.items() if phone is None}
         c = customers_t.c
         by_phone = {r.phone: r for r in self._rows(c.phone, {p for p in phones.values() if p})}
@@ -152,20 +179,73 @@ class _Linker:
         self.referrals.append((referrer.id, referee["id"], referee["joined_on"] or self.owner.today))
         return None
 
+    def _linked_at_insert(self, referee: dict, referrer_id: int) -> None:
+        """A link made in the referee's INSERT: only its referrals row, queued where ``_decide`` would queue it."""
+        self.parents.add(referrer_id)
+        self.referrals.append((referrer_id, referee["id"], referee["joined_on"] or self.owner.today))
+
     def _flush(self) -> None:
         """Write the links queued so far."""
-        if self.updates:
+        if self.updates or self.referrals:
             _write_links(self.conn, self.owner.now, self.updates, self.referrals)
         self.updates, self.referrals = [], []
 
 
 def _write_links(conn: Connection, now: datetime, updates: list[tuple[int, int]], referrals: list[tuple]) -> None:
-    """Each referee's referrer_id, and the referrals rows."""
-    update_by_id(conn, customers_t.c.referrer_id, updates)
+    """Each referee's referrer_id (those not set at INSERT), and the referrals rows."""
+    if updates:
+        update_by_id(conn, customers_t.c.referrer_id, updates)
     with bulk_inserter(conn, referrals_t, {"source": "import", "created_at": now},
                        ("referrer_id", "referee_id", "referred_on"), ignore_conflicts=False) as inserter:
         for row in referrals:
             inserter.add(row)
+
+
+def readings(texts: set[str], region: str) -> dict[str, str | None]:
+    """Each referrer text's phone number, or None when it names a referral code or a name."""
+    return {text: try_parse_mobile(text, region) for text in texts}
+
+
+def _linkable(referrer) -> bool:
+    """A customer row found (not a reason why a name links nobody, not nothing)."""
+    return referrer is not None and not isinstance(referrer, str)
+
+
+class _Settled:
+    """What a batch's new rows (codes drawn) can change in a referrer look-up made before they are inserted."""
+
+    def __init__(self, rows: list[dict]):
+        self.codes = {row["referral_code"] for row in rows}
+        self.names = {row["name"] for row in rows}
+
+    def keeps(self, text: str, phones: dict[str, str | None], referrer) -> bool:
+        """Whether ``text`` finds ``referrer`` after the insert too. A phone or a code stays its holder's
+        (the batch's codes are refused or drawn unlike any in the table); a name is looked up only when no
+        code matches, and then must stay one customer's."""
+        if phones[text] is not None or referrer.referral_code == normalise_code(text):
+            return True
+        return normalise_code(text) not in self.codes and text not in self.names
+
+
+class _Named:
+    """Who the referrer texts of a batch's earlier rows could name: a row named so may be someone's referrer
+    before its own link is decided, which brings in the cycle check (its link then waits, as before)."""
+
+    def __init__(self) -> None:
+        self.phones: set[str] = set()
+        self.codes: set[str] = set()
+        self.texts: set[str] = set()
+
+    def add(self, text: str, phone: str | None) -> None:
+        if phone is not None:
+            self.phones.add(phone)
+        else:
+            self.codes.add(normalise_code(text))
+            self.texts.add(text)
+
+    def names(self, row: dict | None) -> bool:
+        return row is not None and (row["phone"] in self.phones or row["referral_code"] in self.codes
+                                    or row["name"] in self.texts)
 
 
 def creates_cycle(conn: Connection, referrer_id: int, referee_id: int) -> bool:
