@@ -165,13 +165,13 @@ class _Importer:
         self.bounds = Bounds(self.today, options.limits)
         self.inserter = None  # BulkInserter or CopyInserter, made on the first new row
         self.executor: ThreadPoolExecutor | None = None
-        self.writing: list[Future] = []  # work queued on the writer thread (in order), perhaps still running
+        self.writing: Future | None = None  # the previous batch's rows, still being written
         self.ahead: tuple[dict, Future] | None = None  # a parsed batch and its look-ups, still running
         self.closed = False  # every row read: writes are made at once
 
     def run_batch(self, batch: list[Row]) -> None:
         """Validate each row, then write the batch; a phone or ref seen twice keeps its last row."""
-        if self.overlapping:
+        if self.overlap and self.conn.dialect.name == "postgresql":
             self._run_ahead(batch)
             return
         parsed = self.parse_batch(batch)
@@ -195,26 +195,19 @@ class _Importer:
             parsed[values[self.key]] = (row, values)
         return parsed
 
-    @property
-    def overlapping(self) -> bool:
-        """Whether batches are written on the writer thread while the next is parsed (``overlap``, PostgreSQL)."""
-        return self.overlap and self.conn.dialect.name == "postgresql"
-
     def _run_ahead(self, batch: list[Row]) -> None:
-        """Parse this batch while the writer thread writes and looks up the previous one, then finish the
-        previous one and queue this one's look-ups behind its writes. This batch's rejects and counts are
-        held meanwhile (the writer thread adds the previous batch's), then added on the writer thread
-        after them: the rejects file lists them in the order one batch at a time gives."""
-        rejects, summary = self.rejects, self.summary
-        self.rejects, self.summary = _HeldRejects(), ImportSummary()
+        """Parse this batch while the writer thread looks up the previous one, then finish the previous one
+        and queue this one's look-ups behind its rows. This batch's rejects wait for the previous batch's,
+        so the rejects file lists them in the order one batch at a time gives."""
+        rejects, self.rejects = self.rejects, _HeldRejects()
         try:
             parsed = self.parse_batch(batch)
         finally:
-            held, counted = self.rejects, self.summary
-            self.rejects, self.summary = rejects, summary
+            held, self.rejects = self.rejects, rejects
         self._finish_ahead()
-        self.later(held.replay, self.rejects, counted, self.summary)
-        self.ahead = (parsed, self._submit(self._look_up, parsed))
+        held.replay(self.rejects)
+        self.executor = self.executor or ThreadPoolExecutor(1, thread_name_prefix="jinli-import")
+        self.ahead = (parsed, self.executor.submit(self._look_up, parsed))
 
     def _look_up(self, parsed: dict) -> tuple[dict, dict]:
         """A batch's look-ups: what its rows refer to, and the rows it already has in the table."""
@@ -231,26 +224,21 @@ class _Importer:
         self.write(parsed, existing)
 
     def settle(self) -> None:
-        """Wait until the work queued on the writer thread is done; raises the first error it raised."""
+        """Wait until the previous batch's new rows are written; raises what writing them raised."""
         self._finish_ahead()
-        writing, self.writing = self.writing, []
-        errors = [future.exception() for future in writing]  # waits for each, in order
-        if first := next((error for error in errors if error is not None), None):
-            raise first
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            writing.result()
 
     def later(self, fn: Callable[..., None], *args) -> None:
-        """Run ``fn(*args)`` on the writer thread after the work queued before it; the next ``settle``
-        waits for it. The caller has settled since it last changed what queued work reads. Once the rows
-        are all read (``close``), at once: the end of the file (``finish``) and the commit read what it writes."""
+        """Run ``fn(*args)`` on the writer thread; the next ``settle`` waits for it. Once the rows are all
+        read (``close``), at once: the end of the file (``finish``) and the commit read what it writes."""
+        self.settle()
         if self.closed:
-            self.settle()
             fn(*args)
             return
-        self.writing.append(self._submit(fn, *args))
-
-    def _submit(self, fn: Callable, *args) -> Future:
         self.executor = self.executor or ThreadPoolExecutor(1, thread_name_prefix="jinli-import")
-        return self.executor.submit(fn, *args)
+        self.writing = self.executor.submit(fn, *args)
 
     def close(self) -> None:
         """Stop the writer thread once any write still running has ended (its error is settle's to raise)."""
@@ -328,7 +316,7 @@ class _Importer:
                                           ignore_conflicts=False)  # flushed here, once per batch
         for row in rows:
             self.inserter.add([row.get(column, default) for column, default in self.new_columns.items()])
-        if self.overlapping:
+        if self.overlap and self.conn.dialect.name == "postgresql":
             self.later(self.inserter.flush)
         else:
             self.inserter.flush()  # the next look-ups (links, holdings of movements, erased phones) read them
@@ -361,12 +349,9 @@ class _HeldRejects:
     def add(self, row_number: int, reason: str, raw: list) -> None:
         self.held.append((row_number, reason, raw))
 
-    def replay(self, rejects, counted: ImportSummary, summary: ImportSummary) -> None:
-        """The held rejects into ``rejects``, and the counts made meanwhile (``counted``) into ``summary``."""
+    def replay(self, rejects) -> None:
         for row_number, reason, raw in self.held:
             rejects.add(row_number, reason, raw)
-        summary.merged += counted.merged
-        summary.warnings += counted.warnings
 
 
 def _same_shape(rows: list[dict]) -> list[list[dict]]:
@@ -383,13 +368,14 @@ class CustomerImporter(_Importer):
     built_after = ("ix_customers_birthday_key", "ix_customers_lucky", "ix_customers_lucky_lichun")  # not referrer_id: links read it
     key = "phone"
     new_columns = NEW_CUSTOMER_DEFAULTS
-    overlap = True
 
     def __init__(self, *args):
         super().__init__(*args)
         self.links = referrer_links.PendingReferrers(self.conn, self.options.region, self.today, self.now,
                                                      self.options.language)
         self.erased = ErasedCheck.load(self.conn)  # an erased, opted-out number imported again stays opted out
+        if self.conn.dialect.name == "postgresql":
+            self.links.later = self.later
 
     def parse(self, row: Row) -> dict:
         v = row.values
@@ -410,20 +396,13 @@ class CustomerImporter(_Importer):
                 "celebrated every year; without a year on file, zodiac and age campaigns skip this customer", raw=v["birthday"])
         return values
 
-    def write(self, parsed: dict[str, tuple[Row, dict]], existing: dict[str, dict] | None = None) -> None:
+    def write(self, parsed: dict[str, tuple[Row, dict]]) -> None:
         self._reject_taken_codes(parsed)  # first: a rejected row must not leave a referrer link behind
         for key, (row, values) in list(parsed.items()):
             self.links.add(key, values.pop("_referrer"), row)
-        super().write(parsed, existing)
-        if self.overlapping:  # after the rows, on the writer thread, while the next batch is parsed
-            self.later(self._after_rows, list(parsed), self.rejects, self.summary)
-        else:
-            self._after_rows(list(parsed), self.rejects, self.summary)
-
-    def _after_rows(self, phones: list[str], rejects, summary: ImportSummary) -> None:
-        """What reads the batch's rows once written: erased numbers opted out again, referrer links."""
-        self.erased.apply(self.conn, phones, self.now)
-        self.links.resolve_known(rejects, summary)
+        super().write(parsed)
+        self.erased.apply(self.conn, list(parsed), self.now)
+        self.links.resolve_known(self.rejects, self.summary)
 
     def cleared(self, values: dict, current: dict) -> tuple[str, ...]:
         """A new lunar birthday without a year empties the old birthday's year and what followed from it;

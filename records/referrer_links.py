@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Callable
 
 from sqlalchemy import Connection, select
 
@@ -47,6 +48,8 @@ class PendingReferrers:
         self.language = language  # of the warnings written to the rejects file
         self.batch: list[_Pending] = []
         self.waiting: list[_Pending] = []
+        # Runs a batch's link writes while the caller parses its next batch (it waits before its next read).
+        self.later: Callable[..., None] | None = None
 
     def add(self, phone: str, referrer: str | None, row: Row) -> None:
         if referrer:
@@ -114,7 +117,7 @@ class _Linker:
                 said = self._say("warn_without_referrer", f"{problem}; customer imported without this referrer", problem=problem)
                 rejects.add(item.row.number, warning(self.owner.language, said), item.row.raw)
                 summary.warnings += 1
-        self._flush()
+        self._flush(later=True)  # nothing reads them before the owner's next batch, which waits for them
         return unknown
 
     def _referrers(self, phones: dict[str, str | None]) -> dict[str, object]:
@@ -184,11 +187,16 @@ class _Linker:
         self.parents.add(referrer_id)
         self.referrals.append((referrer_id, referee["id"], referee["joined_on"] or self.owner.today))
 
-    def _flush(self) -> None:
-        """Write the links queued so far."""
+    def _flush(self, later: bool = False) -> None:
+        """Write the links queued so far; ``later``: through the owner's ``later`` when it has one."""
         if self.updates or self.referrals:
-            _write_links(self.conn, self.owner.now, self.updates, self.referrals)
+            write = self.owner.later if later and self.owner.later else _call
+            write(_write_links, self.conn, self.owner.now, self.updates, self.referrals)
         self.updates, self.referrals = [], []
+
+
+def _call(fn, *args) -> None:
+    fn(*args)
 
 
 def _write_links(conn: Connection, now: datetime, updates: list[tuple[int, int]], referrals: list[tuple]) -> None:
