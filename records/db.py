@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import Engine, bindparam, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from errors import DatabaseError
@@ -70,40 +70,24 @@ def bulk_cache(conn) -> Iterator[None]:
 
 @contextmanager
 def indexes_built_after(conn, table: str, names: tuple[str, ...]) -> Iterator[None]:
-    """A bulk write into an EMPTY ``table`` without its plain indexes ``names`` (ones the write itself
-    never reads), each built once at the end of the block in the same transaction: a sort instead of a
-    million scattered index inserts. A table holding rows keeps them all; a block that raises leaves
-    them to the rollback. On PostgreSQL the DROP locks the (empty) table until the import commits: a
-    reader of it, the daemon planning from holdings for one, waits for the first import instead of
-    reading nothing."""
+    """On SQLite, a bulk write into an EMPTY ``table`` without its plain indexes ``names`` (ones the write
+    itself never reads), each built once at the end of the block in the same transaction: a sort instead
+    of a million scattered index inserts. A table holding rows keeps them all; a block that raises
+    leaves them to the rollback."""
     dropped: list[str] = []
-    if names and _begun_empty(conn, table):
-        for name, statement in _plain_indexes(conn, table, names):
+    raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" and names else None
+    if raw is not None and not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")  # sqlite3 would begin only at the first INSERT: the DROP must be undoable
+    if raw is not None and raw.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is None:
+        marks = ", ".join("?" * len(names))
+        found = raw.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                            f"AND name IN ({marks}) AND sql NOT LIKE 'CREATE UNIQUE%'", (table, *names)).fetchall()
+        for name, statement in found:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
             dropped.append(statement)
     yield
     for statement in dropped:
         conn.exec_driver_sql(statement)
-
-
-def _begun_empty(conn, table: str) -> bool:
-    """Whether ``table`` holds no row, in a transaction already begun (so that a DROP can be undone)."""
-    raw = conn.connection.driver_connection
-    if conn.dialect.name == "sqlite" and not raw.in_transaction:
-        raw.execute("BEGIN IMMEDIATE")  # sqlite3 would begin only at the first INSERT
-    return conn.exec_driver_sql(f'SELECT 1 FROM "{table}" LIMIT 1').first() is None
-
-
-def _plain_indexes(conn, table: str, names: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the indexes ``names`` of ``table`` that are not unique."""
-    if conn.dialect.name == "sqlite":
-        query = ("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :table "
-                 "AND name IN :names AND sql NOT LIKE 'CREATE UNIQUE%'")
-    else:
-        query = ("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                 "AND tablename = :table AND indexname IN :names AND indexdef NOT LIKE 'CREATE UNIQUE%'")
-    statement = text(query).bindparams(bindparam("names", expanding=True))
-    return [tuple(row) for row in conn.execute(statement, {"table": table, "names": list(names)})]
 
 
 ANALYZE_AFTER_ROWS = 10_000  # rows written by one import before its tables' statistics are refreshed

@@ -154,7 +154,7 @@ class _Importer:
     # Such importers also look ahead: a batch's look-ups run on that thread, after the previous batch's
     # rows, while the following batch is parsed (``_run_ahead``).
     overlap = False
-    # Plain indexes the import never reads: into an empty table, built once at the end
+    # Plain indexes the import never reads: on SQLite, into an empty table, built once at the end
     # (records.db.indexes_built_after; the bench's million customers: README, Benchmarks).
     built_after: tuple[str, ...] = ()
 
