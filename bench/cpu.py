@@ -20,10 +20,10 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 @dataclass
 class CpuSpent:
     process_s: float = 0.0  # this Python process, every thread (SQLite's work included)
-    server_s: float = 0.0  # the PostgreSQL server's processes (0 on SQLite)
+    server_s: float | None = None  # the PostgreSQL server's processes (None: not measured, SQLite)
 
-    def describe(self, with_server: bool) -> str:
-        server = f", PostgreSQL server CPU {self.server_s:.1f} s" if with_server else ""
+    def describe(self) -> str:
+        server = f", PostgreSQL server CPU {self.server_s:.1f} s" if self.server_s is not None else ""
         return f"jinli process CPU {self.process_s:.1f} s{server}"
 
 
@@ -55,9 +55,10 @@ def server_cpu_s() -> float:
 def cpu_spent(with_server: bool):
     """Yields a CpuSpent filled in when the block ends."""
     spent = CpuSpent()
-    process, server = process_cpu_s(), server_cpu_s() if with_server else 0.0
+    process, server = process_cpu_s(), server_cpu_s() if with_server else None
     try:
         yield spent
     finally:
         spent.process_s = process_cpu_s() - process
-        spent.server_s = server_cpu_s() - server if with_server else 0.0
+        if server is not None:
+            spent.server_s = server_cpu_s() - server

@@ -63,7 +63,7 @@ def run(section: Section, ctx: Context) -> None:
         figure = section.add(f"{kind} import", rows / jinli_s, "rows/s", baseline=result.rows / bare_s,
                              target=f"≥ {MIN_RATIO:.0%} of baseline")
         figure.passed = at_least(figure.ratio, MIN_RATIO)
-        figure.note = (f"{rows:,} rows: jinli {jinli_s:.1f} s ({cpu.describe(not ctx.target.is_sqlite)}), "
+        figure.note = (f"{rows:,} rows: jinli {jinli_s:.1f} s ({cpu.describe()}), "
                        f"{1000 * statements / max(rows, 1):.0f} SQL statements "
                        f"per 1,000 rows; baseline {bare_s:.1f} s ({result.parse_seconds:.1f} s in the cell parsers), "
                        f"{1000 * result.statements / max(result.rows, 1):.1f} statements per 1,000 rows")
